@@ -1,0 +1,92 @@
+// swift-tools-version:6.2
+// Open Mustard Seed: a peer-to-peer node for personal data, answers and communities.
+// Module layout and dependency direction: ../shared/DESIGN.md ("The house").
+import PackageDescription
+
+let package = Package(
+    name: "OpenMustardSeed",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "oms", targets: ["oms"]),
+        .library(name: "OMSCrypto", targets: ["OMSCrypto"]),
+        .library(name: "OMSProtocol", targets: ["OMSProtocol"]),
+        .library(name: "OMSCore", targets: ["OMSCore"]),
+        .library(name: "OMSStore", targets: ["OMSStore"]),
+        .library(name: "OMSNode", targets: ["OMSNode"]),
+        .library(name: "OMSTestKit", targets: ["OMSTestKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .target(name: "OMSCrypto", dependencies: ["CSodium"]),
+        .target(
+            name: "OMSProtocol",
+            dependencies: [
+                "OMSCrypto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .target(name: "OMSCore", dependencies: ["OMSProtocol", "OMSCrypto"]),
+        .target(
+            name: "OMSStore",
+            dependencies: [
+                "OMSCrypto", "OMSProtocol",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "OMSNode",
+            dependencies: [
+                "OMSCore", "OMSStore", "OMSProtocol", "OMSCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "oms",
+            dependencies: [
+                "OMSNode", "OMSStore", "OMSProtocol", "OMSCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(name: "OMSTestKit", dependencies: ["OMSCore"]),
+
+        .testTarget(name: "OMSCryptoTests", dependencies: ["OMSCrypto"]),
+        .testTarget(name: "OMSProtocolTests", dependencies: ["OMSProtocol", "OMSCrypto"]),
+        .testTarget(name: "OMSCoreTests", dependencies: ["OMSCore", "OMSTestKit"]),
+        .testTarget(name: "OMSStoreTests", dependencies: ["OMSStore"]),
+        .testTarget(
+            name: "OMSNodeTests",
+            dependencies: [
+                "OMSNode", "OMSProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "OMSIntegrationTests",
+            dependencies: [
+                "OMSNode", "OMSStore", "OMSProtocol", "OMSCrypto", "OMSTestKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,53 @@
+import CSodium
+
+/// Secret bytes that are wiped with `sodium_memzero` when the last reference goes away, so a
+/// key does not linger in freed heap memory. Immutable after creation; shareable across tasks.
+public final class SecureBytes: @unchecked Sendable {
+    private let storage: UnsafeMutableRawBufferPointer
+
+    public var count: Int { storage.count }
+
+    /// Copies `bytes` into fresh storage. The caller should wipe its own copy if it has one.
+    public init(copying bytes: some Sequence<UInt8>) {
+        let array = Array(bytes)
+        storage = .allocate(byteCount: array.count, alignment: 16)
+        storage.copyBytes(from: array)
+    }
+
+    /// Allocates `count` bytes and lets `fill` write them (for key generation in place).
+    init(count: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
+        storage = .allocate(byteCount: count, alignment: 16)
+        do {
+            try fill(storage)
+        } catch {
+            sodium_memzero(storage.bytePointer, storage.count)
+            storage.deallocate()
+            throw error
+        }
+    }
+
+    /// Fresh random secret bytes.
+    public static func random(count: Int) -> SecureBytes {
+        Sodium.ensureReady()
+        return SecureBytes(count: count) { randombytes_buf($0.bytePointer, $0.count) }
+    }
+
+    deinit {
+        sodium_memzero(storage.bytePointer, storage.count)
+        storage.deallocate()
+    }
+
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(storage))
+    }
+
+    /// A plain copy; use only where the bytes must leave (export, encryption under another key).
+    public var exposedBytes: [UInt8] { Array(UnsafeRawBufferPointer(storage)) }
+}
+
+extension SecureBytes: Equatable {
+    /// Constant-time comparison.
+    public static func == (lhs: SecureBytes, rhs: SecureBytes) -> Bool {
+        lhs.withUnsafeBytes { a in rhs.withUnsafeBytes { b in ConstantTime.equals(a, b) } }
+    }
+}

@@ -1,0 +1,1 @@
+@main struct OMS { static func main() {} }
