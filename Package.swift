@@ -66,8 +66,8 @@ let package = Package(
         ),
         .target(name: "OMSTestKit", dependencies: ["OMSCore"]),
 
-        .testTarget(name: "OMSCryptoTests", dependencies: ["OMSCrypto"]),
-        .testTarget(name: "OMSProtocolTests", dependencies: ["OMSProtocol", "OMSCrypto"]),
+        .testTarget(name: "OMSCryptoTests", dependencies: ["OMSCrypto", "OMSTestKit"]),
+        .testTarget(name: "OMSProtocolTests", dependencies: ["OMSProtocol", "OMSCrypto", "OMSTestKit"]),
         .testTarget(name: "OMSCoreTests", dependencies: ["OMSCore", "OMSTestKit"]),
         .testTarget(name: "OMSStoreTests", dependencies: ["OMSStore"]),
         .testTarget(
