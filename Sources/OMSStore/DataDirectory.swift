@@ -1,0 +1,33 @@
+import Foundation
+
+/// Where a node keeps everything: one directory, readable by its owner only.
+public struct DataDirectory: Sendable, Hashable {
+    public let url: URL
+
+    public init(_ path: String) {
+        url = URL(fileURLWithPath: (path as NSString).expandingTildeInPath).standardizedFileURL
+    }
+
+    /// `$OMS_DATA_DIR`, else `~/.oms`.
+    public static var defaultPath: String {
+        ProcessInfo.processInfo.environment["OMS_DATA_DIR"] ?? "~/.oms"
+    }
+
+    public var path: String { url.path }
+    /// The node's one SQLite database.
+    public var database: URL { url.appendingPathComponent("node.sqlite") }
+    /// The random key-encryption key when the owner chose no passphrase (mode 0600).
+    public var keyFile: URL { url.appendingPathComponent("identity.key") }
+    /// The running node's control socket (mode 0600), for `oms node status` and friends.
+    public var controlSocket: URL { url.appendingPathComponent("control.sock") }
+    /// The address the running node listens on, written once it is bound (for scripts).
+    public var listenAddressFile: URL { url.appendingPathComponent("listen.addr") }
+
+    public var exists: Bool { FileManager.default.fileExists(atPath: database.path) }
+
+    /// Creates the directory with mode 0700 if it is missing.
+    public func create() throws {
+        try FileManager.default.createDirectory(
+            at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+}
