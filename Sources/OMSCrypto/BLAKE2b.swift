@@ -33,6 +33,7 @@ public enum BLAKE2b {
         public init(outputLength: Int = 32, key: [UInt8] = []) {
             Sodium.ensureReady()
             precondition((16...64).contains(outputLength))
+            precondition(key.count <= 64, "BLAKE2b key must be at most 64 bytes")
             self.outputLength = outputLength
             state = .allocate(byteCount: crypto_generichash_statebytes(), alignment: 64)
             key.withUnsafeBytes { k in
