@@ -15,15 +15,19 @@ public final class SecureBytes: @unchecked Sendable {
     }
 
     /// Allocates `count` bytes and lets `fill` write them (for key generation in place).
+    /// The buffer is filled before `storage` is set: a class initialiser that throws after every
+    /// stored property is set still runs `deinit`, which would wipe and free the buffer a second
+    /// time.
     init(count: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
-        storage = .allocate(byteCount: count, alignment: 16)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
         do {
-            try fill(storage)
+            try fill(buffer)
         } catch {
-            sodium_memzero(storage.bytePointer, storage.count)
-            storage.deallocate()
+            sodium_memzero(buffer.bytePointer, buffer.count)
+            buffer.deallocate()
             throw error
         }
+        storage = buffer
     }
 
     /// Fresh random secret bytes.
