@@ -1,0 +1,82 @@
+import OMSCrypto
+import SwiftProtobuf
+
+/// A node's proof, sent inside the Noise handshake, that its Noise static key speaks for its
+/// Ed25519 identity: the identity key signs `"oms/v1/noise-static-key" | 0x00 | static key`.
+/// Without it a peer would know only an anonymous X25519 key (protocol-spec/README.md,
+/// "Handshake").
+///
+/// The static key is fresh for each run of a node and signed once; the identity key never
+/// takes part in Diffie-Hellman.
+public struct HandshakeIdentity: Sendable {
+    static let signingDomain = Array("oms/v1/noise-static-key".utf8) + [0]
+
+    public let identity: Ed25519.PrivateKey
+    public let staticKey: X25519.PrivateKey
+    /// The serialised `HandshakePayload`, computed once.
+    let payload: [UInt8]
+
+    public init(identity: Ed25519.PrivateKey, staticKey: X25519.PrivateKey = X25519.PrivateKey()) {
+        self.identity = identity
+        self.staticKey = staticKey
+        let proof = WireHandshakePayload.with {
+            $0.identityKey = .init(identity.publicKey.rawRepresentation)
+            $0.identitySignature = .init(identity.signature(for: Self.signingInput(staticKey.publicKey)))
+        }
+        payload = try! proof.serializedBytes()
+    }
+
+    public var nodeID: NodeID { NodeID(publicKey: identity.publicKey) }
+
+    static func signingInput(_ staticKey: X25519.PublicKey) -> [UInt8] {
+        signingDomain + staticKey.rawRepresentation
+    }
+
+    /// Checks a peer's payload against the static key the Noise handshake authenticated.
+    static func verify(payload: [UInt8], remoteStatic: X25519.PublicKey) throws(HandshakeError) -> NodeID {
+        let proof: WireHandshakePayload
+        do {
+            proof = try WireHandshakePayload(serializedBytes: payload)
+        } catch {
+            throw HandshakeError(.badIdentityPayload, "the handshake payload is not a HandshakePayload: \(error)")
+        }
+        guard proof.identityKey.count == Ed25519.publicKeyLength,
+            proof.identitySignature.count == Ed25519.signatureLength,
+            let key = try? Ed25519.PublicKey(rawRepresentation: Array(proof.identityKey))
+        else {
+            throw HandshakeError(.badIdentityPayload, "the handshake payload lacks a 32-byte identity key and a 64-byte signature")
+        }
+        guard key.isValidSignature(Array(proof.identitySignature), for: signingInput(remoteStatic)) else {
+            throw HandshakeError(
+                .identityMismatch,
+                "\(NodeID(publicKey: key).short) did not sign the Noise static key it used: refusing the peer")
+        }
+        return NodeID(publicKey: key)
+    }
+}
+
+/// Why a handshake was refused.
+public struct HandshakeError: Error, Hashable, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let name: String
+        public var description: String { name }
+        /// The Noise layer refused a message (wrong network, tampering, out of order, ...).
+        public static let noise = Code(name: "noise")
+        /// The peer's payload is missing or not a HandshakePayload.
+        public static let badIdentityPayload = Code(name: "badIdentityPayload")
+        /// The identity signature does not cover the Noise static key the peer used.
+        public static let identityMismatch = Code(name: "identityMismatch")
+        /// The handshake did not finish in time.
+        public static let timedOut = Code(name: "timedOut")
+    }
+
+    public let code: Code
+    public let context: String
+
+    public init(_ code: Code, _ context: String) {
+        self.code = code
+        self.context = context
+    }
+
+    public var description: String { "handshake \(code): \(context)" }
+}
