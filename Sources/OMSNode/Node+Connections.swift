@@ -1,0 +1,242 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import OMSCore
+import OMSProtocol
+
+extension Node {
+    // MARK: Listening
+
+    /// Binds the listening socket if the configuration asks for one. Idempotent.
+    public func bind() async throws {
+        guard server == nil, let listen = configuration.listen else { return }
+        do {
+            let server = try await ServerBootstrap(group: eventLoopGroup)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .bind(host: listen.host, port: listen.port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addNoiseMessageCodec()
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+            self.server = server
+            let port = server.channel.localAddress?.port ?? listen.port
+            boundAddress = try Endpoint(host: listen.host, port: port)
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw NodeError(.addressInUse, "\(listen) is already in use: is another node running? Pick another port with --listen")
+        } catch let error as IOError where error.errnoCode == EADDRNOTAVAIL {
+            throw NodeError(.badAddress, "\(listen.host) is not an address of this machine")
+        } catch let error as IOError where error.errnoCode == EACCES {
+            throw NodeError(.badAddress, "not allowed to listen on \(listen) (ports below 1024 need privileges)")
+        }
+    }
+
+    func acceptLoop(_ server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>) async {
+        do {
+            try await server.executeThenClose { inbound in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await connection in inbound {
+                        metrics.connectionsAccepted.increment()
+                        let address = connection.channel.remoteAddress?.ipAddress ?? "?"
+                        guard admitPending(address) else {
+                            metrics.refusedConnections.increment()
+                            logger.debug("refusing a connection: too many handshakes pending", metadata: ["node/peer-address": "\(address)"])
+                            try? await connection.channel.close()
+                            continue
+                        }
+                        group.addTask {
+                            _ = await self.runConnection(connection, direction: .inbound, dialled: nil, pendingAddress: address)
+                        }
+                    }
+                }
+            }
+        } catch {
+            if !Task.isCancelled { logger.error("listener failed", metadata: ["node/error": "\(error)"]) }
+        }
+    }
+
+    private func admitPending(_ address: String) -> Bool {
+        let total = pendingHandshakes.values.reduce(0, +)
+        guard total < configuration.limits.maximumPendingHandshakes,
+            pendingHandshakes[address, default: 0] < configuration.limits.maximumPendingPerAddress
+        else { return false }
+        pendingHandshakes[address, default: 0] += 1
+        return true
+    }
+
+    func releasePending(_ address: String) {
+        pendingHandshakes[address, default: 1] -= 1
+        if pendingHandshakes[address] == 0 { pendingHandshakes[address] = nil }
+    }
+
+    func noteDialError(_ endpoint: Endpoint, _ error: any Error) {
+        dialTargets[endpoint]?.lastError = "\(error)"
+    }
+
+    // MARK: Dialling
+
+    /// Keeps a connection to `endpoint` while it is a dial target: connect, run the session,
+    /// and after a failure or a lost session wait with jittered exponential back-off.
+    func dialLoop(_ endpoint: Endpoint) async {
+        guard dialTargets[endpoint]?.running == false else { return }
+        dialTargets[endpoint]?.running = true
+        var backoff = ReconnectBackoff(settings: configuration.backoff)
+        while !Task.isCancelled, let target = dialTargets[endpoint] {
+            if let known = target.nodeID {
+                if known == id {
+                    dialTargets[endpoint] = nil
+                    return
+                }
+                if sessions[known] != nil {
+                    // Already connected to this node (perhaps it dialled us): check again later.
+                    dialTargets[endpoint]?.state = .connected
+                    try? await Task.sleep(for: .milliseconds(500))
+                    continue
+                }
+            }
+            dialTargets[endpoint]?.state = .connecting
+            do {
+                let channel = try await connect(endpoint)
+                metrics.connectionsDialled.increment()
+                dialTargets[endpoint]?.state = .connected
+                if await runConnection(channel, direction: .outbound, dialled: endpoint, pendingAddress: nil) {
+                    backoff.reset()
+                    dialTargets[endpoint]?.failures = 0
+                    dialTargets[endpoint]?.lastError = nil
+                }
+            } catch {
+                metrics.dialFailures.increment()
+                dialTargets[endpoint]?.failures += 1
+                dialTargets[endpoint]?.lastError = "\(error)"
+                logger.debug("dial failed", metadata: ["node/address": "\(endpoint)", "node/error": "\(error)"])
+            }
+            guard dialTargets[endpoint] != nil else { return }
+            dialTargets[endpoint]?.state = .waiting
+            let delay = backoff.nextDelay { Double.random(in: 0..<1) }
+            try? await Task.sleep(for: delay)
+        }
+    }
+
+    private func connect(_ endpoint: Endpoint) async throws -> NIOAsyncChannel<ByteBuffer, ByteBuffer> {
+        try await ClientBootstrap(group: eventLoopGroup)
+            .connectTimeout(.nanoseconds(Int64(configuration.limits.connectTimeout.seconds * 1e9)))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connect(host: endpoint.host, port: endpoint.port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addNoiseMessageCodec()
+                    return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+    }
+
+    // MARK: One connection
+
+    /// Runs a connection from handshake to close. Returns whether a session was established.
+    /// Errors stay inside: one bad peer never takes anything else down.
+    nonisolated func runConnection(
+        _ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, direction: SessionArbiter.Direction, dialled: Endpoint?,
+        pendingAddress: String?
+    ) async -> Bool {
+        let channel = connection.channel
+        var pendingReleased = pendingAddress == nil
+        do {
+            defer { if !pendingReleased, let pendingAddress { Task { await self.releasePending(pendingAddress) } } }
+            return try await connection.executeThenClose { inbound, _ in
+                var messages = inbound.makeAsyncIterator()
+                let started = ContinuousClock.now
+                let secure: SecureSession
+                do {
+                    secure = try await handshake(channel: channel, messages: &messages, direction: direction)
+                } catch {
+                    metrics.handshakesFailed.increment()
+                    logger.info(
+                        "handshake refused",
+                        metadata: ["node/peer-address": "\(channel.remoteAddress?.description ?? "?")", "node/error": "\(error)"])
+                    if let dialled { await noteDialError(dialled, error) }
+                    return false
+                }
+                metrics.handshakesCompleted.increment()
+                metrics.handshakeDuration.recordNanoseconds(Int64((ContinuousClock.now - started).seconds * 1e9))
+                if let pendingAddress {
+                    await releasePending(pendingAddress)
+                    pendingReleased = true
+                }
+                guard let session = await register(secure, channel: channel, direction: direction, dialled: dialled) else {
+                    return false
+                }
+                await withDiscardingTaskGroup { group in
+                    group.addTask { await self.tickLoop(session) }
+                    do {
+                        while let message = try await messages.next() {
+                            let directives = await session.receive(message)
+                            await handle(directives, from: session)
+                            if await session.isClosed { break }
+                        }
+                    } catch {
+                        logger.debug("connection error", metadata: ["node/peer": "\(session.remote.short)", "node/error": "\(error)"])
+                    }
+                    if Task.isCancelled {
+                        await session.close(
+                            reason: "shutting-down", farewell: SessionInstance.errorFrame(.shuttingDown, "node is shutting down"))
+                    } else {
+                        await session.close(reason: "connection-lost", farewell: nil)
+                    }
+                    group.cancelAll()
+                }
+                await unregister(session)
+                return true
+            }
+        } catch {
+            logger.debug("connection ended with an error", metadata: ["node/error": "\(error)"])
+            return false
+        }
+    }
+
+    private nonisolated func handshake(
+        channel: any Channel, messages: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
+        direction: SessionArbiter.Direction
+    ) async throws -> SecureSession {
+        var handshake = NodeHandshake(
+            role: direction == .outbound ? .initiator : .responder, identity: handshakeIdentity,
+            network: configuration.network, maximumFrameLength: configuration.limits.maximumFrameLength)
+        let timeout = configuration.limits.handshakeTimeout
+        let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.seconds * 1e9))) {
+            channel.close(promise: nil)
+        }
+        defer { timer.cancel() }
+        if direction == .outbound {
+            channel.writeAndFlush(channel.allocator.buffer(bytes: try handshake.start()), promise: nil)
+        }
+        while true {
+            guard let message = try await messages.next() else {
+                throw HandshakeError(.timedOut, "the connection closed before the handshake finished (time-out \(timeout))")
+            }
+            switch try handshake.receive(Array(message.readableBytesView)) {
+            case .send(let reply):
+                channel.writeAndFlush(channel.allocator.buffer(bytes: reply), promise: nil)
+            case .sendAndEstablish(let reply, let session):
+                channel.writeAndFlush(channel.allocator.buffer(bytes: reply), promise: nil)
+                return session
+            case .establish(let session):
+                return session
+            }
+        }
+    }
+
+    private nonisolated func tickLoop(_ session: PeerSession) async {
+        while !Task.isCancelled {
+            let deadline = await session.nextDeadline
+            do {
+                try await Task.sleep(until: deadline, clock: .continuous)
+            } catch {
+                return
+            }
+            let directives = await session.tick()
+            await handle(directives, from: session)
+            if await session.isClosed { return }
+        }
+    }
+}

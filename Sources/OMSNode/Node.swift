@@ -1,0 +1,268 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import OMSCore
+import OMSCrypto
+import OMSProtocol
+import OMSStore
+
+/// A running OMS node: it listens, dials its peers, keeps one authenticated session per peer,
+/// and drives each session's `SessionInstance`. This actor is the I/O shell; the protocol
+/// decisions live in OMSProtocol and OMSCore.
+///
+/// Lifecycle: `bind()` (optional, to learn the port early), then `run()` until cancelled.
+/// Cancelling `run()` says goodbye to every peer (ERROR_CODE_SHUTTING_DOWN) and closes
+/// every socket before it returns.
+public actor Node {
+    public nonisolated let id: NodeID
+    let configuration: NodeConfiguration
+    let store: NodeStore?
+    let logger: Logger
+    let metrics = NodeMetrics()
+    let handshakeIdentity: HandshakeIdentity
+    let eventLoopGroup: any EventLoopGroup
+    let startedAt = Date()
+
+    var server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>?
+    var boundAddress: Endpoint?
+    var sessions: [NodeID: PeerSession] = [:]
+    var pendingHandshakes: [String: Int] = [:]
+    var dialTargets: [Endpoint: DialTarget] = [:]
+    var recentNotes: [NoteRecord] = []
+    /// Dial requests for `run()`'s task group, which owns every dial loop.
+    let dialRequests: AsyncStream<Endpoint>
+    let dialRequestSink: AsyncStream<Endpoint>.Continuation
+
+    struct DialTarget {
+        var nodeID: NodeID?
+        var state: DialStatus.State = .waiting
+        var failures = 0
+        var lastError: String?
+        var running = false
+    }
+
+    public init(
+        configuration: NodeConfiguration, store: NodeStore?, logger: Logger = Logger(label: "oms.node"),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.configuration = configuration
+        self.store = store
+        self.eventLoopGroup = eventLoopGroup
+        handshakeIdentity = HandshakeIdentity(identity: configuration.identity)
+        id = handshakeIdentity.nodeID
+        var logger = logger
+        logger[metadataKey: "node/id"] = "\(handshakeIdentity.nodeID.short)"
+        self.logger = logger
+        (dialRequests, dialRequestSink) = AsyncStream.makeStream(of: Endpoint.self)
+    }
+
+    /// Where the node accepts connections, once bound.
+    public var listeningAddress: Endpoint? { boundAddress }
+
+    /// The address peers are told to dial.
+    var advertisedAddress: Endpoint? {
+        if let advertise = configuration.advertise { return advertise }
+        guard let bound = boundAddress, bound.host != "0.0.0.0", bound.host != "::" else { return nil }
+        return bound
+    }
+
+    // MARK: Running
+
+    public func run() async throws {
+        try await bind()
+        for endpoint in configuration.bootstrap { _ = try? store?.addPeer(endpoint, source: .configured) }
+        let remembered = (try? store?.peers().map(\.endpoint)) ?? []
+        for endpoint in configuration.bootstrap + remembered { requestDial(endpoint) }
+        logger.info(
+            "node running",
+            metadata: [
+                "node/network": "\(configuration.network)", "node/listen": "\(boundAddress?.description ?? "-")",
+                "node/peers": "\(dialTargets.count)",
+            ])
+        defer { dialRequestSink.finish() }
+        await withDiscardingTaskGroup { group in
+            if let server {
+                group.addTask { await self.acceptLoop(server) }
+            }
+            for await endpoint in dialRequests {
+                group.addTask { await self.dialLoop(endpoint) }
+            }
+            // Cancelled: the group cancels every connection task, each of which says goodbye.
+        }
+        server = nil
+        logger.info("node stopped")
+    }
+
+    // MARK: Control (used by the control socket and tests)
+
+    public func status() async -> NodeStatus {
+        var sessionStatuses: [SessionStatus] = []
+        for session in sessions.values { sessionStatuses.append(await session.status()) }
+        sessionStatuses.sort { $0.peer.description < $1.peer.description }
+        let dialing = dialTargets.map { endpoint, target in
+            DialStatus(endpoint: endpoint, nodeID: target.nodeID, state: target.state, failures: target.failures, lastError: target.lastError)
+        }.sorted { $0.endpoint.description < $1.endpoint.description }
+        return NodeStatus(
+            nodeID: id, network: configuration.network, agent: configuration.agent, listen: boundAddress,
+            advertise: advertisedAddress, startedAt: startedAt, uptimeSeconds: Date().timeIntervalSince(startedAt),
+            sessions: sessionStatuses, dialing: dialing, recentNotes: recentNotes)
+    }
+
+    /// Starts dialling `endpoint` and remembers it as configured by the owner.
+    public func addPeer(_ endpoint: Endpoint) throws {
+        try store?.addPeer(endpoint, source: .configured)
+        requestDial(endpoint)
+    }
+
+    /// Stops dialling `endpoint`, forgets it, and closes a session that came from dialling it.
+    public func removePeer(_ endpoint: Endpoint) async throws -> Bool {
+        let removed = try store?.removePeer(endpoint) ?? false
+        let target = dialTargets.removeValue(forKey: endpoint)
+        if let nodeID = target?.nodeID, let session = sessions[nodeID], session.dialled == endpoint {
+            await session.close(reason: "peer-removed", farewell: nil)
+        }
+        return removed || target != nil
+    }
+
+    /// Signs `text` as an `oms/note` envelope and sends it to `peer`, or to every peer.
+    @discardableResult
+    public func sendNote(_ text: String, to peer: NodeID? = nil) async -> [NodeID] {
+        let envelope = Envelope.sign(type: .note, payload: Array(text.utf8), with: configuration.identity)
+        var frame = WireFrame()
+        frame.note = .with { $0.envelope = .init(envelope.bytes) }
+        var recipients: [NodeID] = []
+        for (nodeID, session) in sessions where peer == nil || peer == nodeID {
+            guard await session.isEstablished else { continue }
+            await session.send([frame])
+            recipients.append(nodeID)
+        }
+        return recipients
+    }
+
+    // MARK: Sessions
+
+    /// Admits an authenticated session, or refuses it (self, duplicate, over the limit).
+    func register(
+        _ secure: SecureSession, channel: any Channel, direction: SessionArbiter.Direction, dialled: Endpoint?
+    ) async -> PeerSession? {
+        let remote = secure.remote
+        if let dialled, dialTargets[dialled] != nil {
+            dialTargets[dialled]?.nodeID = remote
+            try? store?.recordConnected(dialled, nodeID: remote)
+        }
+        let session = PeerSession(
+            secure: secure, channel: channel, direction: direction, dialled: dialled, settings: configuration.session,
+            metrics: metrics)
+        guard remote != id else {
+            logger.debug("refusing a session with myself", metadata: ["node/peer-address": "\(session.remoteAddress)"])
+            if let dialled { dialTargets[dialled] = nil }
+            await session.close(reason: "self", farewell: nil)
+            return nil
+        }
+        if let existing = sessions[remote] {
+            let keepNew = SessionArbiter.keepNew(
+                local: id, remote: remote, existingDirection: existing.direction, newDirection: direction)
+            let loser = keepNew ? existing : session
+            await loser.close(
+                reason: "duplicate",
+                farewell: SessionInstance.errorFrame(.duplicateSession, "a session with this node already exists"))
+            guard keepNew else { return nil }
+        } else if sessions.count >= configuration.limits.maximumSessions {
+            metrics.refusedConnections.increment()
+            await session.close(
+                reason: "too-many-sessions",
+                farewell: SessionInstance.errorFrame(.tooManyConnections, "this node is at its session limit; try later"))
+            return nil
+        }
+        sessions[remote] = session
+        metrics.sessions.record(sessions.count)
+        let hello = SessionInstance.hello(
+            agent: configuration.agent, listenAddress: advertisedAddress,
+            wallClockMilliseconds: UInt64(Date().timeIntervalSince1970 * 1000))
+        await session.send([hello])
+        return session
+    }
+
+    func unregister(_ session: PeerSession) async {
+        guard sessions[session.remote] === session else { return }
+        sessions[session.remote] = nil
+        metrics.sessions.record(sessions.count)
+        let reason = await session.closeReason ?? "connection-lost"
+        logger.info("session closed", metadata: ["node/peer": "\(session.remote.short)", "node/reason": "\(reason)"])
+    }
+
+    /// Carries out the directives that need the whole node.
+    func handle(_ directives: [SessionInstance.Directive], from session: PeerSession) async {
+        for directive in directives {
+            switch directive {
+            case .established(let hello):
+                await established(session, hello: hello)
+            case .learnedPeers(let adverts):
+                for advert in adverts where advert.nodeID != id && sessions[advert.nodeID] == nil {
+                    guard dialTargets[advert.endpoint] == nil else { continue }
+                    _ = try? store?.addPeer(advert.endpoint, source: .learned, nodeID: advert.nodeID)
+                    logger.debug("learned a peer", metadata: ["node/peer": "\(advert.nodeID.short)", "node/address": "\(advert.endpoint)"])
+                    requestDial(advert.endpoint, nodeID: advert.nodeID)
+                }
+            case .receivedNote(let envelope):
+                let note = NoteRecord(
+                    from: NodeID(publicKey: envelope.signer), text: String(decoding: envelope.payload, as: UTF8.self),
+                    objectID: envelope.id, receivedAt: Date())
+                recentNotes.append(note)
+                if recentNotes.count > 32 { recentNotes.removeFirst(recentNotes.count - 32) }
+                logger.info(
+                    "note received",
+                    metadata: [
+                        "node/peer": "\(session.remote.short)", "note/signer": "\(note.from.short)", "note/id": "\(note.objectID.short)",
+                        "note/text": "\(note.text.prefix(200))",
+                    ])
+            case .rttMeasured, .send, .close:
+                break
+            }
+        }
+    }
+
+    private func established(_ session: PeerSession, hello: SessionInstance.PeerHello) async {
+        logger.info(
+            "session established",
+            metadata: [
+                "node/peer": "\(session.remote.short)", "node/direction": "\(session.direction.rawValue)",
+                "node/peer-address": "\(session.remoteAddress)", "node/agent": "\(hello.agent)",
+            ])
+        // Tell the newcomer whom we know, and everyone else about the newcomer.
+        var known: [WirePeerAddress] = []
+        for (nodeID, other) in sessions where other !== session {
+            guard let address = await other.peerHello?.listenAddress else { continue }
+            known.append(.with {
+                $0.identityKey = .init(nodeID.bytes)
+                $0.address = address.description
+            })
+        }
+        if !known.isEmpty {
+            var frame = WireFrame()
+            frame.peers = .with { $0.peers = Array(known.prefix(64)) }
+            await session.send([frame])
+        }
+        if let address = hello.listenAddress {
+            var frame = WireFrame()
+            frame.peers = .with {
+                $0.peers = [.with {
+                    $0.identityKey = .init(session.remote.bytes)
+                    $0.address = address.description
+                }]
+            }
+            for other in sessions.values where other !== session { await other.send([frame]) }
+        }
+        if configuration.greetPeers {
+            await sendNote("hello from \(id.short), signed at \(ISO8601DateFormatter().string(from: Date()))", to: session.remote)
+        }
+    }
+
+    func requestDial(_ endpoint: Endpoint, nodeID: NodeID? = nil) {
+        if endpoint == boundAddress || endpoint == advertisedAddress { return }
+        guard dialTargets[endpoint] == nil else { return }
+        dialTargets[endpoint] = DialTarget(nodeID: nodeID)
+        dialRequestSink.yield(endpoint)
+    }
+}

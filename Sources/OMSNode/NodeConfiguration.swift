@@ -1,0 +1,68 @@
+import OMSCore
+import OMSCrypto
+import OMSProtocol
+
+/// Everything a node is started with. Defaults suit a home node; the testnet shortens timers.
+public struct NodeConfiguration: Sendable {
+    public var identity: Ed25519.PrivateKey
+    public var network: NetworkID
+    /// Where to accept connections; nil for a node that only dials out.
+    public var listen: Endpoint?
+    /// The address peers should dial, if it differs from `listen` (e.g. listening on 0.0.0.0).
+    public var advertise: Endpoint?
+    /// Peers dialled at start, in addition to those in the store.
+    public var bootstrap: [Endpoint]
+    public var session: SessionInstance.Settings
+    public var backoff: ReconnectBackoff.Settings
+    public var limits: Limits
+    /// "oms/<version>", sent in Hello.
+    public var agent: String
+    /// Greet every new peer with a signed note (what the demo shows).
+    public var greetPeers: Bool
+
+    public struct Limits: Sendable, Hashable {
+        /// Established sessions, all peers together.
+        public var maximumSessions: Int
+        /// Connections still in the handshake, all together: bounds the work strangers can cause.
+        public var maximumPendingHandshakes: Int
+        /// Connections still in the handshake from one IP address.
+        public var maximumPendingPerAddress: Int
+        public var handshakeTimeout: Duration
+        public var connectTimeout: Duration
+        public var maximumFrameLength: Int
+
+        public init(
+            maximumSessions: Int = 128, maximumPendingHandshakes: Int = 64, maximumPendingPerAddress: Int = 8,
+            handshakeTimeout: Duration = .seconds(10), connectTimeout: Duration = .seconds(5),
+            maximumFrameLength: Int = SecureSession.defaultMaximumFrameLength
+        ) {
+            self.maximumSessions = maximumSessions
+            self.maximumPendingHandshakes = maximumPendingHandshakes
+            self.maximumPendingPerAddress = maximumPendingPerAddress
+            self.handshakeTimeout = handshakeTimeout
+            self.connectTimeout = connectTimeout
+            self.maximumFrameLength = maximumFrameLength
+        }
+    }
+
+    public init(
+        identity: Ed25519.PrivateKey, network: NetworkID, listen: Endpoint?, advertise: Endpoint? = nil,
+        bootstrap: [Endpoint] = [], session: SessionInstance.Settings = .init(), backoff: ReconnectBackoff.Settings = .init(),
+        limits: Limits = .init(), agent: String = "oms/\(OMSVersion.current)", greetPeers: Bool = true
+    ) {
+        self.identity = identity
+        self.network = network
+        self.listen = listen
+        self.advertise = advertise
+        self.bootstrap = bootstrap
+        self.session = session
+        self.backoff = backoff
+        self.limits = limits
+        self.agent = agent
+        self.greetPeers = greetPeers
+    }
+}
+
+public enum OMSVersion {
+    public static let current = "0.1.0"
+}

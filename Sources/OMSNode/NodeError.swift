@@ -1,0 +1,21 @@
+/// Why the node could not do what it was asked; the message says what to do about it.
+public struct NodeError: Error, Hashable, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let name: String
+        public var description: String { name }
+        public static let addressInUse = Code(name: "addressInUse")
+        public static let badAddress = Code(name: "badAddress")
+        public static let notRunning = Code(name: "notRunning")
+        public static let controlFailed = Code(name: "controlFailed")
+    }
+
+    public let code: Code
+    public let context: String
+
+    public init(_ code: Code, _ context: String) {
+        self.code = code
+        self.context = context
+    }
+
+    public var description: String { context }
+}
