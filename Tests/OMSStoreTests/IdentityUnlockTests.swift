@@ -1,0 +1,96 @@
+import Foundation
+import OMSCrypto
+import OMSProtocol
+import OMSStore
+import Testing
+
+/// Unlocking the identity key with a key file or a passphrase, and the refusals.
+@Suite struct IdentityUnlockTests {
+    @Test func keyFileUnlocksAndFilesAreOwnerOnly() throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        let (store, identity) = try scratch.initialize()
+        #expect(try store.identityProtection() == .keyFile)
+        let unlocked = try store.unlockIdentity(.keyFile)
+        #expect(unlocked.publicKey == identity.publicKey)
+        #expect(unlocked.seed == identity.seed)
+        #expect(try permissions(of: scratch.data.keyFile) == 0o600)
+        #expect(try permissions(of: scratch.data.url) == 0o700)
+        #expect(try Data(contentsOf: scratch.data.keyFile).count == 32)
+    }
+
+    @Test func rightPassphraseUnlocks() throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        let (store, identity) = try scratch.initialize(passphrase: "correct horse battery staple")
+        guard case .passphrase(let salt, let parameters) = try store.identityProtection() else {
+            Issue.record("expected passphrase protection")
+            return
+        }
+        #expect(salt.count == Argon2id.saltLength)
+        #expect(parameters == ScratchDirectory.fastArgon2)
+        #expect(!FileManager.default.fileExists(atPath: scratch.data.keyFile.path))
+
+        let reopened = try NodeStore(directory: scratch.data)
+        let unlocked = try reopened.unlockIdentity(.passphrase("correct horse battery staple"))
+        #expect(unlocked.publicKey == identity.publicKey)
+        #expect(try reopened.publicIdentity() == NodeID(publicKey: identity.publicKey))
+    }
+
+    @Test func wrongPassphraseIsRefused() throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        let (store, _) = try scratch.initialize(passphrase: "correct horse battery staple")
+        #expect(
+            storeError { try store.unlockIdentity(.passphrase("correct horse battery stapler")) }?.code
+                == .wrongPassphrase)
+        #expect(storeError { try store.unlockIdentity(.passphrase("")) }?.code == .wrongPassphrase)
+    }
+
+    @Test func keyFileUnlockOfPassphraseNodeAsksForThePassphrase() throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        let (store, _) = try scratch.initialize(passphrase: "secret")
+        #expect(storeError { try store.unlockIdentity(.keyFile) }?.code == .passphraseRequired)
+    }
+
+    @Test func keyFileReadableByOthersIsRefused() throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        let (store, _) = try scratch.initialize()
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: scratch.data.keyFile.path)
+        let error = storeError { try store.unlockIdentity(.keyFile) }
+        #expect(error?.code == .badKeyFile)
+        #expect(error?.context.contains("chmod") == true)
+
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: scratch.data.keyFile.path)
+        #expect(throws: Never.self) { try store.unlockIdentity(.keyFile) }
+    }
+
+    @Test func replacedKeyFileIsRefused() throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        let (store, _) = try scratch.initialize()
+        try FileManager.default.removeItem(at: scratch.data.keyFile)
+        let created = FileManager.default.createFile(
+            atPath: scratch.data.keyFile.path, contents: Data(SecureRandom.bytes(32)),
+            attributes: [.posixPermissions: 0o600])
+        try #require(created)
+        try #require(try permissions(of: scratch.data.keyFile) == 0o600)
+        #expect(storeError { try store.unlockIdentity(.keyFile) }?.code == .badKeyFile)
+    }
+
+    @Test func missingOrWrongSizeKeyFileIsRefused() throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        let (store, _) = try scratch.initialize()
+        try FileManager.default.removeItem(at: scratch.data.keyFile)
+        #expect(storeError { try store.unlockIdentity(.keyFile) }?.code == .badKeyFile)
+
+        let created = FileManager.default.createFile(
+            atPath: scratch.data.keyFile.path, contents: Data(SecureRandom.bytes(31)),
+            attributes: [.posixPermissions: 0o600])
+        try #require(created)
+        #expect(storeError { try store.unlockIdentity(.keyFile) }?.code == .badKeyFile)
+    }
+}
