@@ -25,9 +25,11 @@ public struct DataDirectory: Sendable, Hashable {
 
     public var exists: Bool { FileManager.default.fileExists(atPath: database.path) }
 
-    /// Creates the directory with mode 0700 if it is missing.
+    /// Creates the directory if it is missing and makes it owner-only (0700) either way: it
+    /// holds the sealed identity key, which others could otherwise attack offline.
     public func create() throws {
         try FileManager.default.createDirectory(
             at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: url.path)
     }
 }

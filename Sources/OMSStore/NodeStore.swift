@@ -49,6 +49,10 @@ public final class NodeStore: Sendable {
         let identity = Ed25519.PrivateKey()
         let sealed = try IdentityVault.seal(identity, passphrase: passphrase, keyFile: directory.keyFile, parameters: argon2)
         let pool = try openPool(directory.database)
+        // Owner-only files; SQLite creates later -wal and -shm files with the database's mode.
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: directory.database.path + suffix) {
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: directory.database.path + suffix)
+        }
         try pool.write { db in
             try NodeRow(network: network.rawValue, sealed: sealed, createdAt: Date()).insert(db)
         }

@@ -46,3 +46,18 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: scratch.data.path))
     }
 }
+
+@Suite struct DataDirectoryModeTests {
+    @Test func initialisingIntoAnOpenDirectoryMakesItOwnerOnly() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("oms-mode-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let directory = DataDirectory(dir.path)
+        _ = try NodeStore.initialize(
+            directory: directory, network: .main, passphrase: nil, argon2: Argon2id.Parameters(opsLimit: 1, memLimit: 8192))
+        let dirMode = try FileManager.default.attributesOfItem(atPath: dir.path)[.posixPermissions] as? Int
+        let dbMode = try FileManager.default.attributesOfItem(atPath: directory.database.path)[.posixPermissions] as? Int
+        #expect(dirMode == 0o700)
+        #expect(dbMode == 0o600)
+    }
+}

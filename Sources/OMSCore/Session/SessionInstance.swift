@@ -110,6 +110,10 @@ public struct SessionInstance: Sendable {
             return [.send(Self.errorFrame(.unknownFrame, "frame kind not known to this node", requestID: frame.requestID))]
         }
         if peerHello == nil {
+            if case .error(let error) = body {
+                // A peer may refuse us (busy, duplicate, shutting down) before saying Hello.
+                return onError(error)
+            }
             guard case .hello(let hello) = body else {
                 return close(.protocolViolation, .protocolViolation, "the first frame of a session must be Hello")
             }
@@ -132,13 +136,7 @@ public struct SessionInstance: Sendable {
             rtt.add(sample)
             return [.rttMeasured(sample)]
         case .error(let error):
-            if error.code == .malformedFrame || error.code == .frameTooLarge || error.code == .protocolViolation
-                || error.code == .duplicateSession || error.code == .shuttingDown || error.code == .tooManyConnections
-            {
-                closed = true
-                return [.close(reason: .peerError, farewell: nil)]
-            }
-            return []
+            return onError(error)
         case .peers(let list):
             let adverts = list.peers.prefix(64).compactMap { p -> PeerAdvert? in
                 guard let id = try? NodeID(bytes: Array(p.identityKey)), id != peer,
@@ -155,6 +153,17 @@ public struct SessionInstance: Sendable {
                 return [.send(Self.errorFrame(.badSignature, error.description, requestID: frame.requestID))]
             }
         }
+    }
+
+    /// Error codes after which the sender closes, so this side closes too.
+    static let fatalErrorCodes: Set<WireErrorCode> = [
+        .malformedFrame, .frameTooLarge, .protocolViolation, .duplicateSession, .shuttingDown, .tooManyConnections,
+    ]
+
+    private mutating func onError(_ error: WireError) -> [Directive] {
+        guard Self.fatalErrorCodes.contains(error.code) else { return [] }
+        closed = true
+        return [.close(reason: .peerError, farewell: nil)]
     }
 
     /// The shell could not decode a frame (bytes that are not a `Frame`).
