@@ -58,9 +58,11 @@ let package = Package(
         .executableTarget(
             name: "oms",
             dependencies: [
-                "OMSNode", "OMSStore", "OMSProtocol", "OMSCrypto",
+                "OMSNode", "OMSStore", "OMSProtocol", "OMSCrypto", "OMSCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),

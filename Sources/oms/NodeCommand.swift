@@ -1,0 +1,146 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Metrics
+import OMSCore
+import OMSNode
+import OMSProtocol
+import OMSStore
+import Prometheus
+import ServiceLifecycle
+
+struct NodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node", abstract: "Run a node and look at a running one.",
+        subcommands: [Run.self, Status.self, Metrics.self, ID.self])
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run the node until Ctrl-C (SIGINT) or SIGTERM.")
+
+        @OptionGroup var dataDir: DataDirectoryOptions
+
+        @Option(help: "Accept connections on HOST:PORT (port 0 picks a free one).")
+        var listen: String = "0.0.0.0:7400"
+
+        @Option(help: "The HOST:PORT peers should dial, when it differs from --listen.")
+        var advertise: String?
+
+        @Option(name: .customLong("peer"), help: "Dial this HOST:PORT (repeatable); remembered as a configured peer.")
+        var peers: [String] = []
+
+        @Option(help: "Read the identity key's passphrase from this file's first line.")
+        var passphraseFile: String?
+
+        @Option(help: "Seconds between keep-alive pings.")
+        var pingInterval: Double = 5
+
+        @Option(help: "Seconds of silence after which a session is closed.")
+        var idleTimeout: Double = 20
+
+        @Option(help: "trace, debug, info, notice, warning, error or critical.")
+        var logLevel: String = "info"
+
+        func run() async throws {
+            guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown --log-level \(logLevel)") }
+            let listenEndpoint = try parseEndpoint(listen, option: "--listen")
+            let advertiseEndpoint = try advertise.map { try parseEndpoint($0, option: "--advertise") }
+            let bootstrap = try peers.map { try parseEndpoint($0, option: "--peer") }
+            guard pingInterval > 0, idleTimeout > pingInterval else {
+                throw ValidationError("--idle-timeout must be longer than --ping-interval, and both positive")
+            }
+
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            let logger = Logger(label: "oms")
+            let registry = PrometheusCollectorRegistry()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+            let directory = dataDir.directory
+            let store = try NodeStore(directory: directory)
+            let lock = try DataDirectoryLock(directory)
+            defer { lock.release() }
+            let unlock: IdentityUnlock
+            switch try store.identityProtection() {
+            case .keyFile:
+                unlock = .keyFile
+            case .passphrase:
+                guard let passphrase = try Passphrase.read(file: passphraseFile, confirm: false) else {
+                    throw ValidationError("this node's key needs its passphrase: --passphrase-file FILE or $OMS_PASSPHRASE")
+                }
+                unlock = .passphrase(passphrase)
+            }
+            let identity = try store.unlockIdentity(unlock)
+            let configuration = NodeConfiguration(
+                identity: identity, network: try store.network(), listen: listenEndpoint, advertise: advertiseEndpoint,
+                bootstrap: bootstrap,
+                session: .init(pingInterval: .seconds(pingInterval), idleTimeout: .seconds(idleTimeout)))
+            let node = Node(configuration: configuration, store: store, logger: logger)
+            try await node.bind()
+            if let bound = await node.listeningAddress {
+                try (bound.description + "\n").write(to: directory.listenAddressFile, atomically: true, encoding: .utf8)
+            }
+            defer { try? FileManager.default.removeItem(at: directory.listenAddressFile) }
+            let control = ControlServer(
+                node: node, socketPath: directory.controlSocket.path, registry: registry, logger: logger)
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [.init(service: NodeService(node: node)), .init(service: control)],
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a running node's peers, RTTs and uptime.")
+
+        @OptionGroup var dataDir: DataDirectoryOptions
+
+        @Flag(help: "Print JSON instead of a table.")
+        var json = false
+
+        func run() async throws {
+            let response = try await ControlClient.send(.status, socketPath: dataDir.directory.controlSocket.path)
+            guard let status = response.status else { throw ValidationError("the node sent no status") }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                encoder.dateEncodingStrategy = .iso8601
+                print(String(decoding: try encoder.encode(status), as: UTF8.self))
+            } else {
+                print(StatusFormatter.render(status))
+            }
+        }
+    }
+
+    struct Metrics: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a running node's metrics (Prometheus text format).")
+
+        @OptionGroup var dataDir: DataDirectoryOptions
+
+        func run() async throws {
+            let response = try await ControlClient.send(.metrics, socketPath: dataDir.directory.controlSocket.path)
+            print(response.metrics ?? "", terminator: "")
+        }
+    }
+
+    struct ID: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "id", abstract: "Print this node's id (no unlock needed).")
+
+        @OptionGroup var dataDir: DataDirectoryOptions
+
+        func run() async throws {
+            print(try NodeStore(directory: dataDir.directory).publicIdentity())
+        }
+    }
+}
+
+func parseEndpoint(_ text: String, option: String) throws -> Endpoint {
+    do {
+        return try Endpoint(parsing: text)
+    } catch {
+        throw ValidationError("\(option): \(error.description)")
+    }
+}

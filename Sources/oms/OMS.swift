@@ -1,1 +1,0 @@
-@main struct OMS { static func main() {} }

@@ -1,0 +1,36 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a passphrase comes from: a file (first line), `$OMS_PASSPHRASE`, or the terminal.
+enum Passphrase {
+    struct Missing: Error, CustomStringConvertible {
+        let hint: String
+        var description: String { hint }
+    }
+
+    static func read(file: String?, confirm: Bool) throws -> String? {
+        if let file {
+            guard let text = try? String(contentsOfFile: (file as NSString).expandingTildeInPath, encoding: .utf8) else {
+                throw Missing(hint: "cannot read the passphrase file \(file)")
+            }
+            return String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
+        }
+        if let env = ProcessInfo.processInfo.environment["OMS_PASSPHRASE"] {
+            return env
+        }
+        guard isatty(STDIN_FILENO) == 1 else { return nil }
+        guard let first = prompt("Passphrase: ") else { return nil }
+        if confirm {
+            guard prompt("Again: ") == first else { throw Missing(hint: "the two passphrases differ; nothing was changed") }
+        }
+        return first
+    }
+
+    private static func prompt(_ text: String) -> String? {
+        guard let raw = getpass(text) else { return nil }
+        return String(cString: raw)
+    }
+}
