@@ -4,8 +4,9 @@
 public enum Bech32m {
     static let alphabet = Array("qpzry9x8gf2tvdw0s3jn54khce6mua7l".utf8)
     static let checksumConstant: UInt32 = 0x2bc8_30a3
-    /// BIP 173's limit is 90; OMS ids carry 32 bytes (52 characters) plus prefix, well below 100.
-    public static let maximumLength = 100
+    /// BIP 173/350's limit. OMS ids carry 32 bytes (52 characters) plus prefix and checksum, at
+    /// most 66 characters, so the limit costs nothing and keeps this a conforming decoder.
+    public static let maximumLength = 90
 
     static let reverse: [Int8] = {
         var table = [Int8](repeating: -1, count: 128)

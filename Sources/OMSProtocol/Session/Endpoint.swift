@@ -31,7 +31,10 @@ public struct Endpoint: Hashable, Sendable, CustomStringConvertible, LosslessStr
             host = text[..<colon]
             portText = text[text.index(after: colon)...]
         }
-        guard let port = Int(portText) else {
+        // Digits only: Int("+80") would also parse, and an address must have one spelling.
+        guard (1...5).contains(portText.utf8.count), portText.utf8.allSatisfy({ (48...57).contains($0) }),
+            let port = Int(portText)
+        else {
             throw EndpointError(text: text, problem: "'\(portText)' is not a port number")
         }
         let hostAllowed = host.utf8.allSatisfy { c in
