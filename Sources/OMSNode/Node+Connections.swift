@@ -149,7 +149,9 @@ extension Node {
                 let started = ContinuousClock.now
                 let secure: SecureSession
                 do {
-                    secure = try await handshake(channel: channel, messages: &messages, direction: direction)
+                    let expected = if let dialled { await dialTargets[dialled]?.expected } else { NodeID?.none }
+                    secure = try await handshake(
+                        channel: channel, messages: &messages, direction: direction, expectedRemote: expected)
                 } catch {
                     metrics.handshakesFailed.increment()
                     logger.info(
@@ -197,11 +199,12 @@ extension Node {
 
     private nonisolated func handshake(
         channel: any Channel, messages: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
-        direction: SessionArbiter.Direction
+        direction: SessionArbiter.Direction, expectedRemote: NodeID?
     ) async throws -> SecureSession {
         var handshake = NodeHandshake(
             role: direction == .outbound ? .initiator : .responder, identity: handshakeIdentity,
-            network: configuration.network, maximumFrameLength: configuration.limits.maximumFrameLength)
+            network: configuration.network, maximumFrameLength: configuration.limits.maximumFrameLength,
+            expectedRemote: expectedRemote)
         let timeout = configuration.limits.handshakeTimeout
         let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.seconds * 1e9))) {
             channel.close(promise: nil)

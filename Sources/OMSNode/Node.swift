@@ -35,7 +35,10 @@ public actor Node {
     let dialRequestSink: AsyncStream<Endpoint>.Continuation
 
     struct DialTarget {
+        /// The node last seen at this address.
         var nodeID: NodeID?
+        /// The node a peer advertised at this address: no other is accepted there.
+        var expected: NodeID?
         var state: DialStatus.State = .waiting
         var failures = 0
         var lastError: String?
@@ -262,7 +265,7 @@ public actor Node {
     func requestDial(_ endpoint: Endpoint, nodeID: NodeID? = nil) {
         if endpoint == boundAddress || endpoint == advertisedAddress { return }
         guard dialTargets[endpoint] == nil else { return }
-        dialTargets[endpoint] = DialTarget(nodeID: nodeID)
+        dialTargets[endpoint] = DialTarget(nodeID: nodeID, expected: nodeID)
         dialRequestSink.yield(endpoint)
     }
 }

@@ -13,5 +13,6 @@ public struct NodeService: Service {
         try await cancelWhenGracefulShutdown {
             try await node.run()
         }
+        // run() returns normally once cancelled: a graceful shutdown is not an error.
     }
 }

@@ -32,14 +32,18 @@ public struct ControlServer: Service {
             }
         chmod(socketPath, 0o600)
         defer { unlink(socketPath) }
-        try await cancelWhenGracefulShutdown {
-            try await server.executeThenClose { inbound in
-                try await withThrowingDiscardingTaskGroup { group in
-                    for try await connection in inbound {
-                        group.addTask { await self.serve(connection) }
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await server.executeThenClose { inbound in
+                    try await withThrowingDiscardingTaskGroup { group in
+                        for try await connection in inbound {
+                            group.addTask { await self.serve(connection) }
+                        }
                     }
                 }
             }
+        } catch is CancellationError {
+            // Graceful shutdown: the socket closes and is unlinked; nothing went wrong.
         }
     }
 

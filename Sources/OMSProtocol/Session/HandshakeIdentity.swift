@@ -66,6 +66,8 @@ public struct HandshakeError: Error, Hashable, Sendable, CustomStringConvertible
         public static let badIdentityPayload = Code(name: "badIdentityPayload")
         /// The identity signature does not cover the Noise static key the peer used.
         public static let identityMismatch = Code(name: "identityMismatch")
+        /// The initiator dialled a particular node and another one answered.
+        public static let unexpectedPeer = Code(name: "unexpectedPeer")
         /// The handshake did not finish in time.
         public static let timedOut = Code(name: "timedOut")
     }

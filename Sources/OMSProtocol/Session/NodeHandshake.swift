@@ -24,14 +24,19 @@ public struct NodeHandshake: Sendable {
     private var noise: NoiseHandshake
     private let identity: HandshakeIdentity
     private let maximumFrameLength: Int
+    private let expectedRemote: NodeID?
 
+    /// `expectedRemote`, for an initiator that dials a particular node: any other identity is
+    /// refused at message 2, before this side reveals its own identity in message 3.
     public init(
         role: NoiseHandshake.Role, identity: HandshakeIdentity, network: NetworkID,
-        maximumFrameLength: Int = SecureSession.defaultMaximumFrameLength, ephemeralKey: X25519.PrivateKey? = nil
+        maximumFrameLength: Int = SecureSession.defaultMaximumFrameLength, expectedRemote: NodeID? = nil,
+        ephemeralKey: X25519.PrivateKey? = nil
     ) {
         self.role = role
         self.identity = identity
         self.maximumFrameLength = maximumFrameLength
+        self.expectedRemote = expectedRemote
         noise = NoiseHandshake(
             role: role, staticKey: identity.staticKey, prologue: network.prologue, ephemeralKey: ephemeralKey)
     }
@@ -46,7 +51,10 @@ public struct NodeHandshake: Sendable {
         let payload = try noiseStep { try $0.readMessage(message) }
         switch role {
         case .responder where noise.remoteStaticKey == nil:
-            // Message 1: the initiator has not authenticated anything yet; its payload is ignored.
+            // Message 1 is unauthenticated and unencrypted: version 1 puts nothing in it.
+            guard payload.isEmpty else {
+                throw HandshakeError(.badIdentityPayload, "message 1 carries a \(payload.count)-byte payload; it must be empty")
+            }
             return .send(try noiseStep { [identity] in try $0.writeMessage(payload: identity.payload) })
         case .responder:
             let remote = try verify(payload)
@@ -54,6 +62,9 @@ public struct NodeHandshake: Sendable {
             return .establish(SecureSession(transport: transport, remote: remote, maximumFrameLength: maximumFrameLength))
         case .initiator:
             let remote = try verify(payload)
+            if let expectedRemote, expectedRemote != remote {
+                throw HandshakeError(.unexpectedPeer, "dialled \(expectedRemote.short) but \(remote.short) answered")
+            }
             let final = try noiseStep { [identity] in try $0.writeMessage(payload: identity.payload) }
             let transport = try noiseStep { try $0.split() }
             return .sendAndEstablish(
