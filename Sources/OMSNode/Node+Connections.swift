@@ -106,6 +106,8 @@ extension Node {
                     backoff.reset()
                     dialTargets[endpoint]?.failures = 0
                     dialTargets[endpoint]?.lastError = nil
+                } else {
+                    dialTargets[endpoint]?.failures += 1
                 }
             } catch {
                 metrics.dialFailures.increment()
@@ -141,6 +143,7 @@ extension Node {
         pendingAddress: String?
     ) async -> Bool {
         let channel = connection.channel
+        let peerAddress = channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
         var pendingReleased = pendingAddress == nil
         do {
             defer { if !pendingReleased, let pendingAddress { Task { await self.releasePending(pendingAddress) } } }
@@ -156,7 +159,7 @@ extension Node {
                     metrics.handshakesFailed.increment()
                     logger.info(
                         "handshake refused",
-                        metadata: ["node/peer-address": "\(channel.remoteAddress?.description ?? "?")", "node/error": "\(error)"])
+                        metadata: ["node/peer-address": "\(peerAddress)", "node/error": "\(error)"])
                     if let dialled { await noteDialError(dialled, error) }
                     return false
                 }
@@ -206,6 +209,7 @@ extension Node {
             network: configuration.network, maximumFrameLength: configuration.limits.maximumFrameLength,
             expectedRemote: expectedRemote)
         let timeout = configuration.limits.handshakeTimeout
+        let started = ContinuousClock.now
         let timer = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(timeout.seconds * 1e9))) {
             channel.close(promise: nil)
         }
@@ -215,7 +219,11 @@ extension Node {
         }
         while true {
             guard let message = try await messages.next() else {
-                throw HandshakeError(.timedOut, "the connection closed before the handshake finished (time-out \(timeout))")
+                if ContinuousClock.now - started >= timeout {
+                    throw HandshakeError(.timedOut, "the handshake did not finish within \(timeout)")
+                }
+                throw HandshakeError(
+                    .closedByPeer, "the peer closed the connection during the handshake (another network, or it refused us)")
             }
             switch try handshake.receive(Array(message.readableBytesView)) {
             case .send(let reply):

@@ -68,6 +68,9 @@ public struct HandshakeError: Error, Hashable, Sendable, CustomStringConvertible
         public static let identityMismatch = Code(name: "identityMismatch")
         /// The initiator dialled a particular node and another one answered.
         public static let unexpectedPeer = Code(name: "unexpectedPeer")
+        /// The peer closed the connection mid-handshake: typically it is of another network or
+        /// refused our identity; its side of the story is in its own log.
+        public static let closedByPeer = Code(name: "closedByPeer")
         /// The handshake did not finish in time.
         public static let timedOut = Code(name: "timedOut")
     }

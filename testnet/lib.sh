@@ -1,0 +1,57 @@
+# Shared by the testnet scripts: where things are and how to reach each node.
+TESTNET_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$TESTNET_DIR/.." && pwd)"
+RUN="$TESTNET_DIR/.run"
+
+oms_bin() {
+    local bin
+    bin="$(cd "$ROOT" && swift build --product oms --show-bin-path)/oms"
+    [ -x "$bin" ] || { echo "testnet: $bin is missing; run 'make build' first" >&2; return 1; }
+    echo "$bin"
+}
+
+node_dirs() {
+    ls -d "$RUN"/node-* 2>/dev/null | sort -V
+}
+
+node_pid() {
+    local dir=$1
+    [ -f "$dir/pid" ] || return 1
+    local pid; pid=$(cat "$dir/pid")
+    kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+# Starts the node in $1, waits until it has written its listen address. Extra args go to `oms node run`.
+start_node() {
+    local dir=$1; shift
+    local oms; oms=$(oms_bin)
+    local listen=127.0.0.1:0
+    [ -f "$dir/port" ] && listen="127.0.0.1:$(cat "$dir/port")"
+    "$oms" node run --data-dir "$dir/data" --listen "$listen" --ping-interval 1 --idle-timeout 5 "$@" \
+        >>"$dir/log" 2>&1 &
+    echo $! >"$dir/pid"
+    for _ in $(seq 1 100); do
+        if [ -s "$dir/data/listen.addr" ]; then
+            cut -d: -f2 <"$dir/data/listen.addr" >"$dir/port"
+            return 0
+        fi
+        kill -0 "$(cat "$dir/pid")" 2>/dev/null || { echo "testnet: node in $dir exited; see $dir/log" >&2; tail -n 5 "$dir/log" >&2; return 1; }
+        sleep 0.1
+    done
+    echo "testnet: node in $dir did not start listening within 10 s; see $dir/log" >&2
+    return 1
+}
+
+# Stops the node in $1 with SIGINT (graceful), then SIGKILL after 5 s.
+stop_node() {
+    local dir=$1 pid
+    pid=$(node_pid "$dir") || return 0
+    kill -INT "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do
+        kill -0 "$pid" 2>/dev/null || { rm -f "$dir/pid"; return 0; }
+        sleep 0.1
+    done
+    echo "testnet: node $pid did not stop within 5 s; killing it" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$dir/pid"
+}
