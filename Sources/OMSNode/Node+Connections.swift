@@ -104,8 +104,6 @@ extension Node {
                 dialTargets[endpoint]?.state = .connected
                 if await runConnection(channel, direction: .outbound, dialled: endpoint, pendingAddress: nil) {
                     backoff.reset()
-                    dialTargets[endpoint]?.failures = 0
-                    dialTargets[endpoint]?.lastError = nil
                 } else {
                     dialTargets[endpoint]?.failures += 1
                 }

@@ -152,6 +152,8 @@ public actor Node {
         let remote = secure.remote
         if let dialled, dialTargets[dialled] != nil {
             dialTargets[dialled]?.nodeID = remote
+            dialTargets[dialled]?.failures = 0
+            dialTargets[dialled]?.lastError = nil
             try? store?.recordConnected(dialled, nodeID: remote)
         }
         let session = PeerSession(

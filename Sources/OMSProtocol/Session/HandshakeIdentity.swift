@@ -17,13 +17,22 @@ public struct HandshakeIdentity: Sendable {
     let payload: [UInt8]
 
     public init(identity: Ed25519.PrivateKey, staticKey: X25519.PrivateKey = X25519.PrivateKey()) {
+        self.init(identity: identity, staticKey: staticKey, payload: Self.proof(identity: identity, staticKey: staticKey))
+    }
+
+    /// Pairs a key with an arbitrary payload: only tests build mismatched ones.
+    init(identity: Ed25519.PrivateKey, staticKey: X25519.PrivateKey, payload: [UInt8]) {
         self.identity = identity
         self.staticKey = staticKey
+        self.payload = payload
+    }
+
+    static func proof(identity: Ed25519.PrivateKey, staticKey: X25519.PrivateKey) -> [UInt8] {
         let proof = WireHandshakePayload.with {
             $0.identityKey = .init(identity.publicKey.rawRepresentation)
             $0.identitySignature = .init(identity.signature(for: Self.signingInput(staticKey.publicKey)))
         }
-        payload = try! proof.serializedBytes()
+        return try! proof.serializedBytes()
     }
 
     public var nodeID: NodeID { NodeID(publicKey: identity.publicKey) }

@@ -15,7 +15,8 @@ public struct SecureSession: Sendable {
 
     public let remote: NodeID
     public let handshakeHash: [UInt8]
-    private var transport: NoiseTransport
+    /// Internal so that tests can put bytes on the wire that no honest sender would.
+    var transport: NoiseTransport
     private var assembler: FrameAssembler
 
     init(transport: NoiseTransport, remote: NodeID, maximumFrameLength: Int) {
