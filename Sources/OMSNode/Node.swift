@@ -101,7 +101,10 @@ public actor Node {
 
     public func status() async -> NodeStatus {
         var sessionStatuses: [SessionStatus] = []
-        for session in sessions.values { sessionStatuses.append(await session.status()) }
+        // Only sessions whose peer has said Hello count: before that they carry nothing.
+        for session in sessions.values where await session.isEstablished {
+            sessionStatuses.append(await session.status())
+        }
         sessionStatuses.sort { $0.peer.description < $1.peer.description }
         let dialing = dialTargets.map { endpoint, target in
             DialStatus(endpoint: endpoint, nodeID: target.nodeID, state: target.state, failures: target.failures, lastError: target.lastError)
