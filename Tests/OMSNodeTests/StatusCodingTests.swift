@@ -38,8 +38,8 @@ import Testing
 
     @Test func aMistypedIdIsRefusedWhenDecoding() throws {
         var text = NodeID(publicKey: Ed25519.PrivateKey().publicKey).description
-        text.removeLast()
-        text.append(text.last == "q" ? "p" : "q")
+        let last = text.removeLast()
+        text.append(last == "q" ? "p" : "q")
         let json = Data("{\"sendNote\":{\"text\":\"x\",\"to\":\"\(text)\"}}".utf8)
         #expect(throws: (any Error).self) { try JSONDecoder.control.decode(ControlRequest.self, from: json) }
     }
