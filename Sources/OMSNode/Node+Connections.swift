@@ -113,7 +113,14 @@ extension Node {
                 dialTargets[endpoint]?.lastError = "\(error)"
                 logger.debug("dial failed", metadata: ["node/address": "\(endpoint)", "node/error": "\(error)"])
             }
-            guard dialTargets[endpoint] != nil else { return }
+            guard let current = dialTargets[endpoint] else { return }
+            if current.learned, current.failures >= configuration.limits.learnedPeerFailureLimit {
+                // A learned address that keeps failing was a stale or false hint: forget it.
+                logger.debug("forgetting a learned peer that does not answer", metadata: ["node/address": "\(endpoint)"])
+                dialTargets[endpoint] = nil
+                _ = try? store?.removeLearnedPeer(endpoint)
+                return
+            }
             dialTargets[endpoint]?.state = .waiting
             let delay = backoff.nextDelay { Double.random(in: 0..<1) }
             try? await Task.sleep(for: delay)

@@ -39,6 +39,8 @@ public actor Node {
         var nodeID: NodeID?
         /// The node a peer advertised at this address: no other is accepted there.
         var expected: NodeID?
+        /// Heard of from a peer rather than configured: capped in number, forgotten when dead.
+        var learned = false
         var state: DialStatus.State = .waiting
         var failures = 0
         var lastError: String?
@@ -75,8 +77,10 @@ public actor Node {
     public func run() async throws {
         try await bind()
         for endpoint in configuration.bootstrap { _ = try? store?.addPeer(endpoint, source: .configured) }
-        let remembered = (try? store?.peers().map(\.endpoint)) ?? []
-        for endpoint in configuration.bootstrap + remembered { requestDial(endpoint) }
+        for endpoint in configuration.bootstrap { requestDial(endpoint) }
+        for peer in (try? store?.peers()) ?? [] {
+            requestDial(peer.endpoint, learnedAs: peer.source == .learned ? peer.nodeID : nil)
+        }
         logger.info(
             "node running",
             metadata: [
@@ -118,6 +122,9 @@ public actor Node {
     /// Starts dialling `endpoint` and remembers it as configured by the owner.
     public func addPeer(_ endpoint: Endpoint) throws {
         try store?.addPeer(endpoint, source: .configured)
+        // An address the owner names is kept however often it fails, even if a peer named it first.
+        dialTargets[endpoint]?.learned = false
+        dialTargets[endpoint]?.expected = nil
         requestDial(endpoint)
     }
 
@@ -209,9 +216,14 @@ public actor Node {
             case .learnedPeers(let adverts):
                 for advert in adverts where advert.nodeID != id && sessions[advert.nodeID] == nil {
                     guard dialTargets[advert.endpoint] == nil else { continue }
+                    let learned = dialTargets.values.filter(\.learned).count
+                    guard learned < configuration.limits.maximumLearnedPeers else {
+                        logger.debug("ignoring a learned peer: at the limit", metadata: ["node/address": "\(advert.endpoint)"])
+                        break
+                    }
                     _ = try? store?.addPeer(advert.endpoint, source: .learned, nodeID: advert.nodeID)
                     logger.debug("learned a peer", metadata: ["node/peer": "\(advert.nodeID.short)", "node/address": "\(advert.endpoint)"])
-                    requestDial(advert.endpoint, nodeID: advert.nodeID)
+                    requestDial(advert.endpoint, learnedAs: advert.nodeID)
                 }
             case .receivedNote(let envelope):
                 let note = NoteRecord(
@@ -267,10 +279,12 @@ public actor Node {
         }
     }
 
-    func requestDial(_ endpoint: Endpoint, nodeID: NodeID? = nil) {
+    /// Starts dialling `endpoint` unless it is ours or already dialled. `learnedAs` is the node
+    /// a peer said answers there (or nil for an address the owner configured).
+    func requestDial(_ endpoint: Endpoint, learnedAs advertised: NodeID? = nil) {
         if endpoint == boundAddress || endpoint == advertisedAddress { return }
         guard dialTargets[endpoint] == nil else { return }
-        dialTargets[endpoint] = DialTarget(nodeID: nodeID, expected: nodeID)
+        dialTargets[endpoint] = DialTarget(nodeID: advertised, expected: advertised, learned: advertised != nil)
         dialRequestSink.yield(endpoint)
     }
 }

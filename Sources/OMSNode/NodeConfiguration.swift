@@ -30,12 +30,20 @@ public struct NodeConfiguration: Sendable {
         public var handshakeTimeout: Duration
         public var connectTimeout: Duration
         public var maximumFrameLength: Int
+        /// Addresses learned from peers that are dialled at once; more adverts are ignored, so
+        /// a peer cannot grow our dial list without bound or aim us at many addresses.
+        public var maximumLearnedPeers: Int
+        /// Consecutive failed dials after which a learned address is forgotten.
+        public var learnedPeerFailureLimit: Int
 
         public init(
             maximumSessions: Int = 128, maximumPendingHandshakes: Int = 64, maximumPendingPerAddress: Int = 8,
             handshakeTimeout: Duration = .seconds(10), connectTimeout: Duration = .seconds(5),
-            maximumFrameLength: Int = SecureSession.defaultMaximumFrameLength
+            maximumFrameLength: Int = SecureSession.defaultMaximumFrameLength, maximumLearnedPeers: Int = 64,
+            learnedPeerFailureLimit: Int = 8
         ) {
+            self.maximumLearnedPeers = maximumLearnedPeers
+            self.learnedPeerFailureLimit = learnedPeerFailureLimit
             self.maximumSessions = maximumSessions
             self.maximumPendingHandshakes = maximumPendingHandshakes
             self.maximumPendingPerAddress = maximumPendingPerAddress

@@ -105,6 +105,15 @@ public final class NodeStore: Sendable {
         try pool.write { db in try PeerRecord.deleteOne(db, key: endpoint.description) }
     }
 
+    /// Forgets `endpoint` only if it was learned, never one the owner configured.
+    @discardableResult
+    public func removeLearnedPeer(_ endpoint: Endpoint) throws -> Bool {
+        try pool.write { db in
+            try PeerRecord.filter(Column("address") == endpoint.description && Column("source") == PeerRecord.Source.learned.rawValue)
+                .deleteAll(db) > 0
+        }
+    }
+
     public func peers() throws -> [PeerRecord] {
         try pool.read { db in try PeerRecord.order(Column("address")).fetchAll(db) }
     }

@@ -154,3 +154,43 @@ extension SecureSession {
         try transport.encrypt(plaintext)
     }
 }
+
+/// Peer exchange from a lying peer: its adverts are capped, and dead ones forgotten.
+@Suite(.serialized, .timeLimit(.minutes(1))) struct LyingPeerExchangeTests {
+    @Test func advertsAreCappedAndDeadLearnedPeersForgotten() async throws {
+        var configuration = NodeHarness.configuration(
+            limits: .init(handshakeTimeout: .seconds(2), connectTimeout: .seconds(1), maximumLearnedPeers: 5, learnedPeerFailureLimit: 2))
+        configuration.greetPeers = false
+        let node = Node(configuration: configuration, store: nil, logger: NodeHarness.quietLogger)
+        try await node.bind()
+        let address = await NodeHarness.address(node)
+        try await NodeHarness.run([node]) {
+            try await RawConnection.with(address) { raw in
+                var transport = try await raw.handshake(.init(identity: .init()), network: NodeHarness.testNetwork)
+                var list = WireFrame()
+                // 64 adverts for loopback ports where nothing listens (port 1 and up).
+                list.peers = .with {
+                    $0.peers = (1...64).map { port in
+                        .with {
+                            $0.identityKey = .init(Ed25519.PrivateKey().publicKey.rawRepresentation)
+                            $0.address = "127.0.0.1:\(port)"
+                        }
+                    }
+                }
+                let hello = SessionInstance.hello(agent: "liar/1", listenAddress: nil, wallClockMilliseconds: 0)
+                for message in try transport.seal([hello, list]) { try await raw.send(message) }
+                try await NodeHarness.eventually("adverts taken up to the cap") { await node.status().dialing.count == 5 }
+                var most = 0
+                let deadline = ContinuousClock.now + .seconds(10)
+                while ContinuousClock.now < deadline {
+                    let count = await node.status().dialing.count
+                    most = max(most, count)
+                    if count == 0 { break }
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect(most <= 5, "never more learned peers than the cap")
+                #expect(await node.status().dialing.isEmpty, "dead learned peers are forgotten")
+            }
+        }
+    }
+}
