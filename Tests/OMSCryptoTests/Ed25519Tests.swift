@@ -1,3 +1,4 @@
+import OMSTestKit
 import OMSCrypto
 import Testing
 

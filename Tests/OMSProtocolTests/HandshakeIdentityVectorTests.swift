@@ -1,3 +1,4 @@
+import OMSTestKit
 import Foundation
 import OMSCrypto
 import OMSProtocol

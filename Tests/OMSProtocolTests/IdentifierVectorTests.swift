@@ -1,3 +1,4 @@
+import OMSTestKit
 import OMSProtocol
 import Testing
 

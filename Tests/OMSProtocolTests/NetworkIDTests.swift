@@ -1,3 +1,4 @@
+import OMSTestKit
 import Foundation
 import OMSProtocol
 import Testing

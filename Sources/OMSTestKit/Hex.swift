@@ -1,7 +1,8 @@
+/// Hex for test vectors, shared by every test target.
 extension Array where Element == UInt8 {
     /// Bytes from a lower- or upper-case hex string; traps on malformed input, which in a test is
     /// a mistake in the vector file or the test itself.
-    init(hex: String) {
+    public init(hex: String) {
         let digits = Array(hex.utf8)
         precondition(digits.count % 2 == 0, "hex string has an odd number of digits: \(hex)")
         func nibble(_ c: UInt8) -> UInt8 {
@@ -16,7 +17,7 @@ extension Array where Element == UInt8 {
     }
 
     /// Lower-case hex, for comparisons with vector files and readable failure messages.
-    var hex: String {
+    public var hex: String {
         let table = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(count * 2)
