@@ -149,10 +149,11 @@ extension Node {
     ) async -> Bool {
         let channel = connection.channel
         let peerAddress = channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
-        var pendingReleased = pendingAddress == nil
+        // An inbound connection holds a pending-handshake slot until its handshake ends.
+        var holdsPendingSlot = pendingAddress != nil
+        let established: Bool
         do {
-            defer { if !pendingReleased, let pendingAddress { Task { await self.releasePending(pendingAddress) } } }
-            return try await connection.executeThenClose { inbound, _ in
+            established = try await connection.executeThenClose { inbound, _ in
                 var messages = inbound.makeAsyncIterator()
                 let started = ContinuousClock.now
                 let secure: SecureSession
@@ -172,7 +173,7 @@ extension Node {
                 metrics.handshakeDuration.recordNanoseconds(Int64((ContinuousClock.now - started).seconds * 1e9))
                 if let pendingAddress {
                     await releasePending(pendingAddress)
-                    pendingReleased = true
+                    holdsPendingSlot = false
                 }
                 guard let session = await register(secure, channel: channel, direction: direction, dialled: dialled) else {
                     return false
@@ -201,8 +202,10 @@ extension Node {
             }
         } catch {
             logger.debug("connection ended with an error", metadata: ["node/error": "\(error)"])
-            return false
+            established = false
         }
+        if holdsPendingSlot, let pendingAddress { await releasePending(pendingAddress) }
+        return established
     }
 
     private nonisolated func handshake(
