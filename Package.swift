@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "OMSStore", targets: ["OMSStore"]),
         .library(name: "OMSNode", targets: ["OMSNode"]),
         .library(name: "OMSTestKit", targets: ["OMSTestKit"]),
+        // Raw libsodium for the Benchmarks/ package, which measures OMSCrypto against it.
+        .library(name: "CSodium", targets: ["CSodium"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

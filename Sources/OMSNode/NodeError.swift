@@ -7,6 +7,8 @@ public struct NodeError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let badAddress = Code(name: "badAddress")
         public static let notRunning = Code(name: "notRunning")
         public static let controlFailed = Code(name: "controlFailed")
+        /// There is no established session with the peer the call names.
+        public static let noSession = Code(name: "noSession")
     }
 
     public let code: Code

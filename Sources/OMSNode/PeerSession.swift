@@ -25,6 +25,8 @@ actor PeerSession {
     private var bytesOut: UInt64 = 0
     private var framesIn: UInt64 = 0
     private var framesOut: UInt64 = 0
+    /// A running `Node.benchmarkPingPong` (Node+Benchmarks.swift); nil otherwise.
+    var pingProbe: PingProbe?
 
     init(
         secure: SecureSession, channel: any Channel, direction: SessionArbiter.Direction, dialled: Endpoint?,
@@ -69,6 +71,7 @@ actor PeerSession {
             metrics.framesReceived.increment()
             switch item {
             case .frame(let frame):
+                if pingProbe != nil, case .pong(let pong)? = frame.body { probeReceivedPong(nonce: pong.nonce) }
                 directives += carryOut(instance.onFrame(frame, now: .now))
             case .malformed(let detail):
                 metrics.protocolError("malformed-frame")
@@ -109,6 +112,7 @@ actor PeerSession {
         guard !isClosed else { return }
         if let farewell { send([farewell]) }
         closeReason = reason
+        finishPingProbe(NodeError(.noSession, "the session closed (\(reason)) during a ping benchmark"))
         metrics.sessionClosed(reason)
         channel.close(promise: nil)
     }
