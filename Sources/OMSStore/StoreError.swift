@@ -1,31 +1,25 @@
+import OMSCrypto
+
 /// Why the store refused: each message says what is wrong and what the owner can do.
-public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        let name: String
-        public var description: String { name }
-        /// No node has been initialised in this data directory.
-        public static let notInitialized = Code(name: "notInitialized")
-        /// `oms init` ran on a directory that already holds a node.
-        public static let alreadyInitialized = Code(name: "alreadyInitialized")
-        /// The passphrase does not open the identity key.
-        public static let wrongPassphrase = Code(name: "wrongPassphrase")
-        /// The identity key needs a passphrase and none was given.
-        public static let passphraseRequired = Code(name: "passphraseRequired")
-        /// The key file is missing, unreadable, the wrong size, or readable by others.
-        public static let badKeyFile = Code(name: "badKeyFile")
-        /// Stored data failed an integrity check.
-        public static let corrupt = Code(name: "corrupt")
-        /// A value given to the store is not acceptable (e.g. a malformed address).
-        public static let invalidArgument = Code(name: "invalidArgument")
-    }
+public typealias StoreError = CodedError<StoreErrorDomain>
 
-    public let code: Code
-    public let context: String
+public enum StoreErrorDomain: ErrorDomain {
+    public static func describe(code: String, context: String) -> String { context }
+}
 
-    public init(_ code: Code, _ context: String) {
-        self.code = code
-        self.context = context
-    }
-
-    public var description: String { context }
+extension CodedError.Code where Domain == StoreErrorDomain {
+    /// No node has been initialised in this data directory.
+    public static var notInitialized: Self { Self("notInitialized") }
+    /// `oms init` ran on a directory that already holds a node.
+    public static var alreadyInitialized: Self { Self("alreadyInitialized") }
+    /// The passphrase does not open the identity key.
+    public static var wrongPassphrase: Self { Self("wrongPassphrase") }
+    /// The identity key needs a passphrase and none was given.
+    public static var passphraseRequired: Self { Self("passphraseRequired") }
+    /// The key file is missing, unreadable, the wrong size, or readable by others.
+    public static var badKeyFile: Self { Self("badKeyFile") }
+    /// Stored data failed an integrity check.
+    public static var corrupt: Self { Self("corrupt") }
+    /// A value given to the store is not acceptable (e.g. a malformed address).
+    public static var invalidArgument: Self { Self("invalidArgument") }
 }

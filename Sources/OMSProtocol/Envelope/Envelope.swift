@@ -144,25 +144,16 @@ public struct EnvelopeType: Hashable, Sendable, CustomStringConvertible {
     /// A short text a node sends to a peer: the demo's signed messages.
     public static let note = try! EnvelopeType("oms/note")
 }
+public typealias EnvelopeError = CodedError<EnvelopeErrorDomain>
 
-public struct EnvelopeError: Error, Hashable, Sendable, CustomStringConvertible {
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        let name: String
-        public var description: String { name }
-        public static let malformed = Code(name: "malformed")
-        public static let unsupportedVersion = Code(name: "unsupportedVersion")
-        public static let tooLarge = Code(name: "tooLarge")
-        public static let wrongType = Code(name: "wrongType")
-        public static let badSignature = Code(name: "badSignature")
-    }
+public enum EnvelopeErrorDomain: ErrorDomain {
+    public static func describe(code: String, context: String) -> String { "envelope \(code): \(context)" }
+}
 
-    public let code: Code
-    public let context: String
-
-    public init(_ code: Code, _ context: String) {
-        self.code = code
-        self.context = context
-    }
-
-    public var description: String { "envelope \(code): \(context)" }
+extension CodedError.Code where Domain == EnvelopeErrorDomain {
+    public static var malformed: Self { Self("malformed") }
+    public static var unsupportedVersion: Self { Self("unsupportedVersion") }
+    public static var tooLarge: Self { Self("tooLarge") }
+    public static var wrongType: Self { Self("wrongType") }
+    public static var badSignature: Self { Self("badSignature") }
 }

@@ -1,3 +1,5 @@
+import OMSCrypto
+
 /// Turns the decrypted byte stream of a session back into frames (protocol-spec/README.md,
 /// "Frames"): each frame is a 4-byte big-endian length followed by that many bytes of a
 /// protobuf `Frame`. Frames may span Noise messages and a Noise message may hold several.
@@ -62,24 +64,14 @@ public enum FrameWriter {
         }
     }
 }
+public typealias FramingError = CodedError<FramingErrorDomain>
 
-public struct FramingError: Error, Hashable, Sendable, CustomStringConvertible {
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        let name: String
-        public var description: String { name }
-        /// A length prefix over the receiver's maximum.
-        public static let frameTooLarge = Code(name: "frameTooLarge")
-        /// Bytes that are not a protobuf `Frame`.
-        public static let malformedFrame = Code(name: "malformedFrame")
-    }
+public enum FramingErrorDomain: ErrorDomain {
+}
 
-    public let code: Code
-    public let context: String
-
-    public init(_ code: Code, _ context: String) {
-        self.code = code
-        self.context = context
-    }
-
-    public var description: String { "\(code): \(context)" }
+extension CodedError.Code where Domain == FramingErrorDomain {
+    /// A length prefix over the receiver's maximum.
+    public static var frameTooLarge: Self { Self("frameTooLarge") }
+    /// Bytes that are not a protobuf `Frame`.
+    public static var malformedFrame: Self { Self("malformedFrame") }
 }

@@ -65,32 +65,24 @@ public struct HandshakeIdentity: Sendable {
 }
 
 /// Why a handshake was refused.
-public struct HandshakeError: Error, Hashable, Sendable, CustomStringConvertible {
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        let name: String
-        public var description: String { name }
-        /// The Noise layer refused a message (wrong network, tampering, out of order, ...).
-        public static let noise = Code(name: "noise")
-        /// The peer's payload is missing or not a HandshakePayload.
-        public static let badIdentityPayload = Code(name: "badIdentityPayload")
-        /// The identity signature does not cover the Noise static key the peer used.
-        public static let identityMismatch = Code(name: "identityMismatch")
-        /// The initiator dialled a particular node and another one answered.
-        public static let unexpectedPeer = Code(name: "unexpectedPeer")
-        /// The peer closed the connection mid-handshake: typically it is of another network or
-        /// refused our identity; its side of the story is in its own log.
-        public static let closedByPeer = Code(name: "closedByPeer")
-        /// The handshake did not finish in time.
-        public static let timedOut = Code(name: "timedOut")
-    }
+public typealias HandshakeError = CodedError<HandshakeErrorDomain>
 
-    public let code: Code
-    public let context: String
+public enum HandshakeErrorDomain: ErrorDomain {
+    public static func describe(code: String, context: String) -> String { "handshake \(code): \(context)" }
+}
 
-    public init(_ code: Code, _ context: String) {
-        self.code = code
-        self.context = context
-    }
-
-    public var description: String { "handshake \(code): \(context)" }
+extension CodedError.Code where Domain == HandshakeErrorDomain {
+    /// The Noise layer refused a message (wrong network, tampering, out of order, ...).
+    public static var noise: Self { Self("noise") }
+    /// The peer's payload is missing or not a HandshakePayload.
+    public static var badIdentityPayload: Self { Self("badIdentityPayload") }
+    /// The identity signature does not cover the Noise static key the peer used.
+    public static var identityMismatch: Self { Self("identityMismatch") }
+    /// The initiator dialled a particular node and another one answered.
+    public static var unexpectedPeer: Self { Self("unexpectedPeer") }
+    /// The peer closed the connection mid-handshake: typically it is of another network or
+    /// refused our identity; its side of the story is in its own log.
+    public static var closedByPeer: Self { Self("closedByPeer") }
+    /// The handshake did not finish in time.
+    public static var timedOut: Self { Self("timedOut") }
 }
