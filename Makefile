@@ -30,3 +30,20 @@ vectors:
 
 clean:
 	rm -rf .build testnet/.run
+
+# Builds every fuzzer in Fuzz/ and runs each for FUZZ_TIME seconds (Fuzz/README.md). New inputs
+# go to Fuzz/.build-fuzz/corpus/, crashes to Fuzz/.build-fuzz/crash-*; Fuzz/Corpus/ stays as committed.
+FUZZERS = FuzzEnvelope FuzzFrameStream FuzzHandshakePayload FuzzIdentifiers
+FUZZ_TIME ?= 60
+.PHONY: fuzz
+fuzz: deps
+	for f in $(FUZZERS); do \
+	    $(SWIFT) build --package-path Fuzz --product $$f -c debug --sanitize fuzzer --sanitize address \
+	        -Xswiftc -sanitize=fuzzer,address --build-path Fuzz/.build-fuzz || exit 1; \
+	done
+	for f in $(FUZZERS); do \
+	    mkdir -p Fuzz/.build-fuzz/corpus/$$f && \
+	    SWIFT_BACKTRACE=enable=no Fuzz/.build-fuzz/debug/$$f -max_total_time=$(FUZZ_TIME) -max_len=70000 \
+	        -print_final_stats=1 -artifact_prefix=Fuzz/.build-fuzz/crash-$$f- \
+	        Fuzz/.build-fuzz/corpus/$$f Fuzz/Corpus/$$f || exit 1; \
+	done

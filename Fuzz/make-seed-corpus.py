@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora in Corpus/<Fuzzer>/ from protocol-spec/vectors/*.json.
+
+Seeds are the project's own wire-format vectors (valid and invalid) plus a few hand-made
+inputs for paths the vectors do not reach. File names say what each seed is, so a replay
+failure names its input. Running the script again gives the same files:
+
+    python3 Fuzz/make-seed-corpus.py
+
+Inputs the fuzzers find are not written back here: libFuzzer adds them to the corpus directory
+it is run on, and only those worth keeping are committed by hand.
+"""
+
+import json
+import os
+import re
+import shutil
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+VECTORS = os.path.join(HERE, "..", "protocol-spec", "vectors")
+
+
+def load(name):
+    with open(os.path.join(VECTORS, name)) as f:
+        return json.load(f)
+
+
+def slug(text):
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+
+
+def write(corpus, seeds):
+    directory = os.path.join(HERE, "Corpus", corpus)
+    shutil.rmtree(directory, ignore_errors=True)
+    os.makedirs(directory)
+    for number, (name, data) in enumerate(seeds):
+        path = os.path.join(directory, "%02d-%s" % (number, slug(name)))
+        assert not os.path.exists(path), path
+        with open(path, "wb") as f:
+            f.write(data)
+
+
+def envelope_seeds():
+    vectors = load("envelopes.json")
+    seeds = [("valid " + v["name"], bytes.fromhex(v["envelope"])) for v in vectors["valid"]]
+    seeds += [("invalid " + v["name"], bytes.fromhex(v["envelope"])) for v in vectors["invalid"]]
+    return seeds
+
+
+def frame_stream_seeds():
+    """Byte 0: number of 16-bit chunk sizes minus one (mod 8); then the sizes; then the stream."""
+
+    def chunked(sizes, stream):
+        return bytes([len(sizes) - 1]) + b"".join(struct.pack(">H", s) for s in sizes) + stream
+
+    def framed(frame):
+        return struct.pack(">I", len(frame)) + frame
+
+    vectors = load("frames.json")
+    stream = bytes.fromhex(vectors["stream"])
+    seeds = [("case " + c["name"], chunked([0], bytes.fromhex(c["stream"]))) for c in vectors["cases"]]
+    seeds += [
+        ("whole stream in one chunk", chunked([0], stream)),
+        ("whole stream byte by byte", chunked([1], stream)),
+        ("whole stream in chunks of 3 7 and empty", chunked([3, 7, 0], stream)),
+    ]
+    seeds += [("unknown " + u["name"], chunked([0], framed(bytes.fromhex(u["bytes"])))) for u in vectors["unknown"]]
+    seeds += [("malformed " + m["name"], chunked([2], framed(bytes.fromhex(m["bytes"])))) for m in vectors["malformed"]]
+    seeds += [
+        ("empty frame", chunked([0], framed(b""))),
+        ("length one over the limit", chunked([0], struct.pack(">I", (1 << 16) + 1) + b"\x00" * 8)),
+        ("length at the limit, truncated", chunked([0], struct.pack(">I", 1 << 16) + b"\x08\x01")),
+    ]
+    # No seed reaches the assembler's 64 KiB compaction (FrameAssemblerTests covers it): inputs
+    # that long slow this debug, instrumented build to a few hundred runs a second.
+    return seeds
+
+
+def handshake_seeds():
+    vectors = load("handshake-identity.json")
+    seeds = [("valid " + v["name"], bytes.fromhex(v["handshake_payload"])) for v in vectors["valid"]]
+    seeds += [("invalid " + v["name"], bytes.fromhex(v["handshake_payload"])) for v in vectors["invalid"]]
+    static_key = bytes.fromhex(vectors["invalid_static_public_key"])
+    seeds += [
+        ("message 1 of 32 bytes", static_key),
+        ("message 1 with a payload", static_key + b"\x01"),
+        ("message 2 length, zeros", b"\x00" * (32 + 48 + 16)),
+    ]
+    return seeds
+
+
+def identifier_seeds():
+    ids = load("identifiers.json")
+    seeds = [("id " + v["kind"] + " " + v["text"][-6:], v["text"].encode()) for v in ids["valid"][:5]]
+    seeds.append(("id upper case", ids["valid"][0]["text"].upper().encode()))
+    seeds.append(("id with surrounding spaces", (" " + ids["valid"][0]["text"] + "\n").encode()))
+    seeds += [("bad id " + v["name"], v["text"].encode()) for v in ids["invalid"]]
+    prologue = load("prologue.json")
+    seeds += [("network " + v["network_id"], v["network_id"].encode()) for v in prologue["valid"][:2]]
+    seeds += [("bad network " + (t or "empty"), t.encode()) for t in prologue["invalid"][1:4]]
+    endpoints = [
+        "127.0.0.1:7400",
+        "[::1]:7400",
+        "[fe80::1%eth0]:65535",
+        "node-a.example:0",
+        "host:65536",
+        "host:+80",
+        "::1:80",
+        "[::1]80",
+        "[]:1",
+    ]
+    seeds += [("endpoint " + e, e.encode()) for e in endpoints]
+    seeds += [("type " + t, t.encode()) for t in ["oms/note", "oms/test.empty-type_1", "oms/Note"]]
+    seeds.append(("invalid utf-8", b"node1\xff\xfe\xc3("))
+    return seeds
+
+
+write("FuzzEnvelope", envelope_seeds())
+write("FuzzFrameStream", frame_stream_seeds())
+write("FuzzHandshakePayload", handshake_seeds())
+write("FuzzIdentifiers", identifier_seeds())
