@@ -48,7 +48,7 @@ extension Node {
                             continue
                         }
                         group.addTask {
-                            _ = await self.runConnection(connection, direction: .inbound, dialled: nil, pendingAddress: address)
+                            await self.runConnection(connection, direction: .inbound, dialled: nil, pendingAddress: address)
                         }
                     }
                 }
@@ -73,6 +73,11 @@ extension Node {
     }
 
     func noteDialError(_ endpoint: Endpoint, _ error: any Error) {
+        if let error = error as? HandshakeError, error.code == .selfConnection {
+            // One of our own addresses: never dial it again.
+            dialTargets[endpoint] = nil
+            return
+        }
         dialTargets[endpoint]?.lastError = "\(error)"
     }
 
@@ -81,10 +86,9 @@ extension Node {
     /// Keeps a connection to `endpoint` while it is a dial target: connect, run the session,
     /// and after a failure or a lost session wait with jittered exponential back-off.
     func dialLoop(_ endpoint: Endpoint) async {
-        guard dialTargets[endpoint]?.running == false else { return }
-        dialTargets[endpoint]?.running = true
+        guard let generation = dialTargets[endpoint]?.generation else { return }
         var backoff = ReconnectBackoff(settings: configuration.backoff)
-        while !Task.isCancelled, let target = dialTargets[endpoint] {
+        while !Task.isCancelled, let target = dialTargets[endpoint], target.generation == generation {
             if let known = target.nodeID {
                 if known == id {
                     dialTargets[endpoint] = nil
@@ -101,10 +105,12 @@ extension Node {
             do {
                 let channel = try await connect(endpoint)
                 metrics.connectionsDialled.increment()
-                dialTargets[endpoint]?.state = .connected
-                if await runConnection(channel, direction: .outbound, dialled: endpoint, pendingAddress: nil) {
+                let outcome = await runConnection(channel, direction: .outbound, dialled: endpoint, pendingAddress: nil)
+                if outcome.healthy(minimum: configuration.session.pingInterval) {
                     backoff.reset()
                 } else {
+                    // Refused (busy, duplicate, shutting down) or gone at once: back off as for a
+                    // failed dial, or a whole network would hammer a full node.
                     dialTargets[endpoint]?.failures += 1
                 }
             } catch {
@@ -113,7 +119,7 @@ extension Node {
                 dialTargets[endpoint]?.lastError = "\(error)"
                 logger.debug("dial failed", metadata: ["node/address": "\(endpoint)", "node/error": "\(error)"])
             }
-            guard let current = dialTargets[endpoint] else { return }
+            guard let current = dialTargets[endpoint], current.generation == generation else { return }
             if current.learned, current.failures >= configuration.limits.learnedPeerFailureLimit {
                 // A learned address that keeps failing was a stale or false hint: forget it.
                 logger.debug("forgetting a learned peer that does not answer", metadata: ["node/address": "\(endpoint)"])
@@ -141,19 +147,33 @@ extension Node {
 
     // MARK: One connection
 
-    /// Runs a connection from handshake to close. Returns whether a session was established.
-    /// Errors stay inside: one bad peer never takes anything else down.
+    /// How a connection went, for the dialler's back-off.
+    struct ConnectionOutcome {
+        /// The peer's Hello arrived: a session, not just a handshake.
+        var established = false
+        /// How long the session lasted after the handshake.
+        var lasted: Duration = .zero
+
+        static let failed = ConnectionOutcome()
+
+        /// A session that lasted at least `minimum` counts as healthy and resets the back-off.
+        func healthy(minimum: Duration) -> Bool { established && lasted >= minimum }
+    }
+
+    /// Runs a connection from handshake to close. Errors stay inside: one bad peer never takes
+    /// anything else down.
+    @discardableResult
     nonisolated func runConnection(
         _ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, direction: SessionArbiter.Direction, dialled: Endpoint?,
         pendingAddress: String?
-    ) async -> Bool {
+    ) async -> ConnectionOutcome {
         let channel = connection.channel
-        let peerAddress = channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
+        let peerAddress = channel.remoteAddress.map(PeerSession.describe) ?? "?"
         // An inbound connection holds a pending-handshake slot until its handshake ends.
         var holdsPendingSlot = pendingAddress != nil
-        let established: Bool
+        let outcome: ConnectionOutcome
         do {
-            established = try await connection.executeThenClose { inbound, _ in
+            outcome = try await connection.executeThenClose { inbound, _ in
                 var messages = inbound.makeAsyncIterator()
                 let started = ContinuousClock.now
                 let secure: SecureSession
@@ -167,7 +187,7 @@ extension Node {
                         "handshake refused",
                         metadata: ["node/peer-address": "\(peerAddress)", "node/error": "\(error)"])
                     if let dialled { await noteDialError(dialled, error) }
-                    return false
+                    return .failed
                 }
                 metrics.handshakesCompleted.increment()
                 metrics.handshakeDuration.recordNanoseconds(Int64((ContinuousClock.now - started).seconds * 1e9))
@@ -176,14 +196,15 @@ extension Node {
                     holdsPendingSlot = false
                 }
                 guard let session = await register(secure, channel: channel, direction: direction, dialled: dialled) else {
-                    return false
+                    return .failed
                 }
+                let registered = ContinuousClock.now
                 await withDiscardingTaskGroup { group in
                     group.addTask { await self.tickLoop(session) }
                     do {
                         while let message = try await messages.next() {
                             let directives = await session.receive(message)
-                            await handle(directives, from: session)
+                            if !directives.isEmpty { await handle(directives, from: session) }
                             if await session.isClosed { break }
                         }
                     } catch {
@@ -198,14 +219,14 @@ extension Node {
                     group.cancelAll()
                 }
                 await unregister(session)
-                return true
+                return ConnectionOutcome(established: await session.isEstablished, lasted: .now - registered)
             }
         } catch {
             logger.debug("connection ended with an error", metadata: ["node/error": "\(error)"])
-            established = false
+            outcome = .failed
         }
         if holdsPendingSlot, let pendingAddress { await releasePending(pendingAddress) }
-        return established
+        return outcome
     }
 
     private nonisolated func handshake(
@@ -254,7 +275,7 @@ extension Node {
                 return
             }
             let directives = await session.tick()
-            await handle(directives, from: session)
+            if !directives.isEmpty { await handle(directives, from: session) }
             if await session.isClosed { return }
         }
     }

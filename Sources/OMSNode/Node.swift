@@ -33,6 +33,7 @@ public actor Node {
     /// Dial requests for `run()`'s task group, which owns every dial loop.
     let dialRequests: AsyncStream<Endpoint>
     let dialRequestSink: AsyncStream<Endpoint>.Continuation
+    var dialGenerations: UInt64 = 0
 
     struct DialTarget {
         /// The node last seen at this address.
@@ -41,10 +42,12 @@ public actor Node {
         var expected: NodeID?
         /// Heard of from a peer rather than configured: capped in number, forgotten when dead.
         var learned = false
+        /// Which dial loop owns this target: a loop whose generation is no longer the target's
+        /// (the peer was removed and added again) ends.
+        var generation: UInt64 = 0
         var state: DialStatus.State = .waiting
         var failures = 0
         var lastError: String?
-        var running = false
     }
 
     public init(
@@ -162,27 +165,22 @@ public actor Node {
         let remote = secure.remote
         if let dialled, dialTargets[dialled] != nil {
             dialTargets[dialled]?.nodeID = remote
-            dialTargets[dialled]?.failures = 0
-            dialTargets[dialled]?.lastError = nil
+            dialTargets[dialled]?.state = .connected
             try? store?.recordConnected(dialled, nodeID: remote)
         }
         let session = PeerSession(
             secure: secure, channel: channel, direction: direction, dialled: dialled, settings: configuration.session,
             metrics: metrics)
-        guard remote != id else {
-            logger.debug("refusing a session with myself", metadata: ["node/peer-address": "\(session.remoteAddress)"])
-            if let dialled { dialTargets[dialled] = nil }
-            await session.close(reason: "self", farewell: nil)
-            return nil
-        }
+        // Decide and update `sessions` with no suspension in between, so that two sessions with
+        // the same peer admitted at once cannot both win; say goodbye to the loser afterwards.
+        var replaced: PeerSession?
         if let existing = sessions[remote] {
-            let keepNew = SessionArbiter.keepNew(
-                local: id, remote: remote, existingDirection: existing.direction, newDirection: direction)
-            let loser = keepNew ? existing : session
-            await loser.close(
-                reason: "duplicate",
-                farewell: SessionInstance.errorFrame(.duplicateSession, "a session with this node already exists"))
-            guard keepNew else { return nil }
+            guard SessionArbiter.keepNew(local: id, remote: remote, existingDirection: existing.direction, newDirection: direction)
+            else {
+                await session.close(reason: "duplicate", farewell: Self.duplicateFarewell)
+                return nil
+            }
+            replaced = existing
         } else if sessions.count >= configuration.limits.maximumSessions {
             metrics.refusedConnections.increment()
             await session.close(
@@ -192,12 +190,15 @@ public actor Node {
         }
         sessions[remote] = session
         metrics.sessions.record(sessions.count)
+        await replaced?.close(reason: "duplicate", farewell: Self.duplicateFarewell)
         let hello = SessionInstance.hello(
             agent: configuration.agent, listenAddress: advertisedAddress,
             wallClockMilliseconds: UInt64(Date().timeIntervalSince1970 * 1000))
         await session.send([hello])
         return session
     }
+
+    static let duplicateFarewell = SessionInstance.errorFrame(.duplicateSession, "a session with this node already exists")
 
     func unregister(_ session: PeerSession) async {
         guard sessions[session.remote] === session else { return }
@@ -226,8 +227,11 @@ public actor Node {
                     requestDial(advert.endpoint, learnedAs: advert.nodeID)
                 }
             case .receivedNote(let envelope):
+                // Kept and shown as printable text, at most 1,000 scalars: the bytes stay verifiable
+                // under the object id, but a peer does not get to fill our memory or terminal.
                 let note = NoteRecord(
-                    from: NodeID(publicKey: envelope.signer), text: String(decoding: envelope.payload, as: UTF8.self),
+                    from: NodeID(publicKey: envelope.signer),
+                    text: String(decoding: envelope.payload, as: UTF8.self).printable(limit: 1000),
                     objectID: envelope.id, receivedAt: Date())
                 recentNotes.append(note)
                 if recentNotes.count > 32 { recentNotes.removeFirst(recentNotes.count - 32) }
@@ -235,8 +239,12 @@ public actor Node {
                     "note received",
                     metadata: [
                         "node/peer": "\(session.remote.short)", "note/signer": "\(note.from.short)", "note/id": "\(note.objectID.short)",
-                        "note/text": "\(note.text.prefix(200))",
+                        "note/text": "\(note.text.printable(limit: 200))",
                     ])
+            case .peerReportedError(let error):
+                logger.notice(
+                    "peer reported an error",
+                    metadata: ["node/peer": "\(session.remote.short)", "wire/error-code": "\(error.code)", "wire/error": "\(error.message)"])
             case .rttMeasured, .send, .close:
                 break
             }
@@ -244,6 +252,11 @@ public actor Node {
     }
 
     private func established(_ session: PeerSession, hello: SessionInstance.PeerHello) async {
+        if let dialled = session.dialled {
+            // Only a session past Hello clears the failures: a refusal after the handshake is one.
+            dialTargets[dialled]?.failures = 0
+            dialTargets[dialled]?.lastError = nil
+        }
         logger.info(
             "session established",
             metadata: [
@@ -253,6 +266,7 @@ public actor Node {
         // Tell the newcomer whom we know, and everyone else about the newcomer.
         var known: [WirePeerAddress] = []
         for (nodeID, other) in sessions where other !== session {
+            // Only sessions past Hello: their listen address is known, and ours has been sent.
             guard let address = await other.peerHello?.listenAddress else { continue }
             known.append(.with {
                 $0.identityKey = .init(nodeID.bytes)
@@ -272,7 +286,10 @@ public actor Node {
                     $0.address = address.description
                 }]
             }
-            for other in sessions.values where other !== session { await other.send([frame]) }
+            for other in sessions.values where other !== session {
+                // A session not yet past Hello must not see a PeerList before our Hello.
+                if await other.isEstablished { await other.send([frame]) }
+            }
         }
         if configuration.greetPeers {
             await sendNote("hello from \(id.short), signed at \(ISO8601DateFormatter().string(from: Date()))", to: session.remote)
@@ -284,7 +301,9 @@ public actor Node {
     func requestDial(_ endpoint: Endpoint, learnedAs advertised: NodeID? = nil) {
         if endpoint == boundAddress || endpoint == advertisedAddress { return }
         guard dialTargets[endpoint] == nil else { return }
-        dialTargets[endpoint] = DialTarget(nodeID: advertised, expected: advertised, learned: advertised != nil)
+        dialGenerations += 1
+        dialTargets[endpoint] = DialTarget(
+            nodeID: advertised, expected: advertised, learned: advertised != nil, generation: dialGenerations)
         dialRequestSink.yield(endpoint)
     }
 }

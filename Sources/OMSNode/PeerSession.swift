@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import OMSCore
+import OMSCrypto
 import OMSProtocol
 
 /// The shell around one authenticated connection: it owns the session's cipher state and its
@@ -25,6 +26,8 @@ actor PeerSession {
     private var bytesOut: UInt64 = 0
     private var framesIn: UInt64 = 0
     private var framesOut: UInt64 = 0
+    /// Bytes handed to NIO since the socket last had room; see `maximumQueuedBytes`.
+    private var queuedWhileBlocked = 0
     /// A running `Node.benchmarkPingPong` (Node+Benchmarks.swift); nil otherwise.
     var pingProbe: PingProbe?
 
@@ -38,7 +41,7 @@ actor PeerSession {
         self.direction = direction
         self.dialled = dialled
         self.metrics = metrics
-        remoteAddress = channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
+        remoteAddress = channel.remoteAddress.map(Self.describe) ?? "?"
         instance = SessionInstance(peer: secure.remote, settings: settings, now: .now)
     }
 
@@ -83,7 +86,7 @@ actor PeerSession {
     }
 
     func tick() -> [SessionInstance.Directive] {
-        carryOut(instance.onTick(now: .now, nonce: SecureRandomNonce.next()))
+        carryOut(instance.onTick(now: .now, nonce: SecureRandom.uint64()))
     }
 
     /// Sends frames now, in order.
@@ -96,6 +99,17 @@ actor PeerSession {
             let channel = self.channel
             let buffers = messages.map { channel.allocator.buffer(bytes: $0) }
             let size = messages.reduce(0) { $0 + $1.count + 2 }
+            if channel.isWritable {
+                queuedWhileBlocked = 0
+            } else {
+                queuedWhileBlocked += size
+                if queuedWhileBlocked > Self.maximumQueuedBytes {
+                    // A peer that sends but does not read would otherwise grow our buffers forever.
+                    metrics.protocolError("peer-not-reading")
+                    close(reason: "peer-not-reading", farewell: nil)
+                    return
+                }
+            }
             bytesOut += UInt64(size)
             metrics.bytesSent.increment(by: size)
             channel.eventLoop.execute {
@@ -151,7 +165,13 @@ actor PeerSession {
     }
 }
 
-/// Ping nonces only need to be unpredictable enough not to collide.
-enum SecureRandomNonce {
-    static func next() -> UInt64 { UInt64.random(in: 1...UInt64.max) }
+extension PeerSession {
+    /// `ip:port` of a socket address, for logs and status.
+    static func describe(_ address: SocketAddress) -> String {
+        "\(address.ipAddress ?? "?"):\(address.port ?? 0)"
+    }
+
+    /// Bytes sent while the socket is not writable (the peer is not reading) before the session
+    /// is closed: twice the largest frame, so one burst fits but an endless one does not.
+    static let maximumQueuedBytes = 2 * SecureSession.defaultMaximumFrameLength
 }

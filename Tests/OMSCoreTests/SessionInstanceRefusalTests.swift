@@ -42,14 +42,19 @@ import Testing
     @Test(arguments: fatalCodes)
     func fatalErrorFromPeerCloses(code: WireErrorCode) {
         var session = SessionFixtures.established(now: t0)
-        #expect(session.onFrame(SessionFixtures.error(code), now: t0) == [.close(reason: .peerError, farewell: nil)])
+        let directives = session.onFrame(SessionFixtures.error(code), now: t0)
+        #expect(directives.count == 2)
+        if case .peerReportedError(let error)? = directives.first { #expect(error.code == code) } else { Issue.record("not reported") }
+        #expect(directives.last == .close(reason: .peerError, farewell: nil))
         #expect(session.onFrame(SessionFixtures.ping(nonce: 1), now: t0).isEmpty)
     }
 
     @Test(arguments: nonFatalCodes)
     func nonFatalErrorFromPeerKeepsSessionOpen(code: WireErrorCode) {
         var session = SessionFixtures.established(now: t0)
-        #expect(session.onFrame(SessionFixtures.error(code), now: t0).isEmpty)
+        let directives = session.onFrame(SessionFixtures.error(code), now: t0)
+        #expect(directives.count == 1)
+        if case .peerReportedError(let error)? = directives.first { #expect(error.code == code) } else { Issue.record("not reported") }
         #expect(session.onFrame(SessionFixtures.ping(nonce: 1), now: t0).count == 1)
     }
 

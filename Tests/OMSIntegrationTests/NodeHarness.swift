@@ -5,8 +5,13 @@ import NIOPosix
 import OMSCore
 import OMSCrypto
 @testable import OMSNode
-import OMSProtocol
+@testable import OMSProtocol
 import OMSStore
+import Testing
+
+/// Every suite of real nodes runs inside this one, one test at a time: a test that floods a
+/// node with traffic would otherwise starve the timers of whatever ran beside it.
+@Suite(.serialized) enum IntegrationTests {}
 
 /// Starts real nodes on loopback (ephemeral ports) for the length of a test, and stops them
 /// (cancelling `run()`, which says goodbye and closes every socket) when the body returns.
@@ -144,5 +149,13 @@ extension WireFrame {
     var errorCode: WireErrorCode? {
         if case .error(let error)? = body { return error.code }
         return nil
+    }
+}
+
+extension SecureSession {
+    /// Encrypts raw stream bytes as one transport message, bypassing frame encoding: the only
+    /// way to put a lying length prefix or non-protobuf bytes on the wire.
+    mutating func sealRaw(_ plaintext: [UInt8]) throws -> [UInt8] {
+        try transport.encrypt(plaintext)
     }
 }

@@ -35,6 +35,8 @@ public struct SessionInstance: Sendable {
         case learnedPeers([PeerAdvert])
         case receivedNote(Envelope)
         case rttMeasured(Duration)
+        /// The peer sent an Error frame: for the logs (fatal ones are followed by `.close`).
+        case peerReportedError(WireError)
         /// Send this frame (if any), then close: the reason is for logs and metrics.
         case close(reason: CloseReason, farewell: WireFrame?)
     }
@@ -118,7 +120,7 @@ public struct SessionInstance: Sendable {
                 return close(.protocolViolation, .protocolViolation, "the first frame of a session must be Hello")
             }
             let listen = hello.listenAddress.isEmpty ? nil : try? Endpoint(parsing: hello.listenAddress)
-            let parsed = PeerHello(agent: String(hello.agent.prefix(64)), listenAddress: listen)
+            let parsed = PeerHello(agent: hello.agent.printable(limit: 64), listenAddress: listen)
             peerHello = parsed
             return [.established(parsed)]
         }
@@ -161,9 +163,11 @@ public struct SessionInstance: Sendable {
     ]
 
     private mutating func onError(_ error: WireError) -> [Directive] {
-        guard Self.fatalErrorCodes.contains(error.code) else { return [] }
+        var reported = error
+        reported.message = error.message.printable(limit: 200)
+        guard Self.fatalErrorCodes.contains(error.code) else { return [.peerReportedError(reported)] }
         closed = true
-        return [.close(reason: .peerError, farewell: nil)]
+        return [.peerReportedError(reported), .close(reason: .peerError, farewell: nil)]
     }
 
     /// The shell could not decode a frame (bytes that are not a `Frame`).
@@ -195,9 +199,10 @@ public struct SessionInstance: Sendable {
         return [.send(ping)]
     }
 
-    /// When the shell should tick next.
+    /// When the shell should tick next. Before the peer's Hello no ping is due, so only the
+    /// idle time-out counts (a deadline in the past would make the shell spin).
     public var nextDeadline: ContinuousClock.Instant {
-        min(nextPing, lastReceived + settings.idleTimeout)
+        isEstablished ? min(nextPing, lastReceived + settings.idleTimeout) : lastReceived + settings.idleTimeout
     }
 
     private mutating func close(_ reason: CloseReason, _ code: WireErrorCode, _ message: String) -> [Directive] {

@@ -78,6 +78,8 @@ extension CodedError.Code where Domain == HandshakeErrorDomain {
     public static var badIdentityPayload: Self { Self("badIdentityPayload") }
     /// The identity signature does not cover the Noise static key the peer used.
     public static var identityMismatch: Self { Self("identityMismatch") }
+    /// The peer's identity is this node's own: it dialled itself.
+    public static var selfConnection: Self { Self("selfConnection") }
     /// The initiator dialled a particular node and another one answered.
     public static var unexpectedPeer: Self { Self("unexpectedPeer") }
     /// The peer closed the connection mid-handshake: typically it is of another network or

@@ -76,7 +76,11 @@ public struct NodeHandshake: Sendable {
         guard let remoteStatic = noise.remoteStaticKey else {
             throw HandshakeError(.noise, "no remote static key after the message that carries it")
         }
-        return try HandshakeIdentity.verify(payload: payload, remoteStatic: remoteStatic)
+        let remote = try HandshakeIdentity.verify(payload: payload, remoteStatic: remoteStatic)
+        guard remote != identity.nodeID else {
+            throw HandshakeError(.selfConnection, "the peer is this node itself (an address of ours was dialled)")
+        }
+        return remote
     }
 
     private mutating func noiseStep<R>(_ body: (inout NoiseHandshake) throws -> R) throws(HandshakeError) -> R {
