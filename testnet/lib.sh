@@ -27,12 +27,14 @@ start_node() {
     local oms; oms=$(oms_bin)
     local listen=127.0.0.1:0
     [ -f "$dir/port" ] && listen="127.0.0.1:$(cat "$dir/port")"
+    # A node killed hard leaves its old address file behind; never mistake it for the new one.
+    rm -f "$dir/data/listen.addr"
     "$oms" node run --data-dir "$dir/data" --listen "$listen" --ping-interval 1 --idle-timeout 5 "$@" \
         >>"$dir/log" 2>&1 &
     echo $! >"$dir/pid"
     for _ in $(seq 1 100); do
         if [ -s "$dir/data/listen.addr" ]; then
-            cut -d: -f2 <"$dir/data/listen.addr" >"$dir/port"
+            sed -E 's/.*:([0-9]+)$/\1/' <"$dir/data/listen.addr" >"$dir/port"
             return 0
         fi
         kill -0 "$(cat "$dir/pid")" 2>/dev/null || { echo "testnet: node in $dir exited; see $dir/log" >&2; tail -n 5 "$dir/log" >&2; return 1; }

@@ -8,10 +8,10 @@ public final class SecureBytes: @unchecked Sendable {
     public var count: Int { storage.count }
 
     /// Copies `bytes` into fresh storage. The caller should wipe its own copy if it has one.
-    public init(copying bytes: some Sequence<UInt8>) {
-        let array = Array(bytes)
-        storage = .allocate(byteCount: array.count, alignment: 16)
-        storage.copyBytes(from: array)
+    public init(copying bytes: some Collection<UInt8>) {
+        storage = .allocate(byteCount: bytes.count, alignment: 16)
+        // Straight into the wiped storage: no temporary array left holding a copy of a key.
+        _ = storage.initializeMemory(as: UInt8.self, from: bytes)
     }
 
     /// Allocates `count` bytes and lets `fill` write them (for key generation in place).

@@ -16,9 +16,12 @@ enum Passphrase {
             guard let text = try? String(contentsOfFile: (file as NSString).expandingTildeInPath, encoding: .utf8) else {
                 throw Missing(hint: "cannot read the passphrase file \(file)")
             }
-            return String(text.split(separator: "\n", omittingEmptySubsequences: false).first ?? "")
+            let line = text.split(separator: "\n", omittingEmptySubsequences: false).first ?? ""
+            return String(line.hasSuffix("\r") ? line.dropLast() : line)
         }
         if let env = ProcessInfo.processInfo.environment["OMS_PASSPHRASE"] {
+            // Read once; a long-running node need not carry it in its environment.
+            unsetenv("OMS_PASSPHRASE")
             return env
         }
         guard isatty(STDIN_FILENO) == 1 else { return nil }

@@ -16,9 +16,10 @@ struct PeerCommand: AsyncParsableCommand {
         func run() async throws {
             let endpoint = try parseEndpoint(address, option: "address")
             let socket = dataDir.directory.controlSocket.path
-            if (try? await ControlClient.send(.addPeer(endpoint), socketPath: socket)) != nil {
+            do {
+                _ = try await ControlClient.send(.addPeer(endpoint), socketPath: socket)
                 print("added \(endpoint); the running node is dialling it")
-            } else {
+            } catch let error as NodeError where error.code == .notRunning {
                 let added = try NodeStore(directory: dataDir.directory).addPeer(endpoint, source: .configured)
                 print(added ? "added \(endpoint); the node dials it when it starts" : "\(endpoint) was already a peer")
             }
@@ -47,9 +48,9 @@ struct PeerCommand: AsyncParsableCommand {
             let endpoint = try parseEndpoint(address, option: "address")
             let socket = dataDir.directory.controlSocket.path
             let removed: Bool
-            if let response = try? await ControlClient.send(.removePeer(endpoint), socketPath: socket) {
-                removed = response.changed ?? false
-            } else {
+            do {
+                removed = try await ControlClient.send(.removePeer(endpoint), socketPath: socket).changed ?? false
+            } catch let error as NodeError where error.code == .notRunning {
                 removed = try NodeStore(directory: dataDir.directory).removePeer(endpoint)
             }
             guard removed else { throw ValidationError("\(endpoint) is not a known peer (see 'oms peer list')") }
