@@ -17,7 +17,7 @@ public final class SecureBytes: @unchecked Sendable {
     /// Allocates `count` bytes and lets `fill` write them (for key generation in place).
     /// `storage` is assigned only after `fill` succeeds: once every stored property is set, a
     /// throwing class initialiser still runs `deinit`, which would wipe and free it a second time.
-    init(count: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
+    public init(count: Int, fill: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 16)
         do {
             try fill(buffer)

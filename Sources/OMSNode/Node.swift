@@ -264,31 +264,20 @@ public actor Node {
                 "node/peer-address": "\(session.remoteAddress)", "node/agent": "\(hello.agent)",
             ])
         // Tell the newcomer whom we know, and everyone else about the newcomer.
-        var known: [WirePeerAddress] = []
+        var known: [SessionInstance.PeerAdvert] = []
         for (nodeID, other) in sessions where other !== session {
             // Only sessions past Hello: their listen address is known, and ours has been sent.
             guard let address = await other.peerHello?.listenAddress else { continue }
-            known.append(.with {
-                $0.identityKey = .init(nodeID.bytes)
-                $0.address = address.description
-            })
+            known.append(.init(nodeID: nodeID, endpoint: address))
         }
-        if !known.isEmpty {
-            var frame = WireFrame()
-            frame.peers = .with { $0.peers = Array(known.prefix(64)) }
-            await session.send([frame])
+        if let introduction = PeerExchange.introduction(to: session.remote, of: known) {
+            await session.send([introduction])
         }
         if let address = hello.listenAddress {
-            var frame = WireFrame()
-            frame.peers = .with {
-                $0.peers = [.with {
-                    $0.identityKey = .init(session.remote.bytes)
-                    $0.address = address.description
-                }]
-            }
+            let announcement = PeerExchange.announcement(of: .init(nodeID: session.remote, endpoint: address))
             for other in sessions.values where other !== session {
                 // A session not yet past Hello must not see a PeerList before our Hello.
-                if await other.isEstablished { await other.send([frame]) }
+                if await other.isEstablished { await other.send([announcement]) }
             }
         }
         if configuration.greetPeers {

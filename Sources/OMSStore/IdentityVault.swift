@@ -83,19 +83,36 @@ public enum IdentityVault {
         }
     }
 
+    /// Opens without following links and checks the open file itself (owner, mode, size), so
+    /// what is checked is what is read; the key goes straight into wiped storage.
     static func readKeyFile(_ url: URL) throws -> SecureBytes {
-        var info = stat()
-        guard stat(url.path, &info) == 0 else {
+        let fd = Glibc.open(url.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ELOOP {
+                throw StoreError(.badKeyFile, "key file \(url.path) is a symbolic link; it must be a plain file")
+            }
             throw StoreError(.badKeyFile, "key file \(url.path) is missing: it holds the key that opens this node's identity")
+        }
+        defer { Glibc.close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw StoreError(.badKeyFile, "key file \(url.path) is not a plain file")
+        }
+        guard info.st_uid == geteuid() else {
+            throw StoreError(.badKeyFile, "key file \(url.path) belongs to another user (uid \(info.st_uid))")
         }
         guard info.st_mode & 0o077 == 0 else {
             throw StoreError(
                 .badKeyFile,
                 "key file \(url.path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))): run chmod 600 on it")
         }
-        guard let data = FileManager.default.contents(atPath: url.path), data.count == XChaChaPoly.keyLength else {
+        guard info.st_size == XChaChaPoly.keyLength else {
             throw StoreError(.badKeyFile, "key file \(url.path) must hold exactly \(XChaChaPoly.keyLength) bytes")
         }
-        return SecureBytes(copying: data)
+        return try SecureBytes(count: XChaChaPoly.keyLength) { buffer in
+            guard Glibc.read(fd, buffer.baseAddress, buffer.count) == buffer.count else {
+                throw StoreError(.badKeyFile, "cannot read key file \(url.path): \(String(cString: strerror(errno)))")
+            }
+        }
     }
 }

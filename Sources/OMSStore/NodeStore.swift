@@ -46,6 +46,20 @@ public final class NodeStore: Sendable {
             throw StoreError(.alreadyInitialized, "\(directory.path) already holds a node; use another --data-dir")
         }
         try directory.create()
+        do {
+            return try create(directory: directory, network: network, passphrase: passphrase, argon2: argon2)
+        } catch {
+            // Leave no half-made node behind: 'init' would refuse it and 'run' could not open it.
+            for file in [directory.keyFile.path] + ["", "-wal", "-shm"].map({ directory.database.path + $0 }) {
+                try? FileManager.default.removeItem(atPath: file)
+            }
+            throw error
+        }
+    }
+
+    private static func create(
+        directory: DataDirectory, network: NetworkID, passphrase: String?, argon2: Argon2id.Parameters
+    ) throws -> (store: NodeStore, identity: Ed25519.PrivateKey) {
         let identity = Ed25519.PrivateKey()
         let sealed = try IdentityVault.seal(identity, passphrase: passphrase, keyFile: directory.keyFile, parameters: argon2)
         let pool = try openPool(directory.database)

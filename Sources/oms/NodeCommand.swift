@@ -61,6 +61,8 @@ struct NodeCommand: AsyncParsableCommand {
             let directory = dataDir.directory
             let store = try NodeStore(directory: directory)
             let lock = try DataDirectoryLock(directory)
+            // Owner-only, whatever happened to the directory since 'oms init'.
+            try directory.create()
             defer { lock.release() }
             let unlock: IdentityUnlock
             switch try store.identityProtection() {

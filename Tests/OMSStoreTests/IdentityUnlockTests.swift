@@ -94,3 +94,18 @@ import Testing
         #expect(storeError { try store.unlockIdentity(.keyFile) }?.code == .badKeyFile)
     }
 }
+
+/// The key file is read as the file it is, not through a link someone planted.
+@Suite struct KeyFileLinkTests {
+    @Test func aSymbolicLinkInPlaceOfTheKeyFileIsRefused() throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        let (store, _) = try scratch.initialize()
+        let moved = scratch.root.appendingPathComponent("elsewhere.key")
+        try FileManager.default.moveItem(at: scratch.data.keyFile, to: moved)
+        try FileManager.default.createSymbolicLink(at: scratch.data.keyFile, withDestinationURL: moved)
+        let error = storeError { try store.unlockIdentity(.keyFile) }
+        #expect(error?.code == .badKeyFile)
+        #expect(error?.context.contains("symbolic link") == true)
+    }
+}

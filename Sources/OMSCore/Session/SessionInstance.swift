@@ -49,6 +49,11 @@ public struct SessionInstance: Sendable {
     public struct PeerAdvert: Sendable, Equatable, Hashable {
         public var nodeID: NodeID
         public var endpoint: Endpoint
+
+        public init(nodeID: NodeID, endpoint: Endpoint) {
+            self.nodeID = nodeID
+            self.endpoint = endpoint
+        }
     }
 
     public enum CloseReason: String, Sendable, Equatable {
@@ -140,7 +145,7 @@ public struct SessionInstance: Sendable {
         case .error(let error):
             return onError(error)
         case .peers(let list):
-            let adverts = list.peers.prefix(64).compactMap { p -> PeerAdvert? in
+            let adverts = list.peers.prefix(PeerExchange.maximumEntries).compactMap { p -> PeerAdvert? in
                 guard let id = try? NodeID(bytes: Array(p.identityKey)), id != peer,
                     let endpoint = try? Endpoint(parsing: p.address)
                 else { return nil }

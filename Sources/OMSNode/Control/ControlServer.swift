@@ -30,8 +30,12 @@ public struct ControlServer: Service {
                     return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-        chmod(socketPath, 0o600)
         defer { unlink(socketPath) }
+        // Being able to open the socket is the authorisation: owner only.
+        guard chmod(socketPath, 0o600) == 0 else {
+            try? await server.channel.close()
+            throw NodeError(.controlFailed, "cannot make the control socket \(socketPath) owner-only: \(String(cString: strerror(errno)))")
+        }
         do {
             try await cancelWhenGracefulShutdown {
                 try await server.executeThenClose { inbound in
