@@ -46,14 +46,6 @@ public struct ReconnectBackoff: Sendable, Hashable {
     }
 }
 
-extension Duration {
-    /// The duration in (fractional) seconds.
-    public var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
-    }
-}
-
 private func pow(_ base: Double, _ exponent: Double) -> Double {
     var result = 1.0
     for _ in 0..<Int(exponent) { result *= base }
