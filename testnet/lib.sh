@@ -14,11 +14,19 @@ node_dirs() {
     ls -d "$RUN"/node-* 2>/dev/null | sort -V
 }
 
+# True while $1 runs. A node that has exited but not yet been reaped (a zombie: its parent, the
+# script that started it, is gone and the container's init reaps slowly) counts as stopped.
+alive() {
+    local state
+    state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+    [ -n "$state" ] && [ "$state" != Z ]
+}
+
 node_pid() {
     local dir=$1
     [ -f "$dir/pid" ] || return 1
     local pid; pid=$(cat "$dir/pid")
-    kill -0 "$pid" 2>/dev/null && echo "$pid"
+    alive "$pid" && echo "$pid"
 }
 
 # Starts the node in $1, waits until it has written its listen address. Extra args go to `oms node run`.
@@ -37,7 +45,7 @@ start_node() {
             sed -E 's/.*:([0-9]+)$/\1/' <"$dir/data/listen.addr" >"$dir/port"
             return 0
         fi
-        kill -0 "$(cat "$dir/pid")" 2>/dev/null || { echo "testnet: node in $dir exited; see $dir/log" >&2; tail -n 5 "$dir/log" >&2; return 1; }
+        alive "$(cat "$dir/pid")" || { echo "testnet: node in $dir exited; see $dir/log" >&2; tail -n 5 "$dir/log" >&2; return 1; }
         sleep 0.1
     done
     echo "testnet: node in $dir did not start listening within 10 s; see $dir/log" >&2
@@ -49,9 +57,9 @@ stop_node() {
     local dir=$1 pid
     pid=$(node_pid "$dir") || return 0
     kill -INT "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-        kill -0 "$pid" 2>/dev/null || { rm -f "$dir/pid"; return 0; }
-        sleep 0.1
+    for _ in $(seq 1 100); do
+        alive "$pid" || { rm -f "$dir/pid"; return 0; }
+        sleep 0.05
     done
     echo "testnet: node $pid did not stop within 5 s; killing it" >&2
     kill -KILL "$pid" 2>/dev/null || true
