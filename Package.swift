@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "OMSStore", targets: ["OMSStore"]),
         .library(name: "OMSNode", targets: ["OMSNode"]),
         .library(name: "OMSTestKit", targets: ["OMSTestKit"]),
+        .library(name: "OMSFuzzTargets", targets: ["OMSFuzzTargets"]),
         // Raw libsodium for the Benchmarks/ package, which measures OMSCrypto against it.
         .library(name: "CSodium", targets: ["CSodium"]),
     ],
@@ -69,9 +70,10 @@ let package = Package(
             ]
         ),
         .target(name: "OMSTestKit", dependencies: ["OMSCore"]),
+        .target(name: "OMSFuzzTargets", dependencies: ["OMSProtocol", "OMSCrypto"]),
 
         .testTarget(name: "OMSCryptoTests", dependencies: ["OMSCrypto", "OMSTestKit"]),
-        .testTarget(name: "OMSProtocolTests", dependencies: ["OMSProtocol", "OMSCrypto", "OMSTestKit"]),
+        .testTarget(name: "OMSProtocolTests", dependencies: ["OMSProtocol", "OMSCrypto", "OMSTestKit", "OMSFuzzTargets"]),
         .testTarget(name: "OMSCoreTests", dependencies: ["OMSCore", "OMSTestKit"]),
         .testTarget(name: "OMSStoreTests", dependencies: ["OMSStore"]),
         .testTarget(

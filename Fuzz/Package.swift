@@ -13,25 +13,19 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "FuzzEnvelope",
-            dependencies: [
-                .product(name: "OMSProtocol", package: "OpenMustardSeed"),
-                .product(name: "OMSCrypto", package: "OpenMustardSeed"),
-            ]
+            dependencies: [.product(name: "OMSFuzzTargets", package: "OpenMustardSeed")]
         ),
         .executableTarget(
             name: "FuzzFrameStream",
-            dependencies: [.product(name: "OMSProtocol", package: "OpenMustardSeed")]
+            dependencies: [.product(name: "OMSFuzzTargets", package: "OpenMustardSeed")]
         ),
         .executableTarget(
             name: "FuzzHandshakePayload",
-            dependencies: [
-                .product(name: "OMSProtocol", package: "OpenMustardSeed"),
-                .product(name: "OMSCrypto", package: "OpenMustardSeed"),
-            ]
+            dependencies: [.product(name: "OMSFuzzTargets", package: "OpenMustardSeed")]
         ),
         .executableTarget(
             name: "FuzzIdentifiers",
-            dependencies: [.product(name: "OMSProtocol", package: "OpenMustardSeed")]
+            dependencies: [.product(name: "OMSFuzzTargets", package: "OpenMustardSeed")]
         ),
     ]
 )

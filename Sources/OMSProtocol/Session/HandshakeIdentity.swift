@@ -41,8 +41,9 @@ public struct HandshakeIdentity: Sendable {
         signingDomain + staticKey.rawRepresentation
     }
 
-    /// Checks a peer's payload against the static key the Noise handshake authenticated.
-    static func verify(payload: [UInt8], remoteStatic: X25519.PublicKey) throws(HandshakeError) -> NodeID {
+    /// Checks a peer's payload against the static key the Noise handshake authenticated, and
+    /// returns the node it proves.
+    public static func verify(payload: [UInt8], remoteStatic: X25519.PublicKey) throws(HandshakeError) -> NodeID {
         let proof: WireHandshakePayload
         do {
             proof = try WireHandshakePayload(serializedBytes: payload)
