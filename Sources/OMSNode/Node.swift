@@ -158,7 +158,8 @@ public actor Node {
 
     // MARK: Sessions
 
-    /// Admits an authenticated session, or refuses it (self, duplicate, over the limit).
+    /// Admits an authenticated session, or refuses it (duplicate, over the limit). A session with
+    /// this node itself never gets here: the handshake refuses it.
     func register(
         _ secure: SecureSession, channel: any Channel, direction: SessionArbiter.Direction, dialled: Endpoint?
     ) async -> PeerSession? {
