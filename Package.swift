@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "OMSStore",
             dependencies: [
-                "OMSCrypto", "OMSProtocol",
+                "OMSCrypto", "OMSProtocol", "OMSCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -25,6 +25,24 @@ extension NodeStore {
                 t.column("last_connected_at", .datetime)
             }
         }
+        migrator.registerMigration("v2-audit-log") { db in
+            // Rows keep their insertion order (rowid): verification compares it with the
+            // sequence numbers, so reordering rows by editing them is caught.
+            try db.create(table: "audit_entry") { t in
+                t.column("tcc", .blob).notNull()
+                t.column("sequence", .integer).notNull()
+                t.column("time_ms", .integer).notNull()
+                t.column("kind", .text).notNull()
+                t.column("detail", .blob).notNull()
+                t.column("hash", .blob).notNull()
+            }
+            try db.create(index: "audit_entry_by_tcc", on: "audit_entry", columns: ["tcc", "sequence"], unique: true)
+            try db.create(table: "audit_checkpoint") { t in
+                t.column("tcc", .blob).notNull()
+                t.column("sequence", .integer).notNull()
+                t.column("envelope", .blob).notNull()
+            }
+        }
         return migrator
     }
 }

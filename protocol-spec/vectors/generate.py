@@ -669,6 +669,68 @@ def prologue():
     }
 
 
+# ---------------------------------------------------------------------------------------------
+# Audit log: entry hashes and signed checkpoints
+
+AUDIT_DOMAIN = b"oms/v1/audit-entry\x00"
+AUDIT_CHECKPOINT_TYPE = "oms/audit-checkpoint"
+AUDIT_TCC = fixed_bytes("audit/tcc")
+AUDIT_OWNER_SEED = fixed_bytes("seed/audit-owner")
+
+
+def audit_entry_hash(previous, sequence, time_ms, kind, detail):
+    k = kind.encode("ascii")
+    return blake2b_256(
+        AUDIT_DOMAIN
+        + previous
+        + struct.pack(">QQ", sequence, time_ms)
+        + bytes([len(k)])
+        + k
+        + struct.pack(">I", len(detail))
+        + detail
+    )
+
+
+def audit():
+    entries = []
+    previous = bytes(32)
+    for sequence, time_ms, kind, detail in [
+        (1, 1700000000000, "key.use", b'{"key":"persona1"}'),
+        (2, 1700000000500, "login", b'{"app":"bike-club"}'),
+        (3, 1700000001000, "data.access", b""),
+    ]:
+        h = audit_entry_hash(previous, sequence, time_ms, kind, detail)
+        entries.append(
+            {
+                "sequence": sequence,
+                "time_ms": time_ms,
+                "kind": kind,
+                "detail": detail.hex(),
+                "previous_hash": previous.hex(),
+                "hash": h.hex(),
+            }
+        )
+        previous = h
+    payload = AUDIT_TCC + struct.pack(">Q", 3) + previous + struct.pack(">Q", 1700000002000)
+    signing_input, signature, envelope = sign_envelope(AUDIT_OWNER_SEED, AUDIT_CHECKPOINT_TYPE, payload)
+    return {
+        "description": "Audit log entry hashes (genesis previous hash = 32 zero bytes) and a signed "
+        "checkpoint of entry 3: payload = tcc [32] | sequence u64 | head [32] | time_ms u64.",
+        "entries": entries,
+        "checkpoint": {
+            "tcc": AUDIT_TCC.hex(),
+            "tcc_text": bech32m_encode("tcc", AUDIT_TCC),
+            "sequence": 3,
+            "head": previous.hex(),
+            "time_ms": 1700000002000,
+            "owner_seed": AUDIT_OWNER_SEED.hex(),
+            "payload": payload.hex(),
+            "signature": signature.hex(),
+            "envelope": envelope.hex(),
+        },
+    }
+
+
 def write(name, content):
     path = os.path.join(HERE, name)
     text = json.dumps(content, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
@@ -719,6 +781,7 @@ def main():
     write("handshake-identity.json", handshake_identity())
     write("frames.json", frames())
     write("prologue.json", prologue())
+    write("audit.json", audit())
 
 
 if __name__ == "__main__":
