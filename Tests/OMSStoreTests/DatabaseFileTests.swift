@@ -55,8 +55,8 @@ import Testing
             )
         }
         #expect(mode == "wal")
-        #expect(migrations == ["v1-node-and-peers"])
-        #expect(tables.contains("node") && tables.contains("peer"))
+        #expect(migrations == ["v1-node-and-peers", "v2-audit-log"])
+        #expect(tables.contains("node") && tables.contains("peer") && tables.contains("audit_entry"))
         _ = store
     }
 
