@@ -107,13 +107,3 @@ public struct AuditProblem: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "entry \(sequence) \(kind.rawValue): \(detail)" }
 }
-
-extension Array where Element == UInt8 {
-    mutating func appendBigEndian(_ value: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) { append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
-    }
-
-    mutating func appendBigEndian(_ value: UInt32) {
-        for shift in stride(from: 24, through: 0, by: -8) { append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
-    }
-}
