@@ -43,6 +43,83 @@ extension NodeStore {
                 t.column("envelope", .blob).notNull()
             }
         }
+        migrator.registerMigration("v3-hosting") { db in
+            // TCFs and what they hold. Secret keys are stored sealed (TCFSealing); ids are
+            // public keys or random bytes, kept as 32-byte blobs. TCCs are rows, looked up by
+            // id or through a persona's index, never all loaded: a TCF may hold millions.
+            try db.create(table: "tcf") { t in
+                t.column("id", .blob).primaryKey()
+                t.column("name", .text).notNull().unique()
+                t.column("owner_key", .blob).notNull()
+                t.column("state", .text).notNull()
+                t.column("wrapped_key", .blob).notNull()
+                t.column("sealed_owner", .blob).notNull()
+                t.column("created_at", .datetime).notNull()
+            }
+            try db.create(table: "tcc", options: .withoutRowID) { t in
+                t.column("id", .blob).primaryKey()
+                t.column("tcf", .blob).notNull().references("tcf", onDelete: .cascade)
+                t.column("kind", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("sealed_key", .blob).notNull()
+                t.column("created_at", .datetime).notNull()
+            }
+            try db.create(index: "tcc_by_name", on: "tcc", columns: ["tcf", "name"], unique: true)
+            try db.create(table: "persona", options: .withoutRowID) { t in
+                t.column("id", .blob).primaryKey()
+                t.column("tcc", .blob).notNull().references("tcc", onDelete: .cascade)
+                t.column("context", .text).notNull()
+                t.column("sealed_key", .blob).notNull()
+                t.column("created_at", .datetime).notNull()
+            }
+            try db.create(index: "persona_by_context", on: "persona", columns: ["tcc", "context"], unique: true)
+            try db.create(table: "persona_link") { t in
+                t.column("tcc", .blob).notNull().references("tcc", onDelete: .cascade)
+                t.column("first", .blob).notNull()
+                t.column("second", .blob).notNull()
+                t.column("envelope", .blob).notNull()
+                t.uniqueKey(["tcc", "first", "second"])
+            }
+            try db.create(table: "claim") { t in
+                t.column("id", .blob).notNull()
+                t.column("tcc", .blob).notNull().references("tcc", onDelete: .cascade)
+                t.column("role", .text).notNull()
+                t.column("type", .text).notNull()
+                t.column("subject", .text).notNull()
+                t.column("envelope", .blob).notNull()
+                t.column("added_at", .datetime).notNull()
+                t.uniqueKey(["tcc", "id"])
+            }
+            try db.create(table: "claim_revocation") { t in
+                t.column("issuer", .blob).notNull()
+                t.column("revocation_id", .blob).notNull()
+                t.column("envelope", .blob).notNull()
+                t.primaryKey(["issuer", "revocation_id"])
+            }
+            try db.create(table: "relationship") { t in
+                t.column("tcc", .blob).notNull().references("tcc", onDelete: .cascade)
+                t.column("peer", .text).notNull()
+                t.column("persona", .blob)
+                t.column("label", .text).notNull()
+                t.column("created_at", .datetime).notNull()
+                t.uniqueKey(["tcc", "peer"])
+            }
+            try db.create(table: "membership") { t in
+                t.column("tcc", .blob).notNull().references("tcc", onDelete: .cascade)
+                t.column("community", .blob).notNull()
+                t.column("persona", .blob)
+                t.column("role", .text).notNull()
+                t.column("joined_at", .datetime).notNull()
+                t.uniqueKey(["tcc", "community"])
+            }
+            try db.create(table: "policy") { t in
+                t.column("tcc", .blob).notNull().references("tcc", onDelete: .cascade)
+                t.column("name", .text).notNull()
+                t.column("body", .text).notNull()
+                t.column("updated_at", .datetime).notNull()
+                t.primaryKey(["tcc", "name"])
+            }
+        }
         return migrator
     }
 }

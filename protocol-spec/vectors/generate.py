@@ -731,6 +731,842 @@ def audit():
     }
 
 
+# ---------------------------------------------------------------------------------------------
+# Claims, persona links and sign-in (sections 8 to 10; times are Unix seconds)
+
+CLAIM_TYPE = "oms/claim"
+CLAIM_REVOCATION_TYPE = "oms/claim-revocation"
+CLAIM_PRESENTATION_TYPE = "oms/claim-presentation"
+PERSONA_LINK_TYPE = "oms/persona-link"
+SIGN_IN_TYPE = "oms/sign-in"
+PERSONA_LINK_DOMAIN = b"oms/v1/persona-link\x00"
+
+CLAIM_MAXIMUM_PAYLOAD = 8192
+CLAIM_MAXIMUM_VALUE = 4096
+REVOCATION_PAYLOAD_LENGTH = 25
+PRESENTATION_MAXIMUM_CLAIM = CLAIM_MAXIMUM_PAYLOAD + 1024
+PRESENTATION_MAXIMUM_PAYLOAD = 1 + 1 + 128 + 32 + 8 + 4 + PRESENTATION_MAXIMUM_CLAIM
+PERSONA_LINK_PAYLOAD_LENGTH = 137
+SIGN_IN_MAXIMUM_PAYLOAD = 1 + 1 + 128 + 32 + 8
+ID_TEXT_MAXIMUM = 100
+AUDIENCE_MAXIMUM = 128
+SKEW_SECONDS = 300
+CLAIM_ISSUER_KINDS = ("persona", "tcc")
+CLAIM_SUBJECT_KINDS = ("node", "tcf", "tcc", "persona")
+
+T0 = 1767225600  # 2026-01-01T00:00:00Z
+DAY = 86400
+YEAR = 365 * DAY
+
+PERSONA_ISSUER_SEED = fixed_bytes("claims/persona-issuer")
+PERSONA_SUBJECT_SEED = fixed_bytes("claims/persona-subject")
+TCC_ISSUER_SEED = fixed_bytes("claims/tcc-issuer")
+TCC_SUBJECT_SEED = fixed_bytes("claims/tcc-subject")
+NODE_SUBJECT_SEED = fixed_bytes("claims/node-subject")
+OTHER_SEED = fixed_bytes("claims/other")
+CLAIM_TCF = fixed_bytes("claims/tcf")
+
+
+def persona_text(seed):
+    return bech32m_encode("persona", ed25519_public(seed))
+
+
+def tcc_text(seed):
+    """A TCC's id is its root key's public key."""
+    return bech32m_encode("tcc", ed25519_public(seed))
+
+
+def len8(data):
+    return bytes([len(data)]) + data
+
+
+def claim_payload(issuer, subject, type_name, value, issued, expires, revocation_id=b"", version=1):
+    """issuer, subject, type_name: text; value: bytes. Nothing is checked, so it also builds bad claims."""
+    return (
+        bytes([version])
+        + len8(issuer.encode("ascii"))
+        + len8(subject.encode("ascii"))
+        + len8(type_name.encode("ascii"))
+        + struct.pack(">H", len(value))
+        + value
+        + struct.pack(">QQ", issued, expires)
+        + len8(revocation_id)
+    )
+
+
+def revocation_payload(revocation_id, revoked_at, version=1):
+    return bytes([version]) + revocation_id + struct.pack(">Q", revoked_at)
+
+
+def presentation_payload(audience, nonce, presented, claim, version=1, claim_length=None):
+    a = audience.encode("utf-8") if isinstance(audience, str) else audience
+    if claim_length is None:
+        claim_length = len(claim)
+    return bytes([version]) + len8(a) + nonce + struct.pack(">QI", presented, claim_length) + claim
+
+
+def persona_link_message(first, second, linked_at):
+    return PERSONA_LINK_DOMAIN + first + second + struct.pack(">Q", linked_at)
+
+
+def sign_in_payload(audience, nonce, signed_at, version=1):
+    a = audience.encode("utf-8") if isinstance(audience, str) else audience
+    return bytes([version]) + len8(a) + nonce + struct.pack(">Q", signed_at)
+
+
+def signed(seed, type_name, payload):
+    return sign_envelope(seed, type_name, payload)[2]
+
+
+def flip_bit(data, offset, bit=0):
+    b = bytearray(data)
+    b[offset] ^= 1 << bit
+    return bytes(b)
+
+
+def signature_offset(type_name):
+    return 6 + len(type_name) + 32
+
+
+# A second reading of the prose: verifiers that return nothing or raise Refused(code). The
+# self-check runs every vector through them before anything is written.
+
+
+class Refused(Exception):
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+
+def is_type_name(raw):
+    allowed = b"abcdefghijklmnopqrstuvwxyz0123456789/._-"
+    return 1 <= len(raw) <= 64 and all(c in allowed for c in raw)
+
+
+def ed25519_verify(public_key, signature, message):
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+def open_envelope(data, expected_type, maximum_payload):
+    """Section 2's reading rules. For sections 8 to 10 every refusal of rules 1 to 6
+    (unsupportedVersion and tooLarge included) is 'malformed'. Returns (signer, payload)."""
+    if len(data) < 6 or data[:4] != ENVELOPE_MAGIC or data[4] != ENVELOPE_VERSION:
+        raise Refused("malformed")
+    type_len = data[5]
+    type_name = data[6 : 6 + type_len]
+    if len(type_name) != type_len or not is_type_name(type_name):
+        raise Refused("malformed")
+    at = 6 + type_len
+    if len(data) < at + 100:
+        raise Refused("malformed")
+    signer, signature = data[at : at + 32], data[at + 32 : at + 96]
+    (payload_len,) = struct.unpack(">I", data[at + 96 : at + 100])
+    payload = data[at + 100 :]
+    if payload_len > maximum_payload or len(payload) != payload_len:
+        raise Refused("malformed")
+    if type_name.decode("ascii") != expected_type:
+        raise Refused("wrongType")
+    if not ed25519_verify(signer, signature, envelope_signing_input(type_name.decode("ascii"), payload)):
+        raise Refused("badSignature")
+    return signer, payload
+
+
+class PayloadReader:
+    def __init__(self, data):
+        self.data = data
+        self.at = 0
+
+    def take(self, n):
+        if self.at + n > len(self.data):
+            raise Refused("malformed")
+        out = self.data[self.at : self.at + n]
+        self.at += n
+        return out
+
+    def u8(self):
+        return self.take(1)[0]
+
+    def u16(self):
+        return struct.unpack(">H", self.take(2))[0]
+
+    def u32(self):
+        return struct.unpack(">I", self.take(4))[0]
+
+    def u64(self):
+        return struct.unpack(">Q", self.take(8))[0]
+
+    def version_1(self):
+        if self.u8() != 1:
+            raise Refused("malformed")
+
+    def end(self):
+        if self.at != len(self.data):
+            raise Refused("malformed")
+
+
+def parse_id_text(raw, kinds):
+    """An id as section 1 prints it: lower case, no white space, nothing else accepted."""
+    if not 1 <= len(raw) <= ID_TEXT_MAXIMUM or raw.lower() != raw:
+        raise Refused("malformed")
+    try:
+        kind, data = bech32m_decode(raw.decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        raise Refused("malformed")
+    if kind not in kinds or len(data) != 32:
+        raise Refused("malformed")
+    return kind, data
+
+
+def utf8_text(raw):
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refused("malformed")
+
+
+def audience_text(raw):
+    """1 to 128 bytes of UTF-8 without control characters (Unicode category Cc)."""
+    text = utf8_text(raw)
+    if not 1 <= len(raw) <= AUDIENCE_MAXIMUM or any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in text):
+        raise Refused("malformed")
+    return raw
+
+
+def decode_claim(payload):
+    r = PayloadReader(payload)
+    r.version_1()
+    issuer_kind, issuer = parse_id_text(r.take(r.u8()), CLAIM_ISSUER_KINDS)
+    subject_kind, subject = parse_id_text(r.take(r.u8()), CLAIM_SUBJECT_KINDS)
+    if not is_type_name(r.take(r.u8())):
+        raise Refused("malformed")
+    value = r.take(r.u16())
+    if len(value) > CLAIM_MAXIMUM_VALUE:
+        raise Refused("malformed")
+    utf8_text(value)
+    issued, expires = r.u64(), r.u64()
+    if expires <= issued:
+        raise Refused("malformed")
+    revocation_len = r.u8()
+    if revocation_len not in (0, 16):
+        raise Refused("malformed")
+    revocation_id = r.take(revocation_len)
+    r.end()
+    return {"issuer": issuer, "subject_kind": subject_kind, "subject": subject, "issued": issued,
+            "expires": expires, "revocation_id": revocation_id}
+
+
+def open_revocation(data):
+    signer, payload = open_envelope(data, CLAIM_REVOCATION_TYPE, REVOCATION_PAYLOAD_LENGTH)
+    r = PayloadReader(payload)
+    r.version_1()
+    revocation_id = r.take(16)
+    r.u64()
+    r.end()
+    return signer, revocation_id
+
+
+def verify_claim(envelope, now, revocations=()):
+    signer, payload = open_envelope(envelope, CLAIM_TYPE, CLAIM_MAXIMUM_PAYLOAD)
+    claim = decode_claim(payload)
+    if claim["issuer"] != signer:
+        raise Refused("issuerMismatch")
+    if claim["issued"] > now + SKEW_SECONDS:
+        raise Refused("notYetValid")
+    if now >= claim["expires"]:
+        raise Refused("expired")
+    for revocation in revocations:
+        try:
+            revoker, revocation_id = open_revocation(revocation)
+        except Refused:
+            continue  # a revocation that does not open revokes nothing
+        if claim["revocation_id"] and revoker == signer and revocation_id == claim["revocation_id"]:
+            raise Refused("revoked")
+    return claim
+
+
+def verify_presentation(envelope, audience, nonce, now, revocations=()):
+    signer, payload = open_envelope(envelope, CLAIM_PRESENTATION_TYPE, PRESENTATION_MAXIMUM_PAYLOAD)
+    r = PayloadReader(payload)
+    r.version_1()
+    presented_audience = audience_text(r.take(r.u8()))
+    presented_nonce = r.take(32)
+    presented = r.u64()
+    claim_len = r.u32()
+    if claim_len > PRESENTATION_MAXIMUM_CLAIM:
+        raise Refused("malformed")
+    inner = r.take(claim_len)
+    r.end()
+    claim = verify_claim(inner, now, revocations)
+    if claim["subject_kind"] not in ("persona", "tcc") or claim["subject"] != signer:
+        raise Refused("subjectMismatch")
+    if presented_audience != audience.encode("utf-8"):
+        raise Refused("wrongAudience")
+    if presented_nonce != nonce:
+        raise Refused("wrongNonce")
+    if abs(now - presented) > SKEW_SECONDS:
+        raise Refused("stale")
+
+
+def verify_persona_link(envelope):
+    signer, payload = open_envelope(envelope, PERSONA_LINK_TYPE, PERSONA_LINK_PAYLOAD_LENGTH)
+    r = PayloadReader(payload)
+    if len(payload) != PERSONA_LINK_PAYLOAD_LENGTH:
+        raise Refused("malformed")
+    r.version_1()
+    first, second, linked_at, second_signature = r.take(32), r.take(32), r.u64(), r.take(64)
+    if signer != first:
+        raise Refused("signerMismatch")
+    if first == second:
+        raise Refused("sameKey")
+    if not ed25519_verify(second, second_signature, persona_link_message(first, second, linked_at)):
+        raise Refused("badSignature")
+    return first, second
+
+
+def verify_sign_in(envelope, audience, now, challenges, consumed):
+    """challenges: nonce -> expiry of every challenge the relying party issued and still keeps;
+    consumed: nonces already answered. Returns the persona key and consumes the nonce."""
+    signer, payload = open_envelope(envelope, SIGN_IN_TYPE, SIGN_IN_MAXIMUM_PAYLOAD)
+    r = PayloadReader(payload)
+    r.version_1()
+    signed_audience = audience_text(r.take(r.u8()))
+    nonce = r.take(32)
+    signed_at = r.u64()
+    r.end()
+    if signed_audience != audience.encode("utf-8"):
+        raise Refused("wrongAudience")
+    if nonce not in challenges:
+        raise Refused("unknownNonce")
+    if nonce in consumed:
+        raise Refused("replayed")
+    if now >= challenges[nonce]:
+        raise Refused("expired")
+    if abs(now - signed_at) > SKEW_SECONDS:
+        raise Refused("stale")
+    consumed.add(nonce)
+    return signer
+
+
+def refusal(check, *args):
+    try:
+        check(*args)
+    except Refused as e:
+        return e.code
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Claims
+
+
+def claims():
+    persona_issuer = persona_text(PERSONA_ISSUER_SEED)
+    persona_subject = persona_text(PERSONA_SUBJECT_SEED)
+    tcc_issuer = tcc_text(TCC_ISSUER_SEED)
+    tcc_subject = tcc_text(TCC_SUBJECT_SEED)
+    node_subject = bech32m_encode("node", ed25519_public(NODE_SUBJECT_SEED))
+    tcf_subject = bech32m_encode("tcf", CLAIM_TCF)
+
+    valid = []
+    envelopes = {}
+
+    def add_claim(name, seed, issuer, subject, type_name, value, issued, expires, revocation_id, verify_at):
+        payload = claim_payload(issuer, subject, type_name, value.encode("utf-8"), issued, expires, revocation_id)
+        envelope = signed(seed, CLAIM_TYPE, payload)
+        envelopes[name] = envelope
+        valid.append(
+            {
+                "name": name,
+                "signer_seed": seed.hex(),
+                "issuer": issuer,
+                "subject": subject,
+                "type": type_name,
+                "value": value,
+                "issued": issued,
+                "expires": expires,
+                "revocation_id": revocation_id.hex(),
+                "payload": payload.hex(),
+                "envelope": envelope.hex(),
+                "id": bech32m_encode("obj", blake2b_256(envelope)),
+                "verify_at": verify_at,
+            }
+        )
+        return envelope
+
+    age_revocation_id = fixed_bytes("claims/revocation/age", 16)
+    member_revocation_id = fixed_bytes("claims/revocation/member", 16)
+    age = "persona about a persona, revocable"
+    by_tcc = "tcc about a node, not revocable"
+    member = "empty value, about a tcc"
+    c_age = add_claim(age, PERSONA_ISSUER_SEED, persona_issuer, persona_subject, "age.over-18", "true",
+                      T0, T0 + YEAR, age_revocation_id, T0 + DAY)
+    c_node = add_claim(by_tcc, TCC_ISSUER_SEED, tcc_issuer, node_subject, "node.operated-by", "Bike Club servers",
+                       T0 + 3600, T0 + 3600 + 7 * DAY, b"", T0 + 3600 + 7 * DAY - 1)
+    c_member = add_claim(member, PERSONA_ISSUER_SEED, persona_issuer, tcc_subject, "member/bike-club", "",
+                         T0, T0 + 30 * DAY, member_revocation_id, T0 + 10 * DAY)
+    add_claim("4096-byte value, about a tcf", TCC_ISSUER_SEED, tcc_issuer, tcf_subject, "test.max_value",
+              "0123456789abcdef" * 256, T0, T0 + 1, b"", T0)
+    city = "non-ASCII UTF-8 value"
+    add_claim(city, PERSONA_ISSUER_SEED, persona_issuer, persona_subject, "address.city",
+                       "Z\u00fcrich \u2013 \u2713 \u65e5\u672c \U0001f331", T0, T0 + 90 * DAY, b"", T0 + 1000)
+    add_claim("issued 300 seconds after the verifier's clock (within the skew)", TCC_ISSUER_SEED, tcc_issuer,
+              persona_subject, "kyc.verified_v2", "level 2", T0 + 300, T0 + YEAR, b"", T0)
+
+    # Revocations.
+    revocations = []
+    revocation_envelopes = {}
+
+    def add_revocation(name, seed, revocation_id, revoked_at, revokes):
+        payload = revocation_payload(revocation_id, revoked_at)
+        envelope = signed(seed, CLAIM_REVOCATION_TYPE, payload)
+        revocation_envelopes[name] = envelope
+        revocations.append(
+            {
+                "name": name,
+                "signer_seed": seed.hex(),
+                "revocation_id": revocation_id.hex(),
+                "revoked_at": revoked_at,
+                "payload": payload.hex(),
+                "envelope": envelope.hex(),
+                "revokes": revokes,
+            }
+        )
+        return envelope
+
+    r_age = add_revocation("the issuer revokes the age claim", PERSONA_ISSUER_SEED, age_revocation_id, T0 + 2 * DAY, age)
+    r_other = add_revocation("another key with the same revocation id", OTHER_SEED, age_revocation_id, T0 + 2 * DAY, None)
+    r_zero = add_revocation("the tcc issuer revokes the all-zero id", TCC_ISSUER_SEED, bytes(16), T0 + 2 * DAY, None)
+
+    still_valid = [
+        {"name": "revoked by another key than its issuer", "envelope": c_age.hex(), "verify_at": T0 + 3 * DAY,
+         "revocations": [r_other.hex()]},
+        {"name": "its issuer revoked another revocation id", "envelope": c_member.hex(), "verify_at": T0 + 3 * DAY,
+         "revocations": [r_age.hex()]},
+        {"name": "no revocation id, so nothing revokes it", "envelope": c_node.hex(), "verify_at": T0 + 3 * DAY,
+         "revocations": [r_zero.hex(), r_age.hex(), r_other.hex()]},
+    ]
+
+    # Presentations.
+    presentations = []
+    presentation_envelopes = {}
+
+    def add_presentation(name, seed, claim_name, audience, nonce, presented, verify_at):
+        payload = presentation_payload(audience, nonce, presented, envelopes[claim_name])
+        envelope = signed(seed, CLAIM_PRESENTATION_TYPE, payload)
+        presentation_envelopes[name] = envelope
+        presentations.append(
+            {
+                "name": name,
+                "subject_seed": seed.hex(),
+                "claim": claim_name,
+                "audience": audience,
+                "nonce": nonce.hex(),
+                "presented": presented,
+                "payload": payload.hex(),
+                "envelope": envelope.hex(),
+                "verify_at": verify_at,
+            }
+        )
+        return envelope
+
+    audience = "bike-club.example"
+    nonce = fixed_bytes("claims/presentation-nonce/1")
+    at = T0 + DAY + 60
+    p_age = add_presentation("a persona presents its age claim", PERSONA_SUBJECT_SEED, age, audience, nonce, at - 2, at)
+    add_presentation("a tcc presents its membership with its root key, 300 seconds old", TCC_SUBJECT_SEED, member,
+                     "V\u00e9lo Club \u2713", fixed_bytes("claims/presentation-nonce/2"), at - 300, at)
+    add_presentation("a 128-byte audience, presented 300 seconds ahead", PERSONA_SUBJECT_SEED, city,
+                     "https://" + "a" * 109 + ".example/in", fixed_bytes("claims/presentation-nonce/3"), at + 300, at)
+    assert len(presentations[-1]["audience"].encode("utf-8")) == AUDIENCE_MAXIMUM
+
+    # Claims and presentations a verifier MUST refuse.
+    invalid = []
+
+    def bad_claim(name, envelope, verify_at, error, revocations=None):
+        case = {"name": name, "kind": "claim", "envelope": envelope.hex(), "verify_at": verify_at, "error": error}
+        if revocations is not None:
+            case["revocations"] = [r.hex() for r in revocations]
+        invalid.append(case)
+
+    def issuer_signed(payload, seed=PERSONA_ISSUER_SEED):
+        return signed(seed, CLAIM_TYPE, payload)
+
+    def age_claim(**changes):
+        fields = dict(issuer=persona_issuer, subject=persona_subject, type_name="age.over-18", value=b"true",
+                      issued=T0, expires=T0 + YEAR, revocation_id=age_revocation_id)
+        fields.update(changes)
+        return claim_payload(**fields)
+
+    age_payload = age_claim()
+    assert age_payload == bytes.fromhex(valid[0]["payload"])
+    v = T0 + DAY
+    sig_at = signature_offset(CLAIM_TYPE)
+    bad_claim("signature with one bit flipped", flip_bit(c_age, sig_at + 7, 2), v, "badSignature")
+    bad_claim("payload with one bit flipped after signing", flip_bit(c_age, len(c_age) - 20, 0), v, "badSignature")
+    bad_claim("signed under the type oms/note", signed(PERSONA_ISSUER_SEED, "oms/note", age_payload), v, "wrongType")
+    bad_claim("envelope truncated by one byte", c_age[:-1], v, "malformed")
+    bad_claim("issuer is the persona id of another key", issuer_signed(age_claim(issuer=persona_text(OTHER_SEED))), v,
+              "issuerMismatch")
+    bad_claim("issuer is a persona id, the envelope signed by a tcc's key",
+              issuer_signed(claim_payload(persona_issuer, node_subject, "node.operated-by", b"x", T0, T0 + DAY),
+                            TCC_ISSUER_SEED), v - DAY + 1, "issuerMismatch")
+    bad_claim("issuer is a node id of the signing key",
+              issuer_signed(age_claim(issuer=bech32m_encode("node", ed25519_public(PERSONA_ISSUER_SEED)))), v, "malformed")
+    bad_claim("issuer is a tcf id of the signing key",
+              issuer_signed(age_claim(issuer=bech32m_encode("tcf", ed25519_public(PERSONA_ISSUER_SEED)))), v, "malformed")
+    bad_claim("verified at its expiry time", c_age, T0 + YEAR, "expired")
+    bad_claim("issued 301 seconds after the verifier's clock", issuer_signed(age_claim(issued=v + 301)), v, "notYetValid")
+    bad_claim("revoked by its issuer", c_age, T0 + 3 * DAY, "revoked", [r_age])
+    bad_claim("revoked by its issuer, among revocations that revoke nothing", c_age, T0 + 3 * DAY, "revoked",
+              [r_other, r_zero, r_age])
+    bad_claim("expires equal to issued", issuer_signed(age_claim(expires=T0)), T0, "malformed")
+    bad_claim("expires before issued", issuer_signed(age_claim(expires=T0 - 1)), T0, "malformed")
+    bad_claim("payload version 2", issuer_signed(age_claim(version=2)), v, "malformed")
+    bad_claim("payload version 0", issuer_signed(age_claim(version=0)), v, "malformed")
+    bad_claim("empty payload", issuer_signed(b""), v, "malformed")
+    bad_claim("one trailing byte in the payload", issuer_signed(age_payload + b"\x00"), v, "malformed")
+    bad_claim("payload truncated by one byte", issuer_signed(age_payload[:-1]), v, "malformed")
+    bad_claim("payload of 8193 bytes (a valid claim padded)",
+              issuer_signed(age_payload + bytes(CLAIM_MAXIMUM_PAYLOAD + 1 - len(age_payload))), v, "malformed")
+    bad_claim("revocation_len 15", issuer_signed(age_claim(revocation_id=age_revocation_id[:15])), v, "malformed")
+    bad_claim("revocation_len 17", issuer_signed(age_claim(revocation_id=age_revocation_id + b"\x00")), v, "malformed")
+    bad_claim("value of 4097 bytes", issuer_signed(age_claim(value=b"a" * 4097)), v, "malformed")
+    bad_claim("type with capital letters", issuer_signed(age_claim(type_name="Age")), v, "malformed")
+    bad_claim("type of length zero", issuer_signed(age_claim(type_name="")), v, "malformed")
+    bad_claim("type of 65 characters", issuer_signed(age_claim(type_name="age." + "a" * 61)), v, "malformed")
+    bad_claim("issuer of length zero", issuer_signed(age_claim(issuer="")), v, "malformed")
+    mistyped = persona_subject[:-1] + BECH32_ALPHABET[(BECH32_ALPHABET.index(persona_subject[-1]) + 1) % 32]
+    bad_claim("issuer in upper case", issuer_signed(age_claim(issuer=persona_issuer.upper())), v, "malformed")
+    bad_claim("subject followed by a line feed", issuer_signed(age_claim(subject=persona_subject + "\n")), v, "malformed")
+    bad_claim("subject preceded by a space", issuer_signed(age_claim(subject=" " + persona_subject)), v, "malformed")
+    bad_claim("subject with a bad checksum", issuer_signed(age_claim(subject=mistyped)), v, "malformed")
+    bad_claim("subject is an obj id",
+              issuer_signed(age_claim(subject=bech32m_encode("obj", blake2b_256(c_node)))), v, "malformed")
+    bad_claim("subject of 31 bytes",
+              issuer_signed(age_claim(subject=bech32m_encode("persona", ed25519_public(PERSONA_SUBJECT_SEED)[:31]))), v,
+              "malformed")
+    bad_claim("value not UTF-8 (a lead byte without its continuation)", issuer_signed(age_claim(value=b"\xc3\x28")), v,
+              "malformed")
+    bad_claim("value not UTF-8 (an encoded UTF-16 surrogate)", issuer_signed(age_claim(value=b"ok\xed\xa0\x80")), v,
+              "malformed")
+
+    def bad_presentation(name, envelope, audience, nonce, verify_at, error, revocations=None):
+        case = {"name": name, "kind": "presentation", "envelope": envelope.hex(), "audience": audience,
+                "nonce": nonce.hex(), "verify_at": verify_at, "error": error}
+        if revocations is not None:
+            case["revocations"] = [r.hex() for r in revocations]
+        invalid.append(case)
+
+    def subject_signed(payload, seed=PERSONA_SUBJECT_SEED, type_name=CLAIM_PRESENTATION_TYPE):
+        return signed(seed, type_name, payload)
+
+    p_age_payload = presentation_payload(audience, nonce, at - 2, c_age)
+    bad_presentation("presentation signature with one bit flipped",
+                     flip_bit(p_age, signature_offset(CLAIM_PRESENTATION_TYPE) + 1, 5), audience, nonce, at, "badSignature")
+    bad_presentation("presentation signed under the type oms/claim", subject_signed(p_age_payload, type_name=CLAIM_TYPE),
+                     audience, nonce, at, "wrongType")
+    bad_presentation("presentation payload version 2",
+                     subject_signed(presentation_payload(audience, nonce, at, c_age, version=2)), audience, nonce, at,
+                     "malformed")
+    bad_presentation("one trailing byte in the presentation payload", subject_signed(p_age_payload + b"\x00"), audience,
+                     nonce, at, "malformed")
+    bad_presentation("claim_len beyond the payload",
+                     subject_signed(presentation_payload(audience, nonce, at, c_age, claim_length=len(c_age) + 1)),
+                     audience, nonce, at, "malformed")
+    bad_presentation("claim_len 9217",
+                     subject_signed(presentation_payload(audience, nonce, at, c_age + bytes(PRESENTATION_MAXIMUM_CLAIM + 1 - len(c_age)))),
+                     audience, nonce, at, "malformed")
+    bad_presentation("audience of length zero", subject_signed(presentation_payload("", nonce, at, c_age)), "", nonce, at,
+                     "malformed")
+    bad_presentation("audience with a line feed", subject_signed(presentation_payload(audience + "\n", nonce, at, c_age)),
+                     audience + "\n", nonce, at, "malformed")
+    bad_presentation("audience with U+0085 (a C1 control character)",
+                     subject_signed(presentation_payload(audience + "\u0085", nonce, at, c_age)), audience + "\u0085",
+                     nonce, at, "malformed")
+    bad_presentation("audience of 129 bytes", subject_signed(presentation_payload("a" * 129, nonce, at, c_age)), "a" * 129,
+                     nonce, at, "malformed")
+    bad_presentation("inner claim with a flipped signature bit",
+                     subject_signed(presentation_payload(audience, nonce, at, flip_bit(c_age, sig_at + 7, 2))), audience,
+                     nonce, at, "badSignature")
+    bad_presentation("inner envelope is a revocation, not a claim",
+                     subject_signed(presentation_payload(audience, nonce, at, r_age)), audience, nonce, at, "wrongType")
+    bad_presentation("inner claim expired", subject_signed(presentation_payload(audience, nonce, T0 + YEAR, c_age)),
+                     audience, nonce, T0 + YEAR, "expired")
+    bad_presentation("inner claim revoked", p_age, audience, nonce, at, "revoked", [r_age])
+    bad_presentation("signed by a key other than the claim's subject", subject_signed(p_age_payload, OTHER_SEED), audience,
+                     nonce, at, "subjectMismatch")
+    bad_presentation("signed by the claim's issuer", subject_signed(p_age_payload, PERSONA_ISSUER_SEED), audience, nonce,
+                     at, "subjectMismatch")
+    node_at = T0 + 2 * DAY
+    bad_presentation("a claim about a node, presented with the node's key",
+                     subject_signed(presentation_payload(audience, nonce, node_at, c_node), NODE_SUBJECT_SEED), audience,
+                     nonce, node_at, "subjectMismatch")
+    bad_presentation("wrong audience", p_age, "other-app.example", nonce, at, "wrongAudience")
+    bad_presentation("audience differing only in case", p_age, "Bike-Club.example", nonce, at, "wrongAudience")
+    bad_presentation("audience canonically equivalent but other bytes (NFD against NFC)",
+                     presentation_envelopes["a tcc presents its membership with its root key, 300 seconds old"],
+                     "Ve\u0301lo Club \u2713", fixed_bytes("claims/presentation-nonce/2"), at, "wrongAudience")
+    bad_presentation("wrong nonce", p_age, audience, fixed_bytes("claims/presentation-nonce/other"), at, "wrongNonce")
+    bad_presentation("presented 301 seconds before the verifier's clock",
+                     subject_signed(presentation_payload(audience, nonce, at - 301, c_age)), audience, nonce, at, "stale")
+    bad_presentation("presented 301 seconds after the verifier's clock",
+                     subject_signed(presentation_payload(audience, nonce, at + 301, c_age)), audience, nonce, at, "stale")
+
+    return {
+        "description": (
+            "Claims (protocol-spec/README.md, 'Claims'); times are Unix seconds. valid: the claim payload built from "
+            "issuer, subject, type, value (UTF-8), issued, expires and revocation_id (hex, empty: none) MUST be exactly "
+            "payload; signed as an oms/claim envelope with signer_seed it MUST be exactly envelope, whose BLAKE2b-256 "
+            "is id (obj text); it MUST verify at verify_at with no revocations. revocations: oms/claim-revocation "
+            "envelopes built from revocation_id and revoked_at, signed with signer_seed; revokes names the valid claim "
+            "it revokes, or is null when it revokes none of them (another key's revocation, or an id no claim has). "
+            "still_valid: claim envelopes that MUST verify at verify_at with the listed revocations applied. "
+            "presentations: the oms/claim-presentation payload built from audience, nonce, presented and the envelope "
+            "of the valid claim named by claim, signed with subject_seed; it MUST verify with that audience and nonce "
+            "expected at verify_at. invalid: kind claim or presentation; verifying envelope at verify_at (for "
+            "presentations expecting audience and nonce), with the revocations listed (none when absent) applied, "
+            "MUST fail with error. skew_seconds is the clock skew allowed both for issued and for presented."
+        ),
+        "skew_seconds": SKEW_SECONDS,
+        "valid": valid,
+        "revocations": revocations,
+        "still_valid": still_valid,
+        "presentations": presentations,
+        "invalid": invalid,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Persona links
+
+
+def persona_links():
+    valid = []
+
+    def link(first_seed, second_seed, linked_at):
+        first, second = ed25519_public(first_seed), ed25519_public(second_seed)
+        message = persona_link_message(first, second, linked_at)
+        second_signature = ed25519_sign(second_seed, message)
+        payload = b"\x01" + first + second + struct.pack(">Q", linked_at) + second_signature
+        assert len(payload) == PERSONA_LINK_PAYLOAD_LENGTH
+        return message, second_signature, payload
+
+    for name, first_label, second_label, linked_at in [
+        ("the bike-club persona links the clinic persona", "links/persona/bike-club", "links/persona/clinic", T0 + 10 * DAY),
+        ("the clinic persona links the work persona", "links/persona/clinic", "links/persona/work", T0 + 11 * DAY),
+    ]:
+        first_seed, second_seed = fixed_bytes(first_label), fixed_bytes(second_label)
+        message, second_signature, payload = link(first_seed, second_seed, linked_at)
+        valid.append(
+            {
+                "name": name,
+                "first_seed": first_seed.hex(),
+                "second_seed": second_seed.hex(),
+                "first": persona_text(first_seed),
+                "second": persona_text(second_seed),
+                "linked_at": linked_at,
+                "second_signed_message": message.hex(),
+                "second_signature": second_signature.hex(),
+                "payload": payload.hex(),
+                "envelope": signed(first_seed, PERSONA_LINK_TYPE, payload).hex(),
+            }
+        )
+
+    first_seed, second_seed = fixed_bytes("links/persona/bike-club"), fixed_bytes("links/persona/clinic")
+    third_seed = fixed_bytes("links/persona/third")
+    linked_at = T0 + 10 * DAY
+    _, good_signature, payload = link(first_seed, second_seed, linked_at)
+    first, second = ed25519_public(first_seed), ed25519_public(second_seed)
+    _, _, same_payload = link(first_seed, first_seed, linked_at)
+    signed_by_first = ed25519_sign(first_seed, persona_link_message(first, second, linked_at))
+    envelope = signed(first_seed, PERSONA_LINK_TYPE, payload)
+    invalid = [
+        ("envelope signed by a third key", signed(third_seed, PERSONA_LINK_TYPE, payload), "signerMismatch"),
+        ("envelope signed by second", signed(second_seed, PERSONA_LINK_TYPE, payload), "signerMismatch"),
+        ("first and second are the same key", signed(first_seed, PERSONA_LINK_TYPE, same_payload), "sameKey"),
+        ("second_signature with one bit flipped",
+         signed(first_seed, PERSONA_LINK_TYPE, payload[:73] + flip_bit(good_signature, 10, 1)), "badSignature"),
+        ("second_signature made by first's key",
+         signed(first_seed, PERSONA_LINK_TYPE, payload[:73] + signed_by_first), "badSignature"),
+        ("second_signature over another linked_at",
+         signed(first_seed, PERSONA_LINK_TYPE, payload[:65] + struct.pack(">Q", linked_at + 1) + good_signature),
+         "badSignature"),
+        ("envelope signature with one bit flipped",
+         flip_bit(envelope, signature_offset(PERSONA_LINK_TYPE) + 3, 7), "badSignature"),
+        ("signed under the type oms/note", signed(first_seed, "oms/note", payload), "wrongType"),
+        ("payload of 136 bytes", signed(first_seed, PERSONA_LINK_TYPE, payload[:-1]), "malformed"),
+        ("payload of 138 bytes", signed(first_seed, PERSONA_LINK_TYPE, payload + b"\x00"), "malformed"),
+        ("payload version 2", signed(first_seed, PERSONA_LINK_TYPE, b"\x02" + payload[1:]), "malformed"),
+        ("payload version 0", signed(first_seed, PERSONA_LINK_TYPE, b"\x00" + payload[1:]), "malformed"),
+    ]
+    return {
+        "description": (
+            "Persona links (protocol-spec/README.md, 'Personas and links'); times are Unix seconds. valid: "
+            "second_signed_message is 'oms/v1/persona-link' || 0x00 || first key || second key || linked_at (u64); "
+            "second_signature is its Ed25519 signature with second_seed; payload is 0x01 || first key || second key "
+            "|| linked_at || second_signature (137 bytes) and envelope the oms/persona-link envelope signed with "
+            "first_seed; first and second are the persona ids. invalid: opening envelope as a persona link MUST fail "
+            "with error (malformed, wrongType, badSignature, signerMismatch, sameKey)."
+        ),
+        "valid": valid,
+        "invalid": [{"name": n, "envelope": e.hex(), "error": c} for n, e, c in invalid],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Sign-in with a TCC
+
+
+def sign_in():
+    valid = []
+    at = T0 + 20 * DAY
+
+    def answer(seed, audience, nonce, signed_at, type_name=SIGN_IN_TYPE, version=1, extra=b""):
+        payload = sign_in_payload(audience, nonce, signed_at, version) + extra
+        return payload, signed(seed, type_name, payload)
+
+    for name, seed_label, audience, nonce_label, signed_at in [
+        ("a persona signs in to the bike club", "sign-in/persona/bike-club", "bike-club.example", "sign-in/nonce/1", at - 2),
+        ("a non-ASCII audience, signed 300 seconds before", "sign-in/persona/clinic", "Praxis M\u00fcller \u2695",
+         "sign-in/nonce/2", at - 300),
+        ("a 128-byte audience, signed 300 seconds ahead", "sign-in/persona/bike-club", "app." + "b" * 116 + ".example",
+         "sign-in/nonce/3", at + 300),
+    ]:
+        seed, nonce = fixed_bytes(seed_label), fixed_bytes(nonce_label)
+        payload, envelope = answer(seed, audience, nonce, signed_at)
+        valid.append(
+            {
+                "name": name,
+                "persona_seed": seed.hex(),
+                "persona": persona_text(seed),
+                "audience": audience,
+                "nonce": nonce.hex(),
+                "challenge_expires": at + 60,
+                "signed_at": signed_at,
+                "payload": payload.hex(),
+                "envelope": envelope.hex(),
+                "verify_at": at,
+            }
+        )
+    assert len(valid[-1]["audience"].encode("utf-8")) == AUDIENCE_MAXIMUM
+
+    seed, nonce, audience = fixed_bytes("sign-in/persona/bike-club"), fixed_bytes("sign-in/nonce/4"), "bike-club.example"
+    _, good = answer(seed, audience, nonce, at)
+    invalid = [
+        ("answer for another audience", good, "other-app.example", "wrongAudience"),
+        ("audience differing only in a trailing slash", good, audience + "/", "wrongAudience"),
+        ("audience canonically equivalent but other bytes (NFD against NFC)",
+         answer(seed, "Praxis M\u00fcller", nonce, at)[1], "Praxis Mu\u0308ller", "wrongAudience"),
+        ("signature with one bit flipped", flip_bit(good, signature_offset(SIGN_IN_TYPE) + 20, 4), audience, "badSignature"),
+        ("payload bit flipped after signing", flip_bit(good, len(good) - 1, 0), audience, "badSignature"),
+        ("signed under the type oms/claim-presentation", answer(seed, audience, nonce, at, CLAIM_PRESENTATION_TYPE)[1],
+         audience, "wrongType"),
+        ("one trailing byte", answer(seed, audience, nonce, at, extra=b"\x00")[1], audience, "malformed"),
+        ("payload truncated by one byte", signed(seed, SIGN_IN_TYPE, sign_in_payload(audience, nonce, at)[:-1]), audience,
+         "malformed"),
+        ("payload version 2", answer(seed, audience, nonce, at, version=2)[1], audience, "malformed"),
+        ("audience_len 0", answer(seed, "", nonce, at)[1], audience, "malformed"),
+        ("audience with a line feed", answer(seed, audience + "\n", nonce, at)[1], audience, "malformed"),
+        ("audience of 129 bytes", answer(seed, "a" * 129, nonce, at)[1], audience, "malformed"),
+        ("audience not UTF-8", answer(seed, b"bike-club\xff", nonce, at)[1], audience, "malformed"),
+        ("signed 301 seconds before the relying party's clock", answer(seed, audience, nonce, at - 301)[1], audience,
+         "stale"),
+        ("signed 301 seconds after the relying party's clock", answer(seed, audience, nonce, at + 301)[1], audience,
+         "stale"),
+    ]
+    return {
+        "description": (
+            "Sign-in answers (protocol-spec/README.md, 'Sign-in with a TCC'); times are Unix seconds. valid: the "
+            "payload 0x01 || audience_len || audience (UTF-8) || nonce || signed_at (u64) MUST be exactly payload, and "
+            "signed as an oms/sign-in envelope with persona_seed exactly envelope. A relying party whose own audience "
+            "is audience, holding an unanswered challenge with nonce that expires at challenge_expires, MUST accept "
+            "envelope at verify_at and sign the persona id persona in. invalid: a relying party whose own audience is "
+            "audience, holding an unanswered challenge for the envelope's nonce that expires at challenge_expires, "
+            "MUST refuse envelope at verify_at with error. unknownNonce, replayed and expired depend on the relying "
+            "party's state and are not listed here."
+        ),
+        "valid": valid,
+        "invalid": [
+            {"name": n, "envelope": e.hex(), "audience": a, "nonce": nonce.hex(), "challenge_expires": at + 60,
+             "verify_at": at, "error": c}
+            for n, e, a, c in invalid
+        ],
+    }
+
+
+def check_claims(content):
+    """Every claims.json vector through the verifiers above, and the envelopes' own bytes."""
+    by_name = {}
+    for c in content["valid"]:
+        envelope = bytes.fromhex(c["envelope"])
+        assert verify_claim(envelope, c["verify_at"]) is not None, c["name"]
+        assert envelope.endswith(bytes.fromhex(c["payload"]))
+        assert bech32m_decode(c["issuer"])[1] == ed25519_public(bytes.fromhex(c["signer_seed"]))
+        assert bech32m_decode(c["id"]) == ("obj", blake2b_256(envelope))
+        by_name[c["name"]] = c
+    for r in content["revocations"]:
+        envelope = bytes.fromhex(r["envelope"])
+        open_revocation(envelope)
+        revoked = [
+            n for n, c in by_name.items()
+            if refusal(verify_claim, bytes.fromhex(c["envelope"]), c["verify_at"], [envelope]) == "revoked"
+        ]
+        assert revoked == ([] if r["revokes"] is None else [r["revokes"]]), r["name"]
+    for c in content["still_valid"]:
+        assert refusal(verify_claim, bytes.fromhex(c["envelope"]), c["verify_at"],
+                       [bytes.fromhex(r) for r in c["revocations"]]) is None, c["name"]
+    for p in content["presentations"]:
+        envelope = bytes.fromhex(p["envelope"])
+        payload = bytes.fromhex(p["payload"])
+        assert envelope.endswith(payload) and payload.endswith(bytes.fromhex(by_name[p["claim"]]["envelope"]))
+        assert refusal(verify_presentation, envelope, p["audience"], bytes.fromhex(p["nonce"]), p["verify_at"]) is None
+    for c in content["invalid"]:
+        envelope = bytes.fromhex(c["envelope"])
+        revocations = [bytes.fromhex(r) for r in c.get("revocations", [])]
+        if c["kind"] == "claim":
+            got = refusal(verify_claim, envelope, c["verify_at"], revocations)
+        else:
+            got = refusal(verify_presentation, envelope, c["audience"], bytes.fromhex(c["nonce"]), c["verify_at"],
+                          revocations)
+        assert got == c["error"], (c["name"], got)
+    names = [c["name"] for c in content["invalid"]]
+    assert len(names) == len(set(names))
+
+
+def check_persona_links(content):
+    for link in content["valid"]:
+        first, second = verify_persona_link(bytes.fromhex(link["envelope"]))
+        assert bech32m_decode(link["first"]) == ("persona", first)
+        assert bech32m_decode(link["second"]) == ("persona", second)
+        assert ed25519_verify(second, bytes.fromhex(link["second_signature"]), bytes.fromhex(link["second_signed_message"]))
+    for case in content["invalid"]:
+        got = refusal(verify_persona_link, bytes.fromhex(case["envelope"]))
+        assert got == case["error"], (case["name"], got)
+
+
+def check_sign_in(content):
+    for case in content["valid"]:
+        envelope, nonce = bytes.fromhex(case["envelope"]), bytes.fromhex(case["nonce"])
+        challenges, consumed = {nonce: case["challenge_expires"]}, set()
+        persona = verify_sign_in(envelope, case["audience"], case["verify_at"], challenges, consumed)
+        assert bech32m_decode(case["persona"]) == ("persona", persona)
+        # The states the file leaves to the Swift tests: a second answer, an unknown nonce, a late answer.
+        assert refusal(verify_sign_in, envelope, case["audience"], case["verify_at"], challenges, consumed) == "replayed"
+        assert refusal(verify_sign_in, envelope, case["audience"], case["verify_at"], {}, set()) == "unknownNonce"
+        assert refusal(verify_sign_in, envelope, case["audience"], case["challenge_expires"], challenges, set()) == "expired"
+    for case in content["invalid"]:
+        challenges = {bytes.fromhex(case["nonce"]): case["challenge_expires"]}
+        got = refusal(verify_sign_in, bytes.fromhex(case["envelope"]), case["audience"], case["verify_at"], challenges, set())
+        assert got == case["error"], (case["name"], got)
+
+
 def write(name, content):
     path = os.path.join(HERE, name)
     text = json.dumps(content, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
@@ -772,6 +1608,10 @@ def self_check():
         except ValueError:
             pass
     assert varint(300) == b"\xac\x02" and varint(0) == b"\x00" and len(varint((1 << 64) - 1)) == 10
+    # The claim, persona-link and sign-in vectors, each through this file's own verifiers.
+    check_claims(claims())
+    check_persona_links(persona_links())
+    check_sign_in(sign_in())
 
 
 def main():
@@ -782,6 +1622,9 @@ def main():
     write("frames.json", frames())
     write("prologue.json", prologue())
     write("audit.json", audit())
+    write("claims.json", claims())
+    write("persona-links.json", persona_links())
+    write("sign-in.json", sign_in())
 
 
 if __name__ == "__main__":

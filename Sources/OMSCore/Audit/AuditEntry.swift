@@ -40,4 +40,6 @@ public struct AuditKind: Hashable, Sendable, CustomStringConvertible {
     public static let policyChange = try! AuditKind("policy.change")
     public static let dataAccess = try! AuditKind("data.access")
     public static let membership = try! AuditKind("membership")
+    /// A connection to another party recorded in the TCC's registry.
+    public static let relationship = try! AuditKind("relationship")
 }

@@ -1,0 +1,138 @@
+import Foundation
+import GRDB
+import OMSCore
+import OMSProtocol
+
+/// A TCF's rows, copied table by table so that an archive restores exactly what was stored:
+/// sealed keys stay sealed (under the TCF key), audit logs keep their hashes and checkpoints.
+public struct TCFRows: Codable, Sendable {
+    public struct Table: Codable, Sendable {
+        public var name: String
+        public var columns: [String]
+        public var rows: [[Value]]
+    }
+
+    /// An SQLite value, as stored.
+    public enum Value: Codable, Sendable, Hashable {
+        case null
+        case integer(Int64)
+        case real(Double)
+        case text(String)
+        case blob(Data)
+    }
+
+    public var tcf: TCFID
+    public var tables: [Table]
+}
+
+extension NodeStore {
+    /// The tables an archive carries, in an order that respects foreign keys, each with the
+    /// condition that picks the TCF's rows. `wrapped_key` stays behind: it is this node's.
+    static let archivedTables: [(name: String, columns: String, filter: String)] = [
+        ("tcf", "id, name, owner_key, state, sealed_owner, created_at", "id = :tcf"),
+        ("tcc", "id, tcf, kind, name, sealed_key, created_at", "tcf = :tcf"),
+        ("persona", "id, tcc, context, sealed_key, created_at", "tcc IN (SELECT id FROM tcc WHERE tcf = :tcf)"),
+        ("persona_link", "tcc, first, second, envelope", "tcc IN (SELECT id FROM tcc WHERE tcf = :tcf)"),
+        ("claim", "id, tcc, role, type, subject, envelope, added_at", "tcc IN (SELECT id FROM tcc WHERE tcf = :tcf)"),
+        (
+            "claim_revocation", "issuer, revocation_id, envelope",
+            "issuer IN (SELECT id FROM tcc WHERE tcf = :tcf UNION SELECT persona.id FROM persona JOIN tcc ON persona.tcc = tcc.id WHERE tcc.tcf = :tcf)"
+        ),
+        ("relationship", "tcc, peer, persona, label, created_at", "tcc IN (SELECT id FROM tcc WHERE tcf = :tcf)"),
+        ("membership", "tcc, community, persona, role, joined_at", "tcc IN (SELECT id FROM tcc WHERE tcf = :tcf)"),
+        ("policy", "tcc, name, body, updated_at", "tcc IN (SELECT id FROM tcc WHERE tcf = :tcf)"),
+        ("audit_entry", "tcc, sequence, time_ms, kind, detail, hash", "tcc IN (SELECT id FROM tcc WHERE tcf = :tcf)"),
+        ("audit_checkpoint", "tcc, sequence, envelope", "tcc IN (SELECT id FROM tcc WHERE tcf = :tcf)"),
+    ]
+
+    /// Every row of the TCF, read in one transaction so the copy is consistent.
+    public func exportTCF(_ tcf: TCFID) throws -> TCFRows {
+        try pool.read { db in
+            var tables: [TCFRows.Table] = []
+            for table in Self.archivedTables {
+                let rows = try Row.fetchAll(
+                    db, sql: "SELECT \(table.columns) FROM \(table.name) WHERE \(table.filter) ORDER BY rowid",
+                    arguments: ["tcf": Data(tcf.bytes)])
+                let columns = table.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                tables.append(TCFRows.Table(name: table.name, columns: columns, rows: rows.map { $0.databaseValues.map(TCFRows.Value.init) }))
+            }
+            guard tables.first?.rows.count == 1 else { throw HostingError(.notFound, "no TCF \(tcf) on this node") }
+            return TCFRows(tcf: tcf, tables: tables)
+        }
+    }
+
+    /// Inserts an exported TCF in one transaction, with `wrappedKey` as this node's wrapping
+    /// of its key. Only the archived tables and columns are accepted, whatever the rows say.
+    public func importTCF(_ rows: TCFRows, wrappedKey: [UInt8]) throws {
+        try pool.write { db in
+            if try Row.fetchOne(db, sql: "SELECT 1 FROM tcf WHERE id = ?", arguments: [Data(rows.tcf.bytes)]) != nil {
+                throw HostingError(.duplicate, "TCF \(rows.tcf) is already on this node")
+            }
+            guard rows.tables.map(\.name) == Self.archivedTables.map(\.name) else {
+                throw HostingError(.badArchive, "the archive's tables are not the ones this node archives")
+            }
+            for (table, expected) in zip(rows.tables, Self.archivedTables) {
+                let columns = expected.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                guard table.columns == columns else {
+                    throw HostingError(.badArchive, "the archive's \(table.name) table has other columns than this node's")
+                }
+                var names = columns
+                var extra: [DatabaseValueConvertible?] = []
+                if table.name == "tcf" {
+                    names.append("wrapped_key")
+                    extra.append(Data(wrappedKey))
+                }
+                let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
+                let statement = try db.makeStatement(
+                    sql: "INSERT INTO \(table.name) (\(names.joined(separator: ", "))) VALUES (\(placeholders))")
+                for row in table.rows {
+                    guard row.count == columns.count else {
+                        throw HostingError(.badArchive, "a row of \(table.name) has \(row.count) values, not \(columns.count)")
+                    }
+                    do {
+                        try statement.execute(arguments: StatementArguments(row.map(\.databaseValue) + extra))
+                    } catch let error as DatabaseError {
+                        throw HostingError(.duplicate, "restoring \(table.name) clashes with what is on this node: \(error.message ?? "\(error)")")
+                    }
+                }
+            }
+            let restored = try Row.fetchOne(db, sql: "SELECT id FROM tcf WHERE id = ?", arguments: [Data(rows.tcf.bytes)])
+            guard restored != nil else { throw HostingError(.badArchive, "the archive holds no row for its TCF") }
+        }
+    }
+
+    /// Deletes the TCF and everything it holds (rows cascade; audit rows and revocations are
+    /// removed explicitly, as they are not tied to the TCC table by a foreign key).
+    public func deleteTCF(_ tcf: TCFID) throws {
+        try pool.write { db in
+            let arguments: StatementArguments = ["tcf": Data(tcf.bytes)]
+            for table in ["audit_entry", "audit_checkpoint", "claim_revocation"] {
+                let filter = Self.archivedTables.first { $0.name == table }!.filter
+                try db.execute(sql: "DELETE FROM \(table) WHERE \(filter)", arguments: arguments)
+            }
+            try db.execute(sql: "DELETE FROM tcf WHERE id = :tcf", arguments: arguments)
+        }
+    }
+}
+
+extension TCFRows.Value {
+    init(_ value: DatabaseValue) {
+        switch value.storage {
+        case .null: self = .null
+        case .int64(let v): self = .integer(v)
+        case .double(let v): self = .real(v)
+        case .string(let v): self = .text(v)
+        case .blob(let v): self = .blob(v)
+        }
+    }
+
+    var databaseValue: DatabaseValue {
+        switch self {
+        case .null: .null
+        case .integer(let v): v.databaseValue
+        case .real(let v): v.databaseValue
+        case .text(let v): v.databaseValue
+        case .blob(let v): v.databaseValue
+        }
+    }
+}
