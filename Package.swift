@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "OMSCore", targets: ["OMSCore"]),
         .library(name: "OMSStore", targets: ["OMSStore"]),
         .library(name: "OMSNode", targets: ["OMSNode"]),
+        .library(name: "OMSAPI", targets: ["OMSAPI"]),
         .library(name: "OMSTestKit", targets: ["OMSTestKit"]),
         .library(name: "OMSFuzzTargets", targets: ["OMSFuzzTargets"]),
         // Raw libsodium for the Benchmarks/ package, which measures OMSCrypto against it.
@@ -27,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
@@ -58,10 +60,25 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "OMSAPI",
+            dependencies: [
+                "OMSNode", "OMSStore", "OMSCore", "OMSProtocol", "OMSCrypto",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "oms",
             dependencies: [
-                "OMSNode", "OMSStore", "OMSProtocol", "OMSCrypto", "OMSCore",
+                "OMSAPI", "OMSNode", "OMSStore", "OMSProtocol", "OMSCrypto", "OMSCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -88,7 +105,8 @@ let package = Package(
         .testTarget(
             name: "OMSIntegrationTests",
             dependencies: [
-                "OMSNode", "OMSStore", "OMSProtocol", "OMSCrypto", "OMSTestKit",
+                "OMSAPI", "OMSNode", "OMSStore", "OMSProtocol", "OMSCrypto", "OMSCore", "OMSTestKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -29,19 +29,20 @@ node_pid() {
     alive "$pid" && echo "$pid"
 }
 
-# Starts the node in $1, waits until it has written its listen address. Extra args go to `oms node run`.
+# Starts the node in $1, waits until it has written its listen and API addresses. Extra args go
+# to `oms node run`. Each node's owner API is on its own ephemeral loopback port.
 start_node() {
     local dir=$1; shift
     local oms; oms=$(oms_bin)
     local listen=127.0.0.1:0
     [ -f "$dir/port" ] && listen="127.0.0.1:$(cat "$dir/port")"
     # A node killed hard leaves its old address file behind; never mistake it for the new one.
-    rm -f "$dir/data/listen.addr"
-    "$oms" node run --data-dir "$dir/data" --listen "$listen" --ping-interval 1 --idle-timeout 5 "$@" \
+    rm -f "$dir/data/listen.addr" "$dir/data/api.addr"
+    "$oms" node run --data-dir "$dir/data" --listen "$listen" --api 127.0.0.1:0 --ping-interval 1 --idle-timeout 5 "$@" \
         >>"$dir/log" 2>&1 &
     echo $! >"$dir/pid"
     for _ in $(seq 1 100); do
-        if [ -s "$dir/data/listen.addr" ]; then
+        if [ -s "$dir/data/listen.addr" ] && [ -s "$dir/data/api.addr" ]; then
             sed -E 's/.*:([0-9]+)$/\1/' <"$dir/data/listen.addr" >"$dir/port"
             return 0
         fi

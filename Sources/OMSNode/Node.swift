@@ -17,7 +17,7 @@ import OMSStore
 public actor Node {
     public nonisolated let id: NodeID
     let configuration: NodeConfiguration
-    let store: NodeStore?
+    public nonisolated let store: NodeStore?
     let logger: Logger
     let metrics = NodeMetrics()
     let handshakeIdentity: HandshakeIdentity
@@ -104,7 +104,7 @@ public actor Node {
         logger.info("node stopped")
     }
 
-    // MARK: Control (used by the control socket and tests)
+    // MARK: Control (used by the owner API and tests)
 
     public func status() async -> NodeStatus {
         var sessionStatuses: [SessionStatus] = []

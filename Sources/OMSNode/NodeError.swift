@@ -11,7 +11,7 @@ extension CodedError.Code where Domain == NodeErrorDomain {
     public static var addressInUse: Self { Self("addressInUse") }
     public static var badAddress: Self { Self("badAddress") }
     public static var notRunning: Self { Self("notRunning") }
-    public static var controlFailed: Self { Self("controlFailed") }
+    public static var apiFailed: Self { Self("apiFailed") }
     /// There is no established session with the peer the call names.
     public static var noSession: Self { Self("noSession") }
 }

@@ -18,8 +18,6 @@ public struct DataDirectory: Sendable, Hashable {
     public var database: URL { url.appendingPathComponent("node.sqlite") }
     /// The random key-encryption key when the owner chose no passphrase (mode 0600).
     public var keyFile: URL { url.appendingPathComponent("identity.key") }
-    /// The running node's control socket (mode 0600), for `oms node status` and friends.
-    public var controlSocket: URL { url.appendingPathComponent("control.sock") }
     /// The address the running node listens on, written once it is bound (for scripts).
     public var listenAddressFile: URL { url.appendingPathComponent("listen.addr") }
 

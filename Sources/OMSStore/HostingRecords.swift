@@ -8,7 +8,7 @@ import OMSProtocol
 public struct TCFRecord: Codable, Sendable, Hashable {
     public var id: TCFID
     public var name: Name
-    /// The owner's Ed25519 public key (hex in JSON): the TCF's authority, not the node's.
+    /// The owner's Ed25519 public key (base64 in JSON, as all bytes are): the TCF's authority, not the node's.
     public var ownerKey: Data
     public var state: TCFState
     public var createdAt: Date

@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// An exclusive lock on `node.lock` in the data directory, so two nodes never run on one
-/// directory (they would fight over the database and the control socket).
+/// directory (they would fight over the database and the API's address file).
 struct DataDirectoryLock {
     private let descriptor: Int32
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Metrics
+import OMSAPI
 import OMSCore
 import OMSNode
 import OMSProtocol
@@ -37,6 +38,12 @@ struct NodeCommand: AsyncParsableCommand {
         @Option(help: "Seconds of silence after which a session is closed.")
         var idleTimeout: Double = 20
 
+        @Option(help: "Serve the owner API (HTTP/1.1) on HOST:PORT; keep it on loopback unless you know why not.")
+        var api: String = "127.0.0.1:7480"
+
+        @Option(help: "Also serve the owner API as HTTP/2 cleartext (prior knowledge) on HOST:PORT.")
+        var apiH2c: String?
+
         @Option(help: "trace, debug, info, notice, warning, error or critical.")
         var logLevel: String = "info"
 
@@ -45,6 +52,8 @@ struct NodeCommand: AsyncParsableCommand {
             let listenEndpoint = try parseEndpoint(listen, option: "--listen")
             let advertiseEndpoint = try advertise.map { try parseEndpoint($0, option: "--advertise") }
             let bootstrap = try peers.map { try parseEndpoint($0, option: "--peer") }
+            let apiEndpoint = try parseEndpoint(api, option: "--api")
+            let h2cEndpoint = try apiH2c.map { try parseEndpoint($0, option: "--api-h2c") }
             guard pingInterval > 0, idleTimeout > pingInterval else {
                 throw ValidationError("--idle-timeout must be longer than --ping-interval, and both positive")
             }
@@ -85,11 +94,13 @@ struct NodeCommand: AsyncParsableCommand {
                 try (bound.description + "\n").write(to: directory.listenAddressFile, atomically: true, encoding: .utf8)
             }
             defer { try? FileManager.default.removeItem(at: directory.listenAddressFile) }
-            let control = ControlServer(
-                node: node, socketPath: directory.controlSocket.path, registry: registry, logger: logger)
+            let host = try TCFHost(store: store, nodeIdentity: identity)
+            let ownerAPI = OwnerAPIService(
+                api: OwnerAPI(node: node, host: host, tokens: try APITokens.loadOrCreate(in: directory), metrics: registry),
+                address: apiEndpoint, h2cAddress: h2cEndpoint, addressFile: OwnerAPIService.addressFile(directory), logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: NodeService(node: node)), .init(service: control)],
+                    services: [.init(service: NodeService(node: node)), .init(service: ownerAPI)],
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }
@@ -104,8 +115,7 @@ struct NodeCommand: AsyncParsableCommand {
         var json = false
 
         func run() async throws {
-            let response = try await ControlClient.send(.status, socketPath: dataDir.directory.controlSocket.path)
-            guard let status = response.status else { throw ValidationError("the node sent no status") }
+            let status: NodeStatus = try await dataDir.client().get("/v1/node")
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -123,8 +133,8 @@ struct NodeCommand: AsyncParsableCommand {
         @OptionGroup var dataDir: DataDirectoryOptions
 
         func run() async throws {
-            let response = try await ControlClient.send(.metrics, socketPath: dataDir.directory.controlSocket.path)
-            print(response.metrics ?? "", terminator: "")
+            let reply = try await dataDir.client().send(.GET, "/v1/node/metrics")
+            print(String(decoding: reply.body, as: UTF8.self), terminator: "")
         }
     }
 

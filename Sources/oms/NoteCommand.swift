@@ -1,4 +1,5 @@
 import ArgumentParser
+import OMSAPI
 import OMSNode
 import OMSProtocol
 
@@ -20,9 +21,8 @@ struct NoteCommand: AsyncParsableCommand {
             } catch {
                 throw ValidationError("--to: \(error)")
             }
-            let response = try await ControlClient.send(
-                .sendNote(text: text, to: recipient), socketPath: dataDir.directory.controlSocket.path)
-            let recipients = response.recipients ?? []
+            let response: SendNoteResponse = try await dataDir.client().send(.POST, "/v1/notes", json: SendNoteRequest(text: text, to: recipient))
+            let recipients = response.recipients
             guard !recipients.isEmpty else { throw ValidationError("no connected peer received the note") }
             print("signed and sent to \(recipients.map(\.short).joined(separator: ", "))")
         }

@@ -8,7 +8,11 @@ struct OMSCommand: AsyncParsableCommand {
         commandName: "oms",
         abstract: "Open Mustard Seed: keep your data at home, share answers, form communities.",
         version: OMSVersion.current,
-        subcommands: [InitCommand.self, NodeCommand.self, PeerCommand.self, NoteCommand.self])
+        subcommands: [
+            InitCommand.self, NodeCommand.self, PeerCommand.self, NoteCommand.self, TCFCommand.self, TCCCommand.self,
+            PersonaCommand.self, ClaimCommand.self, RevocationCommand.self, AuditCommand.self, RegistryCommand.self,
+            SignInCommand.self,
+        ])
 }
 
 /// Options every command that touches a node's data directory takes.

@@ -4,14 +4,15 @@ import Foundation
 import Glibc
 #endif
 
-/// Where a passphrase comes from: a file (first line), `$OMS_PASSPHRASE`, or the terminal.
+/// Where a passphrase comes from: a file (first line), an environment variable
+/// (`$OMS_PASSPHRASE` for the node's key), or the terminal.
 enum Passphrase {
     struct Missing: Error, CustomStringConvertible {
         let hint: String
         var description: String { hint }
     }
 
-    static func read(file: String?, confirm: Bool) throws -> String? {
+    static func read(file: String?, confirm: Bool, environment: String = "OMS_PASSPHRASE") throws -> String? {
         if let file {
             guard let text = try? String(contentsOfFile: (file as NSString).expandingTildeInPath, encoding: .utf8) else {
                 throw Missing(hint: "cannot read the passphrase file \(file)")
@@ -19,9 +20,9 @@ enum Passphrase {
             let line = text.split(separator: "\n", omittingEmptySubsequences: false).first ?? ""
             return String(line.hasSuffix("\r") ? line.dropLast() : line)
         }
-        if let env = ProcessInfo.processInfo.environment["OMS_PASSPHRASE"] {
+        if let env = ProcessInfo.processInfo.environment[environment] {
             // Read once; a long-running node need not carry it in its environment.
-            unsetenv("OMS_PASSPHRASE")
+            unsetenv(environment)
             return env
         }
         guard isatty(STDIN_FILENO) == 1 else { return nil }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import OMSAPI
 import OMSNode
 import OMSProtocol
 import OMSStore
@@ -15,9 +16,8 @@ struct PeerCommand: AsyncParsableCommand {
 
         func run() async throws {
             let endpoint = try parseEndpoint(address, option: "address")
-            let socket = dataDir.directory.controlSocket.path
             do {
-                _ = try await ControlClient.send(.addPeer(endpoint), socketPath: socket)
+                let _: ChangedResponse = try await dataDir.client().send(.POST, "/v1/peers", json: AddPeerRequest(address: endpoint.description))
                 print("added \(endpoint); the running node is dialling it")
             } catch let error as NodeError where error.code == .notRunning {
                 let added = try NodeStore(directory: dataDir.directory).addPeer(endpoint, source: .configured)
@@ -46,10 +46,12 @@ struct PeerCommand: AsyncParsableCommand {
 
         func run() async throws {
             let endpoint = try parseEndpoint(address, option: "address")
-            let socket = dataDir.directory.controlSocket.path
             let removed: Bool
             do {
-                removed = try await ControlClient.send(.removePeer(endpoint), socketPath: socket).changed ?? false
+                _ = try await dataDir.client().send(.DELETE, apiPath("peers", query: ["address": endpoint.description]))
+                removed = true
+            } catch let error as APIClientError where error.status == 404 {
+                removed = false
             } catch let error as NodeError where error.code == .notRunning {
                 removed = try NodeStore(directory: dataDir.directory).removePeer(endpoint)
             }

@@ -433,7 +433,7 @@ import Testing
         #expect(persona.bytes == key.publicKey.rawRepresentation)
         #expect(verifier.outstandingCount == 0)
 
-        let challenge = SignInChallenge(
+        let challenge = try SignInChallenge(
             audience: try Audience(v.audience), nonce: [UInt8](hex: v.nonce),
             expires: v.challengeExpires ?? v.verifyAt + 60)
         let again = SignInResponse.answer(challenge, at: v.signedAt, with: key)

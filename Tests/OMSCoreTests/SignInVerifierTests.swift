@@ -46,10 +46,10 @@ import Testing
         #expect(verifier.outstandingCount == 0)
     }
 
-    @Test func anAnswerToANonceNeverIssuedIsUnknown() {
+    @Test func anAnswerToANonceNeverIssuedIsUnknown() throws {
         var verifier = SignInVerifier(audience: Self.audience)
         _ = verifier.challenge(nonce: Self.nonce(1), now: Self.t0)
-        let forged = SignInChallenge(audience: Self.audience, nonce: Self.nonce(2), expires: Self.t0 + 120)
+        let forged = try SignInChallenge(audience: Self.audience, nonce: Self.nonce(2), expires: Self.t0 + 120)
         #expect(Self.failure(&verifier, Self.answer(forged, at: Self.t0), now: Self.t0 + 1) == "unknownNonce")
         #expect(verifier.outstandingCount == 1, "the issued challenge is untouched")
     }
@@ -81,7 +81,7 @@ import Testing
         var verifier = SignInVerifier(audience: Self.audience)
         let challenge = verifier.challenge(nonce: Self.nonce(1), now: Self.t0)
 
-        let elsewhere = SignInChallenge(
+        let elsewhere = try SignInChallenge(
             audience: try Audience("other-app.example"), nonce: challenge.nonce, expires: challenge.expires)
         #expect(Self.failure(&verifier, Self.answer(elsewhere, at: Self.t0 + 1), now: Self.t0 + 2) == "wrongAudience")
         #expect(Self.failure(&verifier, Self.answer(challenge, at: Self.t0 + 2 + 301), now: Self.t0 + 2) == "stale")

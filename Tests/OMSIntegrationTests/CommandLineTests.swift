@@ -63,7 +63,7 @@ extension IntegrationTests {
             try "correct horse battery\n".write(to: good, atomically: true, encoding: .utf8)
             try "wrong\n".write(to: bad, atomically: true, encoding: .utf8)
             #expect(try Self.run(["init", "--data-dir", data, "--passphrase-file", good.path]).status == 0)
-            let result = try Self.run(["node", "run", "--data-dir", data, "--passphrase-file", bad.path, "--listen", "127.0.0.1:0"])
+            let result = try Self.run(["node", "run", "--data-dir", data, "--passphrase-file", bad.path, "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0"])
             #expect(result.status != 0)
             #expect(result.output.contains("wrong passphrase"))
         }
@@ -92,7 +92,7 @@ extension IntegrationTests {
 
             let node = Process()
             node.executableURL = Self.oms
-            node.arguments = ["node", "run", "--data-dir", data, "--listen", "127.0.0.1:0"]
+            node.arguments = ["node", "run", "--data-dir", data, "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0"]
             let log = Pipe()
             node.standardError = log
             node.standardOutput = log
@@ -108,14 +108,14 @@ extension IntegrationTests {
             #expect(status.output.contains("\"network\" : \"cli-net\""))
             #expect(status.output.contains("127.0.0.1:9"), "the stored peer is being dialled")
 
-            let second = try Self.run(["node", "run", "--data-dir", data, "--listen", "127.0.0.1:0"])
+            let second = try Self.run(["node", "run", "--data-dir", data, "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0"])
             #expect(second.status != 0 && second.output.contains("already running"))
 
             let portTaken = scratch()
             defer { try? FileManager.default.removeItem(at: portTaken) }
             let other = portTaken.appendingPathComponent("n").path
             #expect(try Self.run(["init", "--data-dir", other, "--no-passphrase"]).status == 0)
-            let clash = try Self.run(["node", "run", "--data-dir", other, "--listen", address])
+            let clash = try Self.run(["node", "run", "--data-dir", other, "--listen", address, "--api", "127.0.0.1:0"])
             #expect(clash.status != 0 && clash.output.contains("already in use"))
 
             kill(node.processIdentifier, SIGINT)
@@ -124,7 +124,7 @@ extension IntegrationTests {
             #expect(node.terminationStatus == 0, "SIGINT is a clean stop: \(output.suffix(400))")
             #expect(output.contains("node stopped"))
             #expect(!FileManager.default.fileExists(atPath: addressFile.path))
-            #expect(!FileManager.default.fileExists(atPath: URL(fileURLWithPath: data).appendingPathComponent("control.sock").path))
+            #expect(!FileManager.default.fileExists(atPath: URL(fileURLWithPath: data).appendingPathComponent("api.addr").path))
             let afterwards = try Self.run(["node", "status", "--data-dir", data])
             #expect(afterwards.status != 0 && afterwards.output.contains("no node is running"))
         }

@@ -13,7 +13,10 @@ public struct SignInChallenge: Hashable, Sendable {
     public let nonce: [UInt8]
     public let expires: UInt64
 
-    public init(audience: Audience, nonce: [UInt8], expires: UInt64) {
+    public init(audience: Audience, nonce: [UInt8], expires: UInt64) throws(IdentityError) {
+        guard nonce.count == Self.nonceLength else {
+            throw IdentityError(.malformed, "a challenge's nonce is \(Self.nonceLength) bytes, not \(nonce.count)")
+        }
         self.audience = audience
         self.nonce = nonce
         self.expires = expires

@@ -20,13 +20,15 @@ public struct SignInVerifier: Sendable {
     public var outstandingCount: Int { outstanding.count }
 
     /// A challenge with the caller's fresh random `nonce`, valid from `now`.
+    /// `nonce` must be 32 fresh random bytes.
     public mutating func challenge(nonce: [UInt8], now: UInt64) -> SignInChallenge {
+        precondition(nonce.count == SignInChallenge.nonceLength, "a challenge nonce is 32 bytes")
         expire(now: now)
         if outstanding.count >= capacity, let oldest = order.first {
             order.removeFirst()
             outstanding[oldest] = nil
         }
-        let challenge = SignInChallenge(audience: audience, nonce: nonce, expires: now + SignInChallenge.lifetime)
+        let challenge = try! SignInChallenge(audience: audience, nonce: nonce, expires: now + SignInChallenge.lifetime)
         outstanding[nonce] = challenge.expires
         order.append(nonce)
         return challenge
@@ -53,6 +55,12 @@ public struct SignInVerifier: Sendable {
         outstanding[response.nonce] = nil
         order.removeAll { $0 == response.nonce }
         answered[response.nonce] = expires
+        if answered.count > capacity {
+            // Answered nonces are kept only until their challenge lapses, and at most
+            // `capacity` of them: beyond that, the soonest to lapse is forgotten (a replay of
+            // it is then refused as unknownNonce, still refused).
+            if let soonest = answered.min(by: { $0.value < $1.value }) { answered[soonest.key] = nil }
+        }
         return response.persona
     }
 

@@ -32,7 +32,8 @@ public final class TCFHost: Sendable {
         }
     }
 
-    var unixNow: UInt64 { UInt64(max(0, now().timeIntervalSince1970)) }
+    /// The host's clock in Unix seconds, as claims and sign-ins count time.
+    public var unixNow: UInt64 { UInt64(max(0, now().timeIntervalSince1970)) }
 
     // MARK: TCFs
 

@@ -1,0 +1,282 @@
+import Foundation
+import OMSCore
+import OMSNode
+import OMSProtocol
+import OMSStore
+
+// The JSON bodies of the owner API (protocol-spec/owner-api.yaml). Requests and answers are
+// shared by the server and `OwnerAPIClient`, so the two cannot drift apart. Byte strings
+// (envelopes, archives) are base64, as JSONEncoder writes `Data`.
+
+public struct AddPeerRequest: Codable, Sendable {
+    public var address: String
+    public init(address: String) { self.address = address }
+}
+
+public struct ChangedResponse: Codable, Sendable {
+    public var changed: Bool
+    public init(changed: Bool) { self.changed = changed }
+}
+
+public struct SendNoteRequest: Codable, Sendable {
+    public var text: String
+    public var to: NodeID?
+    public init(text: String, to: NodeID?) {
+        self.text = text
+        self.to = to
+    }
+}
+
+public struct SendNoteResponse: Codable, Sendable {
+    public var recipients: [NodeID]
+    public init(recipients: [NodeID]) { self.recipients = recipients }
+}
+
+public struct CreateTCFRequest: Codable, Sendable {
+    public var name: String
+    public init(name: String) { self.name = name }
+}
+
+public struct TCFDetail: Codable, Sendable {
+    public var tcf: TCFRecord
+    public var tccCount: Int
+    public init(tcf: TCFRecord, tccCount: Int) {
+        self.tcf = tcf
+        self.tccCount = tccCount
+    }
+}
+
+public struct ArchiveRequest: Codable, Sendable {
+    public var passphrase: String
+    public init(passphrase: String) { self.passphrase = passphrase }
+}
+
+public struct RestoreRequest: Codable, Sendable {
+    public var passphrase: String
+    public var archive: Data
+    public init(passphrase: String, archive: Data) {
+        self.passphrase = passphrase
+        self.archive = archive
+    }
+}
+
+public struct CreateTCCRequest: Codable, Sendable {
+    public var kind: TCCKind
+    public var name: String
+    public init(kind: TCCKind, name: String) {
+        self.kind = kind
+        self.name = name
+    }
+}
+
+public struct CreatePersonaRequest: Codable, Sendable {
+    public var context: String
+    public init(context: String) { self.context = context }
+}
+
+public struct LinkPersonasRequest: Codable, Sendable {
+    public var first: String
+    public var second: String
+    public init(first: String, second: String) {
+        self.first = first
+        self.second = second
+    }
+}
+
+public struct IssueClaimRequest: Codable, Sendable {
+    /// The persona that issues (id or context); the TCC's root key when absent.
+    public var persona: String?
+    public var subject: String
+    public var type: String
+    public var value: String
+    public var validForSeconds: UInt64
+    public var revocable: Bool
+    public init(persona: String?, subject: String, type: String, value: String, validForSeconds: UInt64, revocable: Bool) {
+        self.persona = persona
+        self.subject = subject
+        self.type = type
+        self.value = value
+        self.validForSeconds = validForSeconds
+        self.revocable = revocable
+    }
+}
+
+public struct EnvelopeBody: Codable, Sendable {
+    public var envelope: Data
+    public init(envelope: Data) { self.envelope = envelope }
+}
+
+public struct PresentRequest: Codable, Sendable {
+    public var audience: String
+    /// The verifier's nonce, 32 bytes as hex.
+    public var nonce: String
+    public init(audience: String, nonce: String) {
+        self.audience = audience
+        self.nonce = nonce
+    }
+}
+
+public struct VerifyRequest: Codable, Sendable {
+    public var envelope: Data
+    /// For presentations: whom it must be for, and the nonce (hex) the verifier chose.
+    public var audience: String?
+    public var nonce: String?
+    public init(envelope: Data, audience: String?, nonce: String?) {
+        self.envelope = envelope
+        self.audience = audience
+        self.nonce = nonce
+    }
+}
+
+/// The verdict on a claim or presentation: `valid`, or the refusal's code and reason.
+public struct Verification: Codable, Sendable {
+    public var valid: Bool
+    /// `claim` or `presentation`.
+    public var kind: String
+    public var claim: ClaimSummary?
+    public var presenter: String?
+    public var error: APIErrorBody.Detail?
+    public init(valid: Bool, kind: String, claim: ClaimSummary?, presenter: String?, error: APIErrorBody.Detail?) {
+        self.valid = valid
+        self.kind = kind
+        self.claim = claim
+        self.presenter = presenter
+        self.error = error
+    }
+}
+
+public struct ClaimSummary: Codable, Sendable {
+    public var id: ObjectID
+    public var issuer: String
+    public var subject: String
+    public var type: String
+    public var value: String
+    public var issued: UInt64
+    public var expires: UInt64
+    public init(_ signed: SignedClaim) {
+        id = signed.id
+        issuer = signed.claim.issuer.description
+        subject = signed.claim.subject.description
+        type = signed.claim.type.rawValue
+        value = signed.claim.value
+        issued = signed.claim.issued
+        expires = signed.claim.expires
+    }
+}
+
+public struct AuditEntryBody: Codable, Sendable {
+    public var sequence: UInt64
+    public var time: Date
+    public var kind: String
+    public var detail: String
+    public var hash: String
+    public init(_ entry: AuditEntry) {
+        sequence = entry.sequence
+        time = Date(timeIntervalSince1970: Double(entry.time) / 1000)
+        kind = entry.kind.rawValue
+        detail = String(decoding: entry.detail, as: UTF8.self)
+        hash = entry.hash.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+public struct AuditVerificationBody: Codable, Sendable {
+    public struct Problem: Codable, Sendable {
+        public var kind: String
+        public var sequence: UInt64
+        public var message: String
+    }
+
+    public var intact: Bool
+    public var entries: Int
+    public var checkpoints: Int
+    public var problems: [Problem]
+}
+
+public struct RelationshipRequest: Codable, Sendable {
+    public var peer: String
+    public var persona: String?
+    public var label: String
+    public init(peer: String, persona: String?, label: String) {
+        self.peer = peer
+        self.persona = persona
+        self.label = label
+    }
+}
+
+public struct MembershipRequest: Codable, Sendable {
+    public var community: TCCID
+    public var persona: String?
+    public var role: String
+    public init(community: TCCID, persona: String?, role: String) {
+        self.community = community
+        self.persona = persona
+        self.role = role
+    }
+}
+
+public struct PolicyRequest: Codable, Sendable {
+    public var body: String
+    public init(body: String) { self.body = body }
+}
+
+/// A sign-in challenge as an app hands it out, and as the owner passes it to their TCC.
+public struct ChallengeBody: Codable, Sendable {
+    public var audience: String
+    /// 32 bytes, hex.
+    public var nonce: String
+    public var expires: UInt64
+    public init(audience: String, nonce: String, expires: UInt64) {
+        self.audience = audience
+        self.nonce = nonce
+        self.expires = expires
+    }
+}
+
+public struct SignInRequest: Codable, Sendable {
+    public var challenge: ChallengeBody
+    /// The persona to answer with (id or context); by default the one named after the app.
+    public var persona: String?
+    public init(challenge: ChallengeBody, persona: String?) {
+        self.challenge = challenge
+        self.persona = persona
+    }
+}
+
+public struct SignInAnswer: Codable, Sendable {
+    public var envelope: Data
+    public var persona: PersonaID
+    public init(envelope: Data, persona: PersonaID) {
+        self.envelope = envelope
+        self.persona = persona
+    }
+}
+
+public struct SessionBody: Codable, Sendable {
+    public var app: String
+    public var persona: PersonaID
+    public var token: String?
+    public var expires: Date
+    public init(app: String, persona: PersonaID, token: String?, expires: Date) {
+        self.app = app
+        self.persona = persona
+        self.token = token
+        self.expires = expires
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Parses lower- or upper-case hex; nil for anything else.
+    init?(hexString text: String) {
+        let utf8 = Array(text.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(utf8.count / 2)
+        for i in stride(from: 0, to: utf8.count, by: 2) {
+            guard let byte = UInt8(String(decoding: utf8[i..<i + 2], as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        self = bytes
+    }
+
+    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import Hummingbird
+import NIOPosix
+import OMSCore
+import OMSNode
+import OMSStore
+import Prometheus
+
+/// The owner's HTTP API (protocol-spec/owner-api.yaml): everything `oms` does to a running
+/// node goes through here. Routes under `/v1/public/` need no token (they are what apps and
+/// other people's tools call); all other `/v1/` routes need a bearer token, and those that
+/// change something need the owner token.
+public struct OwnerAPI: Sendable {
+    let node: Node
+    let host: TCFHost
+    let apps: AppSignIns
+    let tokens: APITokens
+    let metrics: PrometheusCollectorRegistry?
+
+    public init(node: Node, host: TCFHost, apps: AppSignIns = AppSignIns(), tokens: APITokens, metrics: PrometheusCollectorRegistry?) {
+        self.node = node
+        self.host = host
+        self.apps = apps
+        self.tokens = tokens
+        self.metrics = metrics
+    }
+
+    public func router() -> Router<APIContext> {
+        let router = Router(context: APIContext.self)
+        // First, so that it wraps every route and the not-found responder.
+        router.add(middleware: APIErrorMiddleware())
+        addPublicRoutes(router.group("v1/public"))
+        let v1 = router.group("v1").add(middleware: BearerAuthentication(tokens: tokens))
+        addNodeRoutes(v1)
+        addTCFRoutes(v1)
+        addTCCRoutes(v1)
+        addClaimRoutes(v1)
+        addRegistryRoutes(v1)
+        return router
+    }
+
+    /// Runs blocking work (SQLite writes with fsync, argon2id) off the event loops.
+    func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await NIOThreadPool.singleton.runIfActive(body)
+    }
+}
+
+extension APIContext {
+    func parameter(_ name: String) throws -> String {
+        try parameters.require(name).removingPercentEncoding ?? parameters.require(name)
+    }
+}
+
+/// Parses owner input into a domain type, refusing with 400 and the parser's reason.
+func parse<T>(_ what: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as HostingError {
+        throw APIError(.badRequest, code: error.code.name, "\(what): \(error.context)")
+    } catch let error as IdentityError {
+        throw APIError(.badRequest, code: error.code.name, "\(what): \(error.context)")
+    } catch {
+        throw APIError(.badRequest, code: "invalidArgument", "\(what): \(error)")
+    }
+}

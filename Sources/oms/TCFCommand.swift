@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import OMSAPI
+import OMSCore
+import OMSStore
+
+struct TCFCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tcf", abstract: "Trusted Compute Frameworks: the portable containers this node hosts.",
+        subcommands: [Create.self, List.self, Show.self, Stop.self, Start.self, Archive.self, Restore.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a TCF with its own owner key.")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @Argument(help: "A name: letters, digits and . _ -") var name: String
+
+        func run() async throws {
+            let tcf: TCFRecord = try await dataDir.client().send(.POST, apiPath("tcfs"), json: CreateTCFRequest(name: name))
+            print("created TCF \(tcf.name) \(tcf.id)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the TCFs on this node.")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let tcfs: [TCFRecord] = try await dataDir.client().get(apiPath("tcfs"))
+            if json { return try printJSON(tcfs) }
+            if tcfs.isEmpty { print("no TCFs yet; make one with 'oms tcf create NAME'") }
+            for tcf in tcfs { print(column(tcf.name.rawValue, 16) + column(tcf.state.rawValue, 9) + tcf.id.description) }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one TCF.")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @Argument(help: "The TCF's id or name.") var tcf: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let detail: TCFDetail = try await dataDir.client().get(apiPath("tcfs", tcf))
+            if json { return try printJSON(detail) }
+            print("TCF \(detail.tcf.name)")
+            print("  id          \(detail.tcf.id)")
+            print("  owner key   \(detail.tcf.ownerKey.map { String(format: "%02x", $0) }.joined())")
+            print("  state       \(detail.tcf.state)")
+            print("  TCCs        \(detail.tccCount)")
+            print("  created     \(detail.tcf.createdAt.formatted(.iso8601))")
+        }
+    }
+
+    struct Stop: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Close a TCF's keys: it keeps its data and answers nothing.")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @Argument(help: "The TCF's id or name.") var tcf: String
+
+        func run() async throws {
+            let record: TCFRecord = try await dataDir.client().send(.POST, apiPath("tcfs", tcf, "stop"), json: [String: String]())
+            print("TCF \(record.name) is \(record.state)")
+        }
+    }
+
+    struct Start: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open a stopped TCF's keys again.")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @Argument(help: "The TCF's id or name.") var tcf: String
+
+        func run() async throws {
+            let record: TCFRecord = try await dataDir.client().send(.POST, apiPath("tcfs", tcf, "start"), json: [String: String]())
+            print("TCF \(record.name) is \(record.state)")
+        }
+    }
+
+    struct Archive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the whole TCF to one file, encrypted under a passphrase (argon2id, XChaCha20-Poly1305).")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @Argument(help: "The TCF's id or name.") var tcf: String
+        @Option(help: "Where to write the archive (mode 0600).") var out: String
+        @Option(help: "Read the archive passphrase from this file's first line (else $OMS_ARCHIVE_PASSPHRASE or a prompt).")
+        var passphraseFile: String?
+        @Flag(help: "Remove the TCF from this node once the archive is written.") var remove = false
+
+        func run() async throws {
+            guard let passphrase = try Passphrase.read(file: passphraseFile, confirm: true, environment: "OMS_ARCHIVE_PASSPHRASE"),
+                !passphrase.isEmpty
+            else { throw ValidationError("an archive needs a passphrase: --passphrase-file FILE or $OMS_ARCHIVE_PASSPHRASE") }
+            let client = try dataDir.client()
+            let reply = try await client.send(
+                .POST, apiPath("tcfs", tcf, "archive"), body: Array(try JSONEncoder.api.encode(ArchiveRequest(passphrase: passphrase))))
+            try writePrivateFile(reply.body, to: out)
+            if remove {
+                // Only once the file on disk reads back and opens: removal must never come
+                // before a good copy exists.
+                _ = try TCFArchive.open(Array(try readFile(out)), passphrase: passphrase)
+                _ = try await client.send(.DELETE, apiPath("tcfs", tcf))
+            }
+            print("archived \(tcf) to \(out) (\(reply.body.count) bytes)\(remove ? "; removed it from this node" : "")")
+        }
+    }
+
+    struct Restore: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Restore a TCF from an archive file.")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @Argument(help: "The archive file.") var file: String
+        @Option(help: "Read the archive passphrase from this file's first line (else $OMS_ARCHIVE_PASSPHRASE or a prompt).")
+        var passphraseFile: String?
+
+        func run() async throws {
+            let archive = try readFile(file)
+            guard let passphrase = try Passphrase.read(file: passphraseFile, confirm: false, environment: "OMS_ARCHIVE_PASSPHRASE") else {
+                throw ValidationError("the archive's passphrase: --passphrase-file FILE or $OMS_ARCHIVE_PASSPHRASE")
+            }
+            let record: TCFRecord = try await dataDir.client().send(
+                .POST, apiPath("tcf-archives"), json: RestoreRequest(passphrase: passphrase, archive: archive))
+            print("restored TCF \(record.name) \(record.id)")
+        }
+    }
+}
