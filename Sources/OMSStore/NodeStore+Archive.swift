@@ -50,8 +50,11 @@ extension NodeStore {
         try pool.read { db in
             var tables: [TCFRows.Table] = []
             for table in Self.archivedTables {
+                // tcc and persona are WITHOUT ROWID tables, ordered by their primary key; the
+                // others keep insertion order, which audit verification compares with sequences.
+                let order = ["tcc", "persona"].contains(table.name) ? "id" : "rowid"
                 let rows = try Row.fetchAll(
-                    db, sql: "SELECT \(table.columns) FROM \(table.name) WHERE \(table.filter) ORDER BY rowid",
+                    db, sql: "SELECT \(table.columns) FROM \(table.name) WHERE \(table.filter) ORDER BY \(order)",
                     arguments: ["tcf": Data(tcf.bytes)])
                 let columns = table.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                 tables.append(TCFRows.Table(name: table.name, columns: columns, rows: rows.map { $0.databaseValues.map(TCFRows.Value.init) }))
@@ -71,6 +74,7 @@ extension NodeStore {
             guard rows.tables.map(\.name) == Self.archivedTables.map(\.name) else {
                 throw HostingError(.badArchive, "the archive's tables are not the ones this node archives")
             }
+            try Self.requireOwnRows(rows)
             for (table, expected) in zip(rows.tables, Self.archivedTables) {
                 let columns = expected.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                 guard table.columns == columns else {
@@ -98,6 +102,39 @@ extension NodeStore {
             }
             let restored = try Row.fetchOne(db, sql: "SELECT id FROM tcf WHERE id = ?", arguments: [Data(rows.tcf.bytes)])
             guard restored != nil else { throw HostingError(.badArchive, "the archive holds no row for its TCF") }
+        }
+    }
+
+    /// Refuses rows that belong to anything but the archive's own TCF, as `archivedTables`'
+    /// filters pick them: a row naming another TCF, or another TCF's TCC or persona, would be
+    /// written into that TCF (a TCC planted in it, entries in its audit logs, revocations in its
+    /// name). Tables come in `archivedTables` order, so TCCs and personas are known before use.
+    static func requireOwnRows(_ rows: TCFRows) throws {
+        let tcf = TCFRows.Value.blob(Data(rows.tcf.bytes))
+        var tccs: Set<TCFRows.Value> = []
+        var personas: Set<TCFRows.Value> = []
+        for table in rows.tables {
+            let (column, owners): (String, Set<TCFRows.Value>) =
+                switch table.name {
+                case "tcf": ("id", [tcf])
+                case "tcc": ("tcf", [tcf])
+                case "claim_revocation": ("issuer", tccs.union(personas))
+                default: ("tcc", tccs)
+                }
+            guard let owner = table.columns.firstIndex(of: column) else {
+                throw HostingError(.badArchive, "the archive's \(table.name) table has no \(column) column")
+            }
+            let id = table.columns.firstIndex(of: "id")
+            for row in table.rows {
+                guard row.indices.contains(owner), owners.contains(row[owner]) else {
+                    throw HostingError(
+                        .badArchive,
+                        "a row of the archive's \(table.name) table belongs to something other than TCF \(rows.tcf.short)")
+                }
+                guard let id, row.indices.contains(id) else { continue }
+                if table.name == "tcc" { tccs.insert(row[id]) }
+                if table.name == "persona" { personas.insert(row[id]) }
+            }
         }
     }
 
