@@ -88,7 +88,7 @@ extension NodeStore {
                 }
                 let placeholders = Array(repeating: "?", count: names.count).joined(separator: ", ")
                 let statement = try db.makeStatement(
-                    sql: "INSERT INTO \(table.name) (\(names.joined(separator: ", "))) VALUES (\(placeholders))")
+                    sql: "INSERT \(table.name == "claim_revocation" ? "OR IGNORE " : "")INTO \(table.name) (\(names.joined(separator: ", "))) VALUES (\(placeholders))")
                 for row in table.rows {
                     guard row.count == columns.count else {
                         throw HostingError(.badArchive, "a row of \(table.name) has \(row.count) values, not \(columns.count)")
