@@ -4,7 +4,7 @@ import OMSProtocol
 /// "bike-shop"): 1 to 64 characters of letters, digits and `. _ -`, starting with a letter or
 /// digit. Names are typed at a shell and appear in URLs and tables, so they are kept to what
 /// needs no quoting anywhere.
-public struct Name: Hashable, Sendable, CustomStringConvertible, Codable, Comparable {
+public struct Name: Hashable, Sendable, CheckedText, Comparable {
     public let rawValue: String
     public static let maximumLength = 64
 
@@ -24,18 +24,7 @@ public struct Name: Hashable, Sendable, CustomStringConvertible, Codable, Compar
         rawValue = text
     }
 
-    public var description: String { rawValue }
-
     public static func < (a: Name, b: Name) -> Bool { a.rawValue < b.rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        try self.init(try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 /// The three kinds of TCC of the paper: one person's digital self, a community's portal,

@@ -3,7 +3,7 @@ import OMSProtocol
 /// Whom a presentation or a sign-in answer is meant for, as the verifier names itself (an
 /// app, a shop, a community): 1 to 128 bytes of UTF-8 without control characters. Binding the
 /// audience into what is signed stops one verifier replaying an answer to another.
-public struct Audience: Hashable, Sendable, CustomStringConvertible, Codable {
+public struct Audience: Hashable, Sendable, CheckedText {
     public let rawValue: String
     public static let maximumLength = 128
 
@@ -30,21 +30,11 @@ public struct Audience: Hashable, Sendable, CustomStringConvertible, Codable {
         try self.init(text)
     }
 
-    public var description: String { rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        try self.init(try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 /// What a claim states, e.g. `age.over-18` or `member.garden-club`: the envelope-type rule
 /// (1 to 64 of a-z 0-9 / . _ -), so it is safe to print and to match exactly.
-public struct ClaimType: Hashable, Sendable, CustomStringConvertible, Codable {
+public struct ClaimType: Hashable, Sendable, CheckedText {
     public let rawValue: String
 
     public init(_ text: String) throws(IdentityError) {
@@ -55,16 +45,6 @@ public struct ClaimType: Hashable, Sendable, CustomStringConvertible, Codable {
         }
     }
 
-    public var description: String { rawValue }
-
-    public init(from decoder: any Decoder) throws {
-        try self.init(try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 }
 
 extension ByteReader {

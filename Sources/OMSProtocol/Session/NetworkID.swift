@@ -1,6 +1,6 @@
 /// The name of an OMS network. It goes into every Noise prologue, so nodes of different
 /// networks (the public network, each testnet) fail the handshake and never talk.
-public struct NetworkID: Hashable, Sendable, CustomStringConvertible, Codable {
+public struct NetworkID: Hashable, Sendable, CheckedText {
     public let rawValue: String
 
     /// 1 to 32 characters of a-z, 0-9 and '-'.
@@ -12,22 +12,11 @@ public struct NetworkID: Hashable, Sendable, CustomStringConvertible, Codable {
         self.rawValue = rawValue
     }
 
-    public var description: String { rawValue }
-
     /// The network a node joins unless told otherwise.
     public static let main = try! NetworkID("oms-main")
 
     /// `"oms/1" | 0x00 | network id`: what both sides mix into the handshake.
     public var prologue: [UInt8] { Array("oms/1".utf8) + [0] + Array(rawValue.utf8) }
-
-    public init(from decoder: any Decoder) throws {
-        try self.init(try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.singleValueContainer()
-        try c.encode(rawValue)
-    }
 }
 
 public struct NetworkIDError: Error, Hashable, Sendable, CustomStringConvertible {
