@@ -27,7 +27,11 @@ public struct OwnerAPI: Sendable {
 
     public func router() -> Router<APIContext> {
         let router = Router(context: APIContext.self)
-        // First, so that it wraps every route and the not-found responder.
+        // Outermost: requests, durations and errors per route template and status, in the
+        // node's Prometheus registry (`oms node metrics`); requests at debug level in the log.
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: LogRequestsMiddleware(.debug))
+        // Before any route, so that it wraps every route and the not-found responder.
         router.add(middleware: APIErrorMiddleware())
         addPublicRoutes(router.group("v1/public"))
         let v1 = router.group("v1").add(middleware: BearerAuthentication(tokens: tokens))

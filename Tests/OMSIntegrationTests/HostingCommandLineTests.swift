@@ -70,6 +70,8 @@ extension IntegrationTests {
             let readOnly = try oms("tcf", "create", "other")
             #expect(readOnly.status != 0 && readOnly.output.contains("forbidden"), "\(readOnly.output)")
             #expect(try oms("tcf", "list").output.contains("home"), "looking still works")
+            let metrics = try oms("node", "metrics").output
+            #expect(metrics.contains("hb_requests") && metrics.contains("/v1/tcfs"), "API requests are counted per route")
         }
 
         /// The persona id printed beside `context` in `oms persona list`.
