@@ -8,30 +8,39 @@ import OMSProtocol
 /// against the chain and the owner's signed checkpoints (`AuditChain`, `AuditCheckpoint`).
 extension NodeStore {
     /// Appends an entry after the log's current head and returns it; durable when this returns.
+    /// With `key` (the TCC's), a checkpoint of the new head is signed and stored in the same
+    /// transaction, so the log is never seen with an entry its owner has not vouched for.
     @discardableResult
-    public func appendAudit(tcc: TCCID, kind: AuditKind, detail: [UInt8], at time: Date = Date()) throws -> AuditEntry {
-        try pool.write { db in
-            let head = try Row.fetchOne(
-                db, sql: "SELECT sequence, time_ms, kind, detail, hash FROM audit_entry WHERE tcc = ? ORDER BY sequence DESC LIMIT 1",
-                arguments: [Data(tcc.bytes)]
-            ).map(Self.auditEntry)
-            let entry = AuditChain.entry(after: head, time: UInt64(max(0, time.timeIntervalSince1970 * 1000)), kind: kind, detail: detail)
+    public func appendAudit(
+        tcc: TCCID, kind: AuditKind, detail: [UInt8], at time: Date = Date(), checkpointWith key: Ed25519.PrivateKey? = nil
+    ) throws -> AuditEntry {
+        let milliseconds = UInt64(max(0, time.timeIntervalSince1970 * 1000))
+        return try pool.write { db in
+            let entry = AuditChain.entry(after: try Self.auditHead(db, tcc: tcc), time: milliseconds, kind: kind, detail: detail)
             try db.execute(
                 sql: "INSERT INTO audit_entry (tcc, sequence, time_ms, kind, detail, hash) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [
                     Data(tcc.bytes), Int64(entry.sequence), Int64(entry.time), entry.kind.rawValue, Data(entry.detail),
                     Data(entry.hash),
                 ])
+            if let key {
+                try Self.insertCheckpoint(db, AuditCheckpoint(tcc: tcc, covering: entry, time: milliseconds), key: key)
+            }
             return entry
         }
     }
 
-    /// The log as stored (insertion order), for display and verification.
-    public func auditEntries(tcc: TCCID) throws -> [AuditEntry] {
+    /// The log as stored (insertion order), for display and verification; `since` (ms since
+    /// the epoch) and `kind` narrow it for display.
+    public func auditEntries(tcc: TCCID, since: UInt64 = 0, kind: AuditKind? = nil) throws -> [AuditEntry] {
         try pool.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT sequence, time_ms, kind, detail, hash FROM audit_entry WHERE tcc = ? ORDER BY rowid",
-                arguments: [Data(tcc.bytes)]
+                db,
+                sql: """
+                    SELECT sequence, time_ms, kind, detail, hash FROM audit_entry
+                    WHERE tcc = ? AND time_ms >= ? AND (? IS NULL OR kind = ?) ORDER BY rowid
+                    """,
+                arguments: [Data(tcc.bytes), Int64(clamping: since), kind?.rawValue, kind?.rawValue]
             ).map(Self.auditEntry)
         }
     }
@@ -39,15 +48,26 @@ extension NodeStore {
     /// Signs a checkpoint of the log's current head with `key` (the TCC's) and stores it.
     @discardableResult
     public func checkpointAudit(tcc: TCCID, key: Ed25519.PrivateKey, at time: Date = Date()) throws -> AuditCheckpoint? {
-        guard let head = try auditEntries(tcc: tcc).max(by: { $0.sequence < $1.sequence }) else { return nil }
-        let checkpoint = AuditCheckpoint(tcc: tcc, covering: head, time: UInt64(max(0, time.timeIntervalSince1970 * 1000)))
-        let envelope = checkpoint.signed(with: key)
         try pool.write { db in
-            try db.execute(
-                sql: "INSERT INTO audit_checkpoint (tcc, sequence, envelope) VALUES (?, ?, ?)",
-                arguments: [Data(tcc.bytes), Int64(checkpoint.sequence), Data(envelope.bytes)])
+            guard let head = try Self.auditHead(db, tcc: tcc) else { return nil }
+            let checkpoint = AuditCheckpoint(tcc: tcc, covering: head, time: UInt64(max(0, time.timeIntervalSince1970 * 1000)))
+            try Self.insertCheckpoint(db, checkpoint, key: key)
+            return checkpoint
         }
-        return checkpoint
+    }
+
+    /// The entry with the highest sequence number: one indexed lookup.
+    static func auditHead(_ db: Database, tcc: TCCID) throws -> AuditEntry? {
+        try Row.fetchOne(
+            db, sql: "SELECT sequence, time_ms, kind, detail, hash FROM audit_entry WHERE tcc = ? ORDER BY sequence DESC LIMIT 1",
+            arguments: [Data(tcc.bytes)]
+        ).map(auditEntry)
+    }
+
+    static func insertCheckpoint(_ db: Database, _ checkpoint: AuditCheckpoint, key: Ed25519.PrivateKey) throws {
+        try db.execute(
+            sql: "INSERT INTO audit_checkpoint (tcc, sequence, envelope) VALUES (?, ?, ?)",
+            arguments: [Data(checkpoint.tcc.bytes), Int64(checkpoint.sequence), Data(checkpoint.signed(with: key).bytes)])
     }
 
     /// Checks the stored log of `tcc` against its chain and every checkpoint `owner` signed. A

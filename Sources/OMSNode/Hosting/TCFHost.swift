@@ -190,18 +190,16 @@ public final class TCFHost: Sendable {
 
     // MARK: Audit
 
-    /// Appends to the TCC's log and signs a checkpoint of the new head with the TCC's key.
+    /// Appends to the TCC's log, with a checkpoint of the new head signed by the TCC's key.
     @discardableResult
     public func audit(_ tcc: TCCRecord, _ kind: AuditKind, _ detail: [String: String]) throws -> AuditEntry {
         let bytes = try JSONSerialization.data(withJSONObject: detail, options: [.sortedKeys])
-        let entry = try store.appendAudit(tcc: tcc.id, kind: kind, detail: Array(bytes), at: now())
-        try store.checkpointAudit(tcc: tcc.id, key: try rootKey(of: tcc), at: now())
-        return entry
+        return try store.appendAudit(tcc: tcc.id, kind: kind, detail: Array(bytes), at: now(), checkpointWith: try rootKey(of: tcc))
     }
 
     public func auditEntries(of tcc: TCCRecord, since: Date? = nil, kind: AuditKind? = nil) throws -> [AuditEntry] {
         let sinceMs = since.map { UInt64(max(0, $0.timeIntervalSince1970 * 1000)) } ?? 0
-        return try store.auditEntries(tcc: tcc.id).filter { $0.time >= sinceMs && (kind == nil || $0.kind == kind) }
+        return try store.auditEntries(tcc: tcc.id, since: sinceMs, kind: kind)
     }
 
     public func verifyAudit(of tcc: TCCRecord) throws -> AuditVerification {
