@@ -12,7 +12,7 @@ struct ClaimCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Issue a signed claim about someone.")
         @OptionGroup var dataDir: DataDirectoryOptions
         @OptionGroup var tcc: TCCOptions
-        @Option(name: .customLong("as"), help: "Issue as this persona (id or context) instead of the TCC's root key.")
+        @Option(name: .customLong("as"), help: ArgumentHelp("Issue as this persona (id or context) instead of the TCC's root key.", valueName: "persona"))
         var persona: String?
         @Option(help: "Whom the claim is about: a persona, TCC, node or TCF id.") var subject: String
         @Option(help: "What it states, e.g. age.over-18 (a-z 0-9 / . _ -).") var type: String

@@ -33,7 +33,7 @@ struct RegistryCommand: AsyncParsableCommand {
         @OptionGroup var dataDir: DataDirectoryOptions
         @OptionGroup var tcc: TCCOptions
         @Argument(help: "The other party: a persona, TCC or node id.") var peer: String
-        @Option(name: .customLong("as"), help: "The persona you use with them (id or context).") var persona: String?
+        @Option(name: .customLong("as"), help: ArgumentHelp("The persona you use with them (id or context).", valueName: "persona")) var persona: String?
         @Option(help: "A label for them.") var label: String = ""
 
         func run() async throws {
@@ -48,7 +48,7 @@ struct RegistryCommand: AsyncParsableCommand {
         @OptionGroup var dataDir: DataDirectoryOptions
         @OptionGroup var tcc: TCCOptions
         @Argument(help: "The community's TCC id.") var community: String
-        @Option(name: .customLong("as"), help: "The persona you are a member as (id or context).") var persona: String?
+        @Option(name: .customLong("as"), help: ArgumentHelp("The persona you are a member as (id or context).", valueName: "persona")) var persona: String?
         @Option(help: "Your role in it.") var role: String = "member"
 
         func run() async throws {
