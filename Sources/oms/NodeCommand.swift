@@ -95,6 +95,9 @@ struct NodeCommand: AsyncParsableCommand {
             }
             defer { try? FileManager.default.removeItem(at: directory.listenAddressFile) }
             let host = try TCFHost(store: store, nodeIdentity: identity)
+            for (tcf, reason) in host.unopened {
+                logger.warning("TCF left closed", metadata: ["tcf/id": "\(tcf)", "tcf/error": "\(reason)"])
+            }
             let ownerAPI = OwnerAPIService(
                 api: OwnerAPI(node: node, host: host, tokens: try APITokens.loadOrCreate(in: directory), metrics: registry),
                 address: apiEndpoint, h2cAddress: h2cEndpoint, addressFile: OwnerAPIService.addressFile(directory), logger: logger)

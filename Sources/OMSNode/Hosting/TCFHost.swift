@@ -18,6 +18,10 @@ public final class TCFHost: Sendable {
     let now: @Sendable () -> Date
     let archiveParameters: Argon2id.Parameters
 
+    /// TCFs that were running but whose key did not open at start (e.g. a database copied from
+    /// another node): they stay closed, and the node says so rather than refusing to run.
+    public let unopened: [TCFID: String]
+
     /// Opens the keys of every TCF that was running when the node last stopped.
     public init(
         store: NodeStore, nodeIdentity: Ed25519.PrivateKey, archiveParameters: Argon2id.Parameters = .moderate,
@@ -27,9 +31,16 @@ public final class TCFHost: Sendable {
         wrappingKey = TCFSealing.wrappingKey(nodeIdentity: nodeIdentity)
         self.archiveParameters = archiveParameters
         self.now = now
+        var unopened: [TCFID: String] = [:]
         for tcf in try store.tcfs() where tcf.state == .running {
-            try open(tcf.id)
+            do {
+                let key = try TCFSealing.unwrap(try store.tcfSecrets(tcf.id).wrappedKey, tcf: tcf.id, under: wrappingKey)
+                openKeys.withLock { $0[tcf.id] = key }
+            } catch {
+                unopened[tcf.id] = "\(error)"
+            }
         }
+        self.unopened = unopened
     }
 
     /// The host's clock in Unix seconds, as claims and sign-ins count time.
