@@ -87,7 +87,7 @@ let package = Package(
             ]
         ),
         .target(name: "OMSTestKit", dependencies: ["OMSCore"]),
-        .target(name: "OMSFuzzTargets", dependencies: ["OMSProtocol", "OMSCrypto"]),
+        .target(name: "OMSFuzzTargets", dependencies: ["OMSCore", "OMSProtocol", "OMSCrypto"]),
 
         .testTarget(name: "OMSCryptoTests", dependencies: ["OMSCrypto", "OMSTestKit"]),
         .testTarget(name: "OMSProtocolTests", dependencies: ["OMSProtocol", "OMSCrypto", "OMSTestKit", "OMSFuzzTargets"]),

@@ -27,5 +27,9 @@ let package = Package(
             name: "FuzzIdentifiers",
             dependencies: [.product(name: "OMSFuzzTargets", package: "OpenMustardSeed")]
         ),
+        .executableTarget(
+            name: "FuzzIdentityObjects",
+            dependencies: [.product(name: "OMSFuzzTargets", package: "OpenMustardSeed")]
+        ),
     ]
 )

@@ -116,7 +116,38 @@ def identifier_seeds():
     return seeds
 
 
+def identity_object_seeds():
+    """Every valid envelope of the claim, persona-link and sign-in vectors, the first invalid one
+    of each kind and error (the verdicts past opening come from the fuzzer's own times), and the
+    malformed claims whose ids a mutation would hardly reach (other kinds with valid checksums)."""
+    claims = load("claims.json")
+    links = load("persona-links.json")
+    sign_in = load("sign-in.json")
+    seeds = [("claim " + v["name"], v["envelope"]) for v in claims["valid"] + claims["still_valid"]]
+    seeds += [("revocation " + v["name"], v["envelope"]) for v in claims["revocations"]]
+    seeds += [("presentation " + v["name"], v["envelope"]) for v in claims["presentations"]]
+    seeds += [("link " + v["name"], v["envelope"]) for v in links["valid"]]
+    seeds += [("sign-in " + v["name"], v["envelope"]) for v in sign_in["valid"]]
+    invalid = [(v["kind"], v) for v in claims["invalid"]]
+    invalid += [("link", v) for v in links["invalid"]] + [("sign-in", v) for v in sign_in["invalid"]]
+    seen = set()
+    for kind, v in invalid:
+        if (kind, v["error"]) not in seen:
+            seen.add((kind, v["error"]))
+            seeds.append(("bad %s %s" % (kind, v["name"]), v["envelope"]))
+    hard_to_reach = [
+        "issuer is a node id of the signing key",
+        "issuer is a tcf id of the signing key",
+        "subject is an obj id",
+        "value not UTF-8 (an encoded UTF-16 surrogate)",
+        "audience with U+0085 (a C1 control character)",
+    ]
+    seeds += [("bad %s %s" % (kind, v["name"]), v["envelope"]) for kind, v in invalid if v["name"] in hard_to_reach]
+    return [(name, bytes.fromhex(envelope)) for name, envelope in seeds]
+
+
 write("FuzzEnvelope", envelope_seeds())
 write("FuzzFrameStream", frame_stream_seeds())
 write("FuzzHandshakePayload", handshake_seeds())
 write("FuzzIdentifiers", identifier_seeds())
+write("FuzzIdentityObjects", identity_object_seeds())

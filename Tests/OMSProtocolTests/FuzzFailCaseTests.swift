@@ -15,6 +15,7 @@ struct FuzzFailCaseTests {
         case frameStream = "FuzzFrameStream"
         case handshakePayload = "FuzzHandshakePayload"
         case identifiers = "FuzzIdentifiers"
+        case identityObjects = "FuzzIdentityObjects"
 
         var testDescription: String { rawValue }
 
@@ -24,6 +25,7 @@ struct FuzzFailCaseTests {
             case .frameStream: try FuzzTargets.frameStream(input)
             case .handshakePayload: FuzzTargets.handshakePayload(input)
             case .identifiers: try FuzzTargets.identifiers(input)
+            case .identityObjects: try FuzzTargets.identityObjects(input)
             }
         }
     }
