@@ -10,16 +10,20 @@ let package = Package(
         .package(name: "OpenMustardSeed", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        // The raw SQLite limit of the Scale suite (the same GRDB the main package uses).
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
+        // Not "Crypto": swift-crypto (which Hummingbird brings into the graph) has a target of that
+        // name, and target names must be unique across the whole package graph.
         .executableTarget(
-            name: "Crypto",
+            name: "Signatures",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "OMSCrypto", package: "OpenMustardSeed"),
                 .product(name: "CSodium", package: "OpenMustardSeed"),
             ],
-            path: "Benchmarks/Crypto",
+            path: "Benchmarks/Signatures",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
@@ -54,6 +58,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/PingPong",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "Scale",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "OMSCore", package: "OpenMustardSeed"),
+                .product(name: "OMSCrypto", package: "OpenMustardSeed"),
+                .product(name: "OMSProtocol", package: "OpenMustardSeed"),
+                .product(name: "OMSStore", package: "OpenMustardSeed"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            path: "Benchmarks/Scale",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]

@@ -147,6 +147,31 @@ extension NodeStore {
         }
     }
 
+    /// Inserts personas in one transaction, as `insertTCCs` does TCCs: for bulk creation and
+    /// imports, where one transaction per persona would cost a commit (an fsync) each. Refuses
+    /// the whole batch if any persona's id is taken or its TCC already has one for that
+    /// context (`.duplicate`). Every persona's TCC must already be stored: a persona of an
+    /// unknown TCC fails the batch with SQLite's foreign-key error.
+    public func insertPersonas(_ batch: [(record: PersonaRecord, sealedKey: [UInt8])]) throws {
+        try write { db in
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO persona (id, tcc, context, sealed_key, created_at) VALUES (?, ?, ?, ?, ?)")
+            for (record, sealedKey) in batch {
+                do {
+                    try insert.execute(arguments: [
+                        Data(record.id.bytes), Data(record.tcc.bytes), record.context.rawValue, Data(sealedKey), record.createdAt,
+                    ])
+                } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
+                    || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
+                {
+                    throw HostingError(
+                        .duplicate,
+                        "persona \(record.id.short) is already stored, or its TCC already has a persona for '\(record.context)'")
+                }
+            }
+        }
+    }
+
     public func personas(tcc: TCCID) throws -> [PersonaRecord] {
         try pool.read { db in
             try Row.fetchAll(

@@ -168,6 +168,55 @@ import Testing
         #expect(try store.personas(tcc: alice.id) == [first.record])
     }
 
+    @Test func aBatchOfPersonasGoesInWholeOrNotAtAll() throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        let (store, node) = try scratch.initialize()
+        let tcf = try HostedTCF.insert("home", into: store, node: node)
+        let alice = try tcf.insertTCC("alice", into: store)
+        let bob = try tcf.insertTCC("bob", into: store)
+        let taken = try tcf.insertPersona("garden-club", of: alice, into: store)
+
+        func make(_ context: String, of tcc: HostedTCC) throws -> (record: PersonaRecord, sealedKey: [UInt8]) {
+            let key = Ed25519.PrivateKey()
+            let record = PersonaRecord(
+                id: try PersonaID(bytes: key.publicKey.rawRepresentation), tcc: tcc.id, context: try Name(context),
+                createdAt: HostedTCF.date)
+            return (record, TCFSealing.seal(key, tcf: tcf.id, under: tcf.key))
+        }
+
+        // The clash (alice's garden-club again) is in the middle: the personas before it are rolled back.
+        let clashing = [try make("shop", of: alice), try make("garden-club", of: bob), try make("garden-club", of: alice)]
+        #expect(hostingError { try store.insertPersonas(clashing) }?.code == .duplicate)
+        #expect(try store.personas(tcc: alice.id) == [taken.record])
+        #expect(try store.personas(tcc: bob.id).isEmpty)
+
+        // A batch that clashes with itself.
+        let twins = [try make("shop", of: bob), try make("shop", of: bob)]
+        #expect(hostingError { try store.insertPersonas(twins) }?.code == .duplicate)
+        #expect(try store.personas(tcc: bob.id).isEmpty)
+
+        // A persona of a TCC that is not stored fails the batch too.
+        let stranger = try tcf.makeTCC("stranger")
+        let orphan = [try make("shop", of: bob), try make("shop", of: stranger)]
+        #expect(throws: DatabaseError.self) { try store.insertPersonas(orphan) }
+        #expect(try store.personas(tcc: bob.id).isEmpty)
+
+        // Without the clash they all go in, and each finds its TCC and opens under the TCF key.
+        let clean = [try make("shop", of: alice), try make("garden-club", of: bob), try make("shop", of: bob)]
+        try store.insertPersonas(clean)
+        #expect(try store.personas(tcc: alice.id).map(\.context.rawValue) == ["garden-club", "shop"])
+        #expect(try store.personas(tcc: bob.id).map(\.context.rawValue) == ["garden-club", "shop"])
+        for persona in clean {
+            #expect(try store.persona(persona.record.id) == persona.record)
+            #expect(try store.tcc(persona: persona.record.id)?.id == persona.record.tcc)
+            let sealed = try store.personaSealedKey(persona.record.id)
+            #expect(sealed == persona.sealedKey)
+            _ = try TCFSealing.open(sealed, publicKey: persona.record.id.bytes, tcf: tcf.id, under: tcf.key)
+        }
+        try store.insertPersonas([])
+    }
+
     @Test func tccsPageInNameOrder() throws {
         let scratch = ScratchDirectory()
         defer { scratch.remove() }

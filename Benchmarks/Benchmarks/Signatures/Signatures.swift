@@ -5,7 +5,7 @@ import Benchmark
 import CSodium
 import OMSCrypto
 
-/// The fixed inputs every Crypto benchmark shares.
+/// The fixed inputs every Signatures benchmark shares.
 struct SigningFixture: @unchecked Sendable {
     let seed: [UInt8] = (0..<32).map { UInt8($0) }
     let message: [UInt8] = (0..<64).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ 3) }
