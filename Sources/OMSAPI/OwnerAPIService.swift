@@ -64,6 +64,13 @@ public struct OwnerAPIService: Service {
         }
         defer { if let addressFile { try? FileManager.default.removeItem(at: addressFile) } }
         let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw NodeError(
+                .addressInUse, "the owner API's address (\(address)\(h2cAddress.map { " or \($0)" } ?? "")) is already in use: pick another with --api")
+        } catch let error as IOError where error.errnoCode == EADDRNOTAVAIL {
+            throw NodeError(.badAddress, "the owner API's host is not an address of this machine (--api \(address))")
+        }
     }
 }

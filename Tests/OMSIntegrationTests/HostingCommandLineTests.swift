@@ -28,6 +28,13 @@ extension IntegrationTests {
             try await NodeHarness.eventually("api.addr written") { FileManager.default.fileExists(atPath: apiFile.path) }
 
             func oms(_ arguments: String...) throws -> CLI.Result { try CLI.run(arguments + ["--data-dir", data]) }
+
+            // A second node asking for the same API address is told which option to change.
+            let other = dir.appendingPathComponent("other").path
+            #expect(try CLI.run(["init", "--data-dir", other, "--no-passphrase"]).status == 0)
+            let apiAddress = try String(contentsOf: apiFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let clash = try CLI.run(["node", "run", "--data-dir", other, "--listen", "127.0.0.1:0", "--api", apiAddress])
+            #expect(clash.status != 0 && clash.output.contains("already in use: pick another with --api"), "\(clash.output)")
             #expect(try oms("tcf", "create", "home").output.contains("created TCF home"))
             let badName = try oms("tcf", "create", "no spaces please")
             #expect(badName.status != 0 && badName.output.contains("not a name"), "\(badName.output)")
