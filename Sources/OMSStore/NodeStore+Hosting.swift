@@ -83,10 +83,12 @@ extension NodeStore {
         }
     }
 
+    /// One primary-key lookup. The two hot lookups use statements each reader connection
+    /// compiles once (`cachedStatement`): recompiling the SQL was half their time (BENCHMARKS.md §5).
     public func tcc(_ id: TCCID) throws -> TCCRecord? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT id, tcf, kind, name, created_at FROM tcc WHERE id = ?", arguments: [Data(id.bytes)])
-                .map(Self.tccRecord)
+            let statement = try db.cachedStatement(sql: "SELECT id, tcf, kind, name, created_at FROM tcc WHERE id = ?")
+            return try Row.fetchOne(statement, arguments: [Data(id.bytes)]).map(Self.tccRecord)
         }
     }
 
@@ -102,14 +104,12 @@ extension NodeStore {
     /// The TCC a persona belongs to: one indexed lookup and one primary-key lookup.
     public func tcc(persona: PersonaID) throws -> TCCRecord? {
         try pool.read { db in
-            try Row.fetchOne(
-                db,
+            let statement = try db.cachedStatement(
                 sql: """
                     SELECT tcc.id, tcc.tcf, tcc.kind, tcc.name, tcc.created_at FROM persona
                     JOIN tcc ON tcc.id = persona.tcc WHERE persona.id = ?
-                    """,
-                arguments: [Data(persona.bytes)]
-            ).map(Self.tccRecord)
+                    """)
+            return try Row.fetchOne(statement, arguments: [Data(persona.bytes)]).map(Self.tccRecord)
         }
     }
 
