@@ -1,0 +1,17 @@
+import OMSCrypto
+
+/// Why an answer was not computed: too few records, a spent budget, a bad parameter.
+public typealias AnswerError = CodedError<AnswerErrorDomain>
+
+public enum AnswerErrorDomain: ErrorDomain {}
+
+extension CodedError.Code where Domain == AnswerErrorDomain {
+    /// Fewer records than the policy's minimum count: answering would single someone out.
+    public static var tooFewRecords: Self { Self("tooFewRecords") }
+    /// The requester has spent its differential-privacy budget.
+    public static var budgetExhausted: Self { Self("budgetExhausted") }
+    /// A module's parameter is out of range (no bins, a quantile outside 0...1).
+    public static var invalidParameter: Self { Self("invalidParameter") }
+    /// The module does not apply to this stream (a distance over heart rates).
+    public static var wrongStream: Self { Self("wrongStream") }
+}
