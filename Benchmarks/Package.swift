@@ -61,6 +61,16 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "Policy",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "OMSCore", package: "OpenMustardSeed"),
+                .product(name: "OMSProtocol", package: "OpenMustardSeed"),
+            ],
+            path: "Benchmarks/Policy",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "Scale",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

@@ -94,6 +94,16 @@ struct PolicyEngineTests {
         #expect(decision.obligations.rate == .init(count: 100, seconds: 3600), "100 per hour is stricter than 10 per minute")
     }
 
+    @Test func decisionsNameRulesInDocumentOrderWhateverTheirStreams() throws {
+        let any1 = PolicyRule(id: "any-1", effect: .permit, principals: [.anyone], actions: [.answer])
+        let gps = PolicyRule(id: "gps", effect: .permit, principals: [.anyone], actions: [.answer], resources: .init(streams: ["gps", "steps"]))
+        let any2 = PolicyRule(id: "any-2", effect: .permit, principals: [.anyone], actions: [.answer])
+        let policy = try PolicyDocument(rules: [any1, gps, any2])
+        #expect(PolicyEngine.decide(Self.ask(stream: "gps"), under: policy).rules == ["any-1", "gps", "any-2"])
+        #expect(PolicyEngine.decide(Self.ask(stream: "steps"), under: policy).rules == ["any-1", "gps", "any-2"])
+        #expect(PolicyEngine.decide(Self.ask(stream: "heart_rate"), under: policy).rules == ["any-1", "any-2"])
+    }
+
     @Test func duplicateRuleIdsAndBadValuesAreRefused() throws {
         #expect(throws: PolicyError.self) { try PolicyDocument(rules: [Self.clubDistance, Self.clubDistance]) }
         #expect(throws: PolicyError.self) { try Region(latitude: 91, longitude: 0, radius: 1) }

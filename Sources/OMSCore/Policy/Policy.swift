@@ -12,7 +12,9 @@ public struct PolicyDocument: Hashable, Sendable {
     public static let maximumBytes = 256 * 1024
     public static let maximumRules = 1000
 
-    public var rules: [PolicyRule]
+    public let rules: [PolicyRule]
+    /// The same rules, indexed and interned for the engine.
+    let compiled: CompiledPolicy
 
     public init(rules: [PolicyRule]) throws(PolicyError) {
         var seen: Set<String> = []
@@ -23,7 +25,11 @@ public struct PolicyDocument: Hashable, Sendable {
             throw PolicyError(.tooLarge, "\(rules.count) rules; a policy holds at most \(Self.maximumRules)")
         }
         self.rules = rules
+        compiled = CompiledPolicy(rules)
     }
+
+    public static func == (a: PolicyDocument, b: PolicyDocument) -> Bool { a.rules == b.rules }
+    public func hash(into hasher: inout Hasher) { hasher.combine(rules) }
 }
 
 /// One rule: who (principals) may do what (actions) to which data (resources), answered how

@@ -2,8 +2,9 @@ import Foundation
 import OMSProtocol
 
 /// The decision half of the Policy Enforcement Point: matches a request against a policy
-/// document. Pure and allocation-light (a decision over 100 rules is a few microseconds), so
-/// every query and every `oms policy test` runs the same code.
+/// document. Pure; it examines only the rules that can concern the request's stream, with
+/// names and ids interned to integers (`CompiledPolicy`), so that a decision over a hundred
+/// rules takes microseconds (BENCHMARKS.md). Every query and every `oms policy test` runs it.
 ///
 /// Semantics: a rule matches when one of its principals is the requester, the action is one of
 /// its actions, the stream, time window and region fall within its resources, the answer
@@ -15,7 +16,10 @@ public enum PolicyEngine {
     public static func decide(_ request: PolicyRequest, under policy: PolicyDocument) -> PolicyDecision {
         var permits: [PolicyRule] = []
         var forbids: [String] = []
-        for rule in policy.rules where matches(rule, request) {
+        let compiled = policy.compiled
+        let asked = compiled.asked(request)
+        for index in compiled.candidates(for: request.stream) where compiled.matches(index, asked, request) {
+            let rule = policy.rules[index]
             switch rule.effect {
             case .forbid: forbids.append(rule.id)
             case .permit: permits.append(rule)
@@ -34,36 +38,6 @@ public enum PolicyEngine {
         return PolicyDecision(
             effect: .permit, rules: ids, reason: "permitted by \(ids.joined(separator: ", "))",
             obligations: strictest(permits.map(\.conditions)))
-    }
-
-    static func matches(_ rule: PolicyRule, _ request: PolicyRequest) -> Bool {
-        guard rule.actions.contains(request.action) else { return false }
-        if let expires = rule.conditions.expires, request.now >= expires { return false }
-        if !rule.resources.streams.isEmpty, !rule.resources.streams.contains(request.stream) { return false }
-        if let window = rule.resources.window {
-            guard let asked = request.window, window.contains(asked) else { return false }
-        }
-        if let region = rule.resources.region {
-            guard let asked = request.region, region.contains(asked) else { return false }
-        }
-        if !rule.answers.isEmpty {
-            guard let module = request.module, rule.answers.contains(module) else { return false }
-        }
-        if !rule.conditions.purposes.isEmpty {
-            guard let purpose = request.purpose, rule.conditions.purposes.contains(purpose) else { return false }
-        }
-        return rule.principals.contains { matches($0, request.requester) }
-    }
-
-    static func matches(_ principal: PolicyRule.Principal, _ requester: PolicyRequest.Requester) -> Bool {
-        switch principal {
-        case .anyone: true
-        case .persona(let id): requester.persona == id
-        case .tcc(let id): requester.tcc == id
-        case .membersOf(let community): requester.memberships.contains(community)
-        case .holdsClaim(let type, let issuer):
-            requester.claims.contains { $0.type == type && (issuer == nil || $0.issuer == issuer) }
-        }
     }
 
     /// The strictest of several rules' conditions: the largest minimum count, the smallest
