@@ -6,8 +6,8 @@ import Synchronization
 
 /// The relying-party side of "sign in with my TCC" for apps this node serves: one
 /// `SignInVerifier` per app, and the short-lived sessions it grants. Memory is bounded: at
-/// most `maximumApps` apps, `SignInVerifier`'s cap on challenges each, and expired sessions
-/// dropped whenever a new one is made.
+/// most `maximumApps` apps, `SignInVerifier`'s cap on challenges each, and at most
+/// `maximumSessions` sessions (lapsed ones swept, then the oldest dropped, when full).
 public final class AppSignIns: Sendable {
     public static let sessionLifetime: TimeInterval = 15 * 60
     static let maximumApps = 256
@@ -64,9 +64,15 @@ public final class AppSignIns: Sendable {
             let persona = try verifier.accept(answer, now: time)
             state.verifiers[app] = verifier
             let current = now()
-            state.sessions = state.sessions.filter { $0.value.expires > current }
-            if state.sessions.count >= Self.maximumSessions, let oldest = state.sessions.min(by: { $0.value.expires < $1.value.expires }) {
-                state.sessions[oldest.key] = nil
+            // Lapsed sessions are swept only when the table is full, so a sign-in costs O(1)
+            // until then; a lookup refuses a lapsed one either way.
+            if state.sessions.count >= Self.maximumSessions {
+                state.sessions = state.sessions.filter { $0.value.expires > current }
+                if state.sessions.count >= Self.maximumSessions,
+                    let oldest = state.sessions.min(by: { $0.value.expires < $1.value.expires })
+                {
+                    state.sessions[oldest.key] = nil
+                }
             }
             let session = Session(app: app, persona: persona, expires: current.addingTimeInterval(Self.sessionLifetime))
             state.sessions[BLAKE2b.hash(token)] = session
