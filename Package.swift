@@ -90,7 +90,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        .target(name: "OMSTestKit", dependencies: ["OMSCore"]),
+        .target(name: "OMSTestKit", dependencies: ["OMSCore", "OMSCrypto"]),
         .target(name: "OMSFuzzTargets", dependencies: ["OMSCore", "OMSProtocol", "OMSCrypto"]),
 
         .testTarget(name: "OMSCryptoTests", dependencies: ["OMSCrypto", "OMSTestKit"]),

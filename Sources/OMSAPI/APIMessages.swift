@@ -175,7 +175,7 @@ public struct AuditEntryBody: Codable, Sendable {
         time = Date(timeIntervalSince1970: Double(entry.time) / 1000)
         kind = entry.kind.rawValue
         detail = String(decoding: entry.detail, as: UTF8.self)
-        hash = entry.hash.map { String(format: "%02x", $0) }.joined()
+        hash = entry.hash.hex
     }
 }
 
@@ -262,21 +262,4 @@ public struct SessionBody: Codable, Sendable {
         self.token = token
         self.expires = expires
     }
-}
-
-extension Array where Element == UInt8 {
-    /// Parses lower- or upper-case hex; nil for anything else.
-    init?(hexString text: String) {
-        let utf8 = Array(text.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(utf8.count / 2)
-        for i in stride(from: 0, to: utf8.count, by: 2) {
-            guard let byte = UInt8(String(decoding: utf8[i..<i + 2], as: UTF8.self), radix: 16) else { return nil }
-            bytes.append(byte)
-        }
-        self = bytes
-    }
-
-    var hexString: String { map { String(format: "%02x", $0) }.joined() }
 }

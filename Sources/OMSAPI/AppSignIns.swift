@@ -78,7 +78,7 @@ public final class AppSignIns: Sendable {
             state.sessions[BLAKE2b.hash(token)] = session
             return session
         }
-        return (token.map { String(format: "%02x", $0) }.joined(), session)
+        return (token.hex, session)
     }
 
     /// The live session a token opens for `app`, or nil (unknown, expired or another app's).

@@ -21,12 +21,12 @@ public struct OwnerAPIClient: Sendable {
 
     /// The client for the node running on `directory`, or `NodeError.notRunning`.
     public static func forDataDirectory(_ directory: DataDirectory, tokenFile: URL? = nil) throws -> OwnerAPIClient {
-        let addressFile = OwnerAPIService.addressFile(directory)
+        let addressFile = directory.apiAddressFile
         guard let text = try? String(contentsOf: addressFile, encoding: .utf8), let endpoint = Endpoint(text.trimmingCharacters(in: .whitespacesAndNewlines))
         else {
             throw NodeError(.notRunning, "no node is running on \(directory.path) (no \(addressFile.lastPathComponent)): start one with 'oms node run'")
         }
-        return OwnerAPIClient(endpoint: endpoint, token: try APITokens.read(tokenFile ?? APITokens.ownerFile(directory)))
+        return OwnerAPIClient(endpoint: endpoint, token: try TokenFile.read(tokenFile ?? directory.ownerTokenFile))
     }
 
     public struct Reply: Sendable {

@@ -33,8 +33,6 @@ public struct OwnerAPIService: Service {
         self.onBound = onBound
     }
 
-    public static func addressFile(_ directory: DataDirectory) -> URL { directory.url.appendingPathComponent("api.addr") }
-
     public func run() async throws {
         let responder = api.router().buildResponder()
         var services: [any Service] = []

@@ -12,7 +12,7 @@ extension OwnerAPI {
             let challenge = try apps.challenge(app: app)
             return EditedResponse(
                 status: .created,
-                response: ChallengeBody(audience: challenge.audience.rawValue, nonce: challenge.nonce.hexString, expires: challenge.expires))
+                response: ChallengeBody(audience: challenge.audience.rawValue, nonce: challenge.nonce.hex, expires: challenge.expires))
         }
 
         appRoutes.post("apps/{app}/sessions") { request, context -> EditedResponse<SessionBody> in

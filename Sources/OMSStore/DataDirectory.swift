@@ -20,6 +20,11 @@ public struct DataDirectory: Sendable, Hashable {
     public var keyFile: URL { url.appendingPathComponent("identity.key") }
     /// The address the running node listens on, written once it is bound (for scripts).
     public var listenAddressFile: URL { url.appendingPathComponent("listen.addr") }
+    /// The owner API's address while the node runs: where `oms` finds it.
+    public var apiAddressFile: URL { url.appendingPathComponent("api.addr") }
+    /// The owner API's bearer tokens (mode 0600): the owner's, and a read-only one.
+    public var ownerTokenFile: URL { url.appendingPathComponent("owner.token") }
+    public var readTokenFile: URL { url.appendingPathComponent("read.token") }
 
     public var exists: Bool { FileManager.default.fileExists(atPath: database.path) }
 

@@ -72,47 +72,14 @@ public enum IdentityVault {
     }
 
     static func writeKeyFile(_ key: SecureBytes, to url: URL) throws {
-        let fd = Glibc.open(url.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else {
-            throw StoreError(.badKeyFile, "cannot create \(url.path): \(String(cString: strerror(errno)))")
-        }
-        defer { Glibc.close(fd) }
-        let written = key.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        guard written == key.count, fsync(fd) == 0 else {
-            throw StoreError(.badKeyFile, "cannot write \(url.path): \(String(cString: strerror(errno)))")
+        guard try OwnerOnlyFile.create(url, key) else {
+            throw StoreError(.badKeyFile, "cannot create \(url.path): \(String(cString: strerror(EEXIST)))")
         }
     }
 
-    /// Opens without following links and checks the open file itself (owner, mode, size), so
-    /// what is checked is what is read; the key goes straight into wiped storage.
     static func readKeyFile(_ url: URL) throws -> SecureBytes {
-        let fd = Glibc.open(url.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno == ELOOP {
-                throw StoreError(.badKeyFile, "key file \(url.path) is a symbolic link; it must be a plain file")
-            }
-            throw StoreError(.badKeyFile, "key file \(url.path) is missing: it holds the key that opens this node's identity")
-        }
-        defer { Glibc.close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            throw StoreError(.badKeyFile, "key file \(url.path) is not a plain file")
-        }
-        guard info.st_uid == geteuid() else {
-            throw StoreError(.badKeyFile, "key file \(url.path) belongs to another user (uid \(info.st_uid))")
-        }
-        guard info.st_mode & 0o077 == 0 else {
-            throw StoreError(
-                .badKeyFile,
-                "key file \(url.path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))): run chmod 600 on it")
-        }
-        guard info.st_size == XChaChaPoly.keyLength else {
-            throw StoreError(.badKeyFile, "key file \(url.path) must hold exactly \(XChaChaPoly.keyLength) bytes")
-        }
-        return try SecureBytes(count: XChaChaPoly.keyLength) { buffer in
-            guard Glibc.read(fd, buffer.baseAddress, buffer.count) == buffer.count else {
-                throw StoreError(.badKeyFile, "cannot read key file \(url.path): \(String(cString: strerror(errno)))")
-            }
-        }
+        try OwnerOnlyFile.read(
+            url, what: "key file", sizes: XChaChaPoly.keyLength...XChaChaPoly.keyLength,
+            missing: "it holds the key that opens this node's identity")
     }
 }

@@ -256,10 +256,12 @@ extension NodeStore {
         }
     }
 
-    public func claim(_ id: ObjectID, tcc: TCCID) throws -> SignedClaim? {
+    /// A claim the TCC holds or issued (only those in `role`, when given).
+    public func claim(_ id: ObjectID, tcc: TCCID, role: ClaimRecord.Role? = nil) throws -> SignedClaim? {
         try pool.read { db in
             try Data.fetchOne(
-                db, sql: "SELECT envelope FROM claim WHERE tcc = ? AND id = ?", arguments: [Data(tcc.bytes), Data(id.bytes)])
+                db, sql: "SELECT envelope FROM claim WHERE tcc = ? AND id = ? AND (? IS NULL OR role = ?)",
+                arguments: [Data(tcc.bytes), Data(id.bytes), role?.rawValue, role?.rawValue])
         }.map { try SignedClaim(opening: Array($0)) }
     }
 

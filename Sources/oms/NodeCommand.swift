@@ -100,7 +100,7 @@ struct NodeCommand: AsyncParsableCommand {
             }
             let ownerAPI = OwnerAPIService(
                 api: OwnerAPI(node: node, host: host, tokens: try APITokens.loadOrCreate(in: directory), metrics: registry),
-                address: apiEndpoint, h2cAddress: h2cEndpoint, addressFile: OwnerAPIService.addressFile(directory), logger: logger)
+                address: apiEndpoint, h2cAddress: h2cEndpoint, addressFile: directory.apiAddressFile, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
                     services: [.init(service: NodeService(node: node)), .init(service: ownerAPI)],

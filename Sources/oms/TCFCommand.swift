@@ -44,7 +44,7 @@ struct TCFCommand: AsyncParsableCommand {
             if json { return try printJSON(detail) }
             print("TCF \(detail.tcf.name)")
             print("  id          \(detail.tcf.id)")
-            print("  owner key   \(detail.tcf.ownerKey.map { String(format: "%02x", $0) }.joined())")
+            print("  owner key   \(Array(detail.tcf.ownerKey).hex)")
             print("  state       \(detail.tcf.state)")
             print("  TCCs        \(detail.tccCount)")
             print("  created     \(detail.tcf.createdAt.formatted(.iso8601))")

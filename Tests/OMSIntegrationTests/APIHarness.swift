@@ -49,7 +49,7 @@ struct APINode: Sendable {
         let h2cEndpoint = h2c ? try Endpoint(host: "127.0.0.1", port: try freePort()) : nil
         let service = OwnerAPIService(
             api: api, address: try Endpoint(host: "127.0.0.1", port: 0), h2cAddress: h2cEndpoint,
-            addressFile: OwnerAPIService.addressFile(directory), logger: NodeHarness.quietLogger,
+            addressFile: directory.apiAddressFile, logger: NodeHarness.quietLogger,
             onBound: { boundSink.yield($0) })
         try await node.bind()
         return try await withThrowingTaskGroup(of: Void.self) { group in
@@ -60,8 +60,8 @@ struct APINode: Sendable {
             guard let endpoint = await iterator.next() else { throw NodeHarness.Timeout(what: "API bound", after: .zero) }
             let apiNode = APINode(
                 directory: directory, store: store, host: host, node: node,
-                owner: OwnerAPIClient(endpoint: endpoint, token: try APITokens.read(APITokens.ownerFile(directory))),
-                readOnly: OwnerAPIClient(endpoint: endpoint, token: try APITokens.read(APITokens.readOnlyFile(directory))),
+                owner: OwnerAPIClient(endpoint: endpoint, token: try TokenFile.read(directory.ownerTokenFile)),
+                readOnly: OwnerAPIClient(endpoint: endpoint, token: try TokenFile.read(directory.readTokenFile)),
                 anonymous: OwnerAPIClient(endpoint: endpoint, token: ""), clock: clock, h2c: h2cEndpoint)
             return try await body(apiNode)
         }

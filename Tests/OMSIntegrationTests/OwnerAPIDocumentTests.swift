@@ -49,7 +49,7 @@ extension IntegrationTests {
             defer { try? FileManager.default.removeItem(at: root) }
             try await APINode.run(in: root, h2c: true) { node in
                 let h2c = try #require(node.h2c)
-                let token = try APITokens.read(APITokens.ownerFile(node.directory))
+                let token = try TokenFile.read(node.directory.ownerTokenFile)
                 try await NodeHarness.eventually("the h2c listener accepts") {
                     let probe = try Self.curl(["--http2-prior-knowledge", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://\(h2c)/v1/node"])
                     return probe.output == "401"

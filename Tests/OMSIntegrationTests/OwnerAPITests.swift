@@ -16,7 +16,7 @@ extension IntegrationTests {
         @Test func tokensAreScopedAndKeptOwnerOnly() async throws {
             defer { try? FileManager.default.removeItem(at: root) }
             try await APINode.run(in: root) { node in
-                for file in [APITokens.ownerFile(node.directory), APITokens.readOnlyFile(node.directory)] {
+                for file in [node.directory.ownerTokenFile, node.directory.readTokenFile] {
                     let mode = try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int
                     #expect(mode.map { $0 & 0o777 } == 0o600, "\(file.lastPathComponent) is owner-only")
                 }

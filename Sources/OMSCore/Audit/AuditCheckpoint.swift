@@ -44,11 +44,12 @@ public struct AuditCheckpoint: Sendable, Hashable {
         guard envelope.signer == signer else {
             throw EnvelopeError(.badSignature, "the checkpoint is signed by another key than the log's owner")
         }
-        let p = envelope.payload
-        guard p.count == Self.payloadLength else {
-            throw EnvelopeError(.malformed, "a checkpoint payload is \(Self.payloadLength) bytes, not \(p.count)")
+        var reader = ByteReader(envelope.payload)
+        guard envelope.payload.count == Self.payloadLength, let tcc = reader.readArray(32), let sequence = reader.readUInt64(),
+            let head = reader.readArray(32), let time = reader.readUInt64()
+        else {
+            throw EnvelopeError(.malformed, "a checkpoint payload is \(Self.payloadLength) bytes, not \(envelope.payload.count)")
         }
-        func uint64(at offset: Int) -> UInt64 { p[offset..<offset + 8].reduce(0) { $0 << 8 | UInt64($1) } }
-        self.init(tcc: TCCID(uncheckedBytes: Array(p[0..<32])), sequence: uint64(at: 32), head: Array(p[40..<72]), time: uint64(at: 72))
+        self.init(tcc: TCCID(uncheckedBytes: tcc), sequence: sequence, head: head, time: time)
     }
 }

@@ -76,9 +76,7 @@ extension TCFHost {
 
     /// Revokes a claim this TCC issued, and returns the signed revocation to pass on.
     public func revoke(_ claimID: ObjectID, of tcc: TCCRecord) throws -> ClaimRevocation {
-        guard let claim = try store.claim(claimID, tcc: tcc.id),
-            try store.claims(tcc: tcc.id, role: .issued).contains(where: { $0.id == claimID })
-        else {
+        guard let claim = try store.claim(claimID, tcc: tcc.id, role: .issued) else {
             throw HostingError(.notFound, "\(tcc.name) issued no claim \(claimID.short)")
         }
         guard let revocationID = claim.claim.revocationID else {
