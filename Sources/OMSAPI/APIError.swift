@@ -15,17 +15,22 @@ public struct APIError: HTTPResponseError {
     public let code: String
     public let message: String
     public let headers: HTTPFields
+    /// Where in a device's batch the fault is.
+    public let location: APIErrorBody.Location?
 
-    public init(_ status: HTTPResponse.Status, code: String, _ message: String, headers: HTTPFields = [:]) {
+    public init(
+        _ status: HTTPResponse.Status, code: String, _ message: String, headers: HTTPFields = [:], location: APIErrorBody.Location? = nil
+    ) {
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers
+        self.location = location
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = try context.responseEncoder.encode(
-            APIErrorBody(error: .init(code: code, message: message)), from: request, context: context)
+            APIErrorBody(error: .init(code: code, message: message, at: location)), from: request, context: context)
         response.status = status
         response.headers.append(contentsOf: headers)
         return response
@@ -37,6 +42,14 @@ public struct APIErrorBody: Codable, Sendable {
     public struct Detail: Codable, Sendable {
         public var code: String
         public var message: String
+        public var at: Location?
+    }
+
+    /// The line (in the body as sent), record and field at fault in a refused batch.
+    public struct Location: Codable, Sendable, Hashable {
+        public var line: Int
+        public var record: Int
+        public var field: String?
     }
 
     public var error: Detail
@@ -55,6 +68,14 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw APIError(Self.status(of: error), code: error.code.name, error.context)
         } catch let error as IdentityError {
             throw APIError(.unprocessableContent, code: error.code.name, error.description)
+        } catch let refusal as BatchRefusal {
+            throw APIError(
+                .unprocessableContent, code: refusal.error.code.name, refusal.description,
+                location: .init(line: refusal.line, record: refusal.record, field: refusal.field))
+        } catch let error as DataError {
+            throw APIError(error.code == .unknownStream ? .notFound : .badRequest, code: error.code.name, error.context)
+        } catch let error as PolicyError {
+            throw APIError(.badRequest, code: error.code.name, error.description)
         } catch let error as StoreError {
             let status: HTTPResponse.Status = error.code == .invalidArgument ? .badRequest : .internalServerError
             throw APIError(status, code: error.code.name, error.context)

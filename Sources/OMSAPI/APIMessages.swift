@@ -214,9 +214,99 @@ public struct MembershipRequest: Codable, Sendable {
     }
 }
 
-public struct PolicyRequest: Codable, Sendable {
-    public var body: String
-    public init(body: String) { self.body = body }
+/// A policy document's YAML text (`oms policy set`).
+public struct SetPolicyRequest: Codable, Sendable {
+    public var yaml: String
+    public init(yaml: String) { self.yaml = yaml }
+}
+
+public struct AddDeviceRequest: Codable, Sendable {
+    public var name: String
+    public var streams: [String]
+    public init(name: String, streams: [String]) {
+        self.name = name
+        self.streams = streams
+    }
+}
+
+/// A new device and its token, which is shown this once.
+public struct AddedDevice: Codable, Sendable {
+    public var device: DeviceRecord
+    public var token: String
+    public init(device: DeviceRecord, token: String) {
+        self.device = device
+        self.token = token
+    }
+}
+
+/// A stream the TCC can hold: built in or declared, with what the index says it holds.
+public struct StreamBody: Codable, Sendable {
+    public var name: StreamName
+    public var builtIn: Bool
+    public var schema: StreamSchema
+    public var records: Int
+    public var first: Date?
+    public var last: Date?
+    public init(name: StreamName, builtIn: Bool, schema: StreamSchema, records: Int, first: Date?, last: Date?) {
+        self.name = name
+        self.builtIn = builtIn
+        self.schema = schema
+        self.records = records
+        self.first = first
+        self.last = last
+    }
+}
+
+/// A dry run of a query against the TCC's policies (`oms policy test`).
+public struct PolicyTestRequest: Codable, Sendable {
+    /// The requester: a persona or TCC id.
+    public var requester: String
+    public var action: PolicyAction
+    public var stream: String
+    public var module: String?
+    public var from: Date?
+    public var to: Date?
+    /// A region as latitude, longitude and radius in metres.
+    public var region: [Double]?
+    public var purpose: String?
+    /// Communities the requester is taken to be a member of, and claims it is taken to hold
+    /// (as "type" or "type@issuer"), for what-if questions.
+    public var memberOf: [TCCID]?
+    public var claims: [String]?
+    public init(
+        requester: String, action: PolicyAction, stream: String, module: String?, from: Date?, to: Date?, region: [Double]?, purpose: String?,
+        memberOf: [TCCID]?, claims: [String]?
+    ) {
+        self.requester = requester
+        self.action = action
+        self.stream = stream
+        self.module = module
+        self.from = from
+        self.to = to
+        self.region = region
+        self.purpose = purpose
+        self.memberOf = memberOf
+        self.claims = claims
+    }
+}
+
+public struct PolicyDecisionBody: Codable, Sendable {
+    public var effect: String
+    public var rules: [String]
+    public var reason: String
+    public var minimumCount: Int?
+    public var epsilon: Double?
+    public var budget: Double?
+    public var rate: String?
+    public init(_ decision: PolicyDecision) {
+        effect = decision.effect.rawValue
+        rules = decision.rules
+        reason = decision.reason
+        minimumCount = decision.obligations.minimumCount
+        epsilon = decision.obligations.epsilon
+        budget = decision.obligations.budget
+        rate = decision.obligations.rate.map { "\($0.count) per \($0.seconds) s" }
+    }
 }
 
 /// A sign-in challenge as an app hands it out, and as the owner passes it to their TCC.

@@ -34,12 +34,16 @@ public struct OwnerAPI: Sendable {
         // Before any route, so that it wraps every route and the not-found responder.
         router.add(middleware: APIErrorMiddleware())
         addPublicRoutes(router.group("v1/public"))
+        // Devices authenticate with their own tokens, not the owner's.
+        addIngestRoute(router)
         let v1 = router.group("v1").add(middleware: BearerAuthentication(tokens: tokens))
         addNodeRoutes(v1)
         addTCFRoutes(v1)
         addTCCRoutes(v1)
         addClaimRoutes(v1)
         addRegistryRoutes(v1)
+        addDataRoutes(v1)
+        addPolicyRoutes(v1)
         return router
     }
 

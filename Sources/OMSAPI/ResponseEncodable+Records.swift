@@ -15,6 +15,9 @@ extension PolicyRecord: ResponseGenerator, ResponseEncodable {}
 extension PeerRecord: ResponseGenerator, ResponseEncodable {}
 extension Registry: ResponseGenerator, ResponseEncodable {}
 extension NodeStatus: ResponseGenerator, ResponseEncodable {}
+extension IngestReceipt: ResponseGenerator, ResponseEncodable {}
+extension DeviceRecord: ResponseGenerator, ResponseEncodable {}
+extension StreamRecord: ResponseGenerator, ResponseEncodable {}
 
 extension ChangedResponse: ResponseEncodable {}
 extension SendNoteResponse: ResponseEncodable {}
@@ -26,3 +29,6 @@ extension AuditVerificationBody: ResponseEncodable {}
 extension ChallengeBody: ResponseEncodable {}
 extension SignInAnswer: ResponseEncodable {}
 extension SessionBody: ResponseEncodable {}
+extension AddedDevice: ResponseEncodable {}
+extension StreamBody: ResponseEncodable {}
+extension PolicyDecisionBody: ResponseEncodable {}

@@ -35,13 +35,5 @@ extension OwnerAPI {
             }
             return EditedResponse(status: .created, response: record)
         }
-
-        v1.put("tccs/{tcc}/policies/{name}") { request, context -> PolicyRecord in
-            try context.requireOwner()
-            let reference = try context.parameter("tcc")
-            let name = try parse("policy name") { try Name(try context.parameter("name")) }
-            let body = try await request.decode(as: PolicyRequest.self, context: context)
-            return try await blocking { try host.setPolicy(try host.tcc(reference), name: name, body: body.body) }
-        }
     }
 }

@@ -139,16 +139,20 @@ public struct MembershipRecord: Codable, Sendable, Hashable {
     }
 }
 
-/// A policy's text, kept for the rule engine of the next issue; setting one is audited.
+/// One version of a named policy document (YAML, `PolicyDocument`): a TCC's rule engine
+/// applies the current version of every document it holds. Versions count from 1; every
+/// version ever set is kept, and setting one is audited.
 public struct PolicyRecord: Codable, Sendable, Hashable {
     public var tcc: TCCID
     public var name: Name
+    public var version: Int
     public var body: String
     public var updatedAt: Date
 
-    public init(tcc: TCCID, name: Name, body: String, updatedAt: Date) {
+    public init(tcc: TCCID, name: Name, version: Int, body: String, updatedAt: Date) {
         self.tcc = tcc
         self.name = name
+        self.version = version
         self.body = body
         self.updatedAt = updatedAt
     }

@@ -14,20 +14,26 @@ extension NodeStore {
     public func appendAudit(
         tcc: TCCID, kind: AuditKind, detail: [UInt8], at time: Date = Date(), checkpointWith key: Ed25519.PrivateKey? = nil
     ) throws -> AuditEntry {
+        try pool.write { db in try Self.appendAudit(db, tcc: tcc, kind: kind, detail: detail, at: time, checkpointWith: key) }
+    }
+
+    /// The same, inside a transaction the caller holds: what is audited and its entry commit
+    /// together or not at all.
+    static func appendAudit(
+        _ db: Database, tcc: TCCID, kind: AuditKind, detail: [UInt8], at time: Date, checkpointWith key: Ed25519.PrivateKey?
+    ) throws -> AuditEntry {
         let milliseconds = UInt64(max(0, time.timeIntervalSince1970 * 1000))
-        return try pool.write { db in
-            let entry = AuditChain.entry(after: try Self.auditHead(db, tcc: tcc), time: milliseconds, kind: kind, detail: detail)
-            try db.execute(
-                sql: "INSERT INTO audit_entry (tcc, sequence, time_ms, kind, detail, hash) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [
-                    Data(tcc.bytes), Int64(entry.sequence), Int64(entry.time), entry.kind.rawValue, Data(entry.detail),
-                    Data(entry.hash),
-                ])
-            if let key {
-                try Self.insertCheckpoint(db, AuditCheckpoint(tcc: tcc, covering: entry, time: milliseconds), key: key)
-            }
-            return entry
+        let entry = AuditChain.entry(after: try Self.auditHead(db, tcc: tcc), time: milliseconds, kind: kind, detail: detail)
+        try db.execute(
+            sql: "INSERT INTO audit_entry (tcc, sequence, time_ms, kind, detail, hash) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [
+                Data(tcc.bytes), Int64(entry.sequence), Int64(entry.time), entry.kind.rawValue, Data(entry.detail),
+                Data(entry.hash),
+            ])
+        if let key {
+            try Self.insertCheckpoint(db, AuditCheckpoint(tcc: tcc, covering: entry, time: milliseconds), key: key)
         }
+        return entry
     }
 
     /// The log as stored (insertion order), for display and verification; `since` (ms since

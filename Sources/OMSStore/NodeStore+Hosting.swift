@@ -328,25 +328,6 @@ extension NodeStore {
         }
     }
 
-    public func upsertPolicy(_ record: PolicyRecord) throws {
-        try write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO policy (tcc, name, body, updated_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (tcc, name) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
-                    """,
-                arguments: [Data(record.tcc.bytes), record.name.rawValue, record.body, record.updatedAt])
-        }
-    }
-
-    public func policies(tcc: TCCID) throws -> [PolicyRecord] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM policy WHERE tcc = ? ORDER BY name", arguments: [Data(tcc.bytes)]).map { row in
-                PolicyRecord(tcc: tcc, name: try Name(row["name"]), body: row["body"], updatedAt: row["updated_at"])
-            }
-        }
-    }
-
     // MARK: Rows to records
 
     /// A write whose hosting errors pass through unchanged.

@@ -120,6 +120,78 @@ extension NodeStore {
                 t.primaryKey(["tcc", "name"])
             }
         }
+        migrator.registerMigration("v4-data") { db in
+            // Policies are versioned: `policy` holds each named document's current text, and
+            // every text ever set stays in `policy_version`.
+            try db.alter(table: "policy") { t in t.add(column: "version", .integer).notNull().defaults(to: 1) }
+            try db.create(table: "policy_version") { t in
+                t.column("tcc", .blob).notNull().references("tcc", onDelete: .cascade)
+                t.column("name", .text).notNull()
+                t.column("version", .integer).notNull()
+                t.column("body", .text).notNull()
+                t.column("set_at", .datetime).notNull()
+                t.primaryKey(["tcc", "name", "version"])
+            }
+            try db.execute(sql: "INSERT INTO policy_version (tcc, name, version, body, set_at) SELECT tcc, name, 1, body, updated_at FROM policy")
+            // Streams an owner declared (built-in ones have fixed schemas and no row).
+            try db.create(table: "stream") { t in
+                t.column("tcc", .blob).notNull().references("tcc", onDelete: .cascade)
+                t.column("name", .text).notNull()
+                t.column("schema", .text).notNull()
+                t.column("created_at", .datetime).notNull()
+                t.primaryKey(["tcc", "name"])
+            }
+            // Each TCC's data key, sealed under its TCF's key (itself wrapped by the node key).
+            try db.create(table: "data_key") { t in
+                t.column("tcc", .blob).primaryKey().references("tcc", onDelete: .cascade)
+                t.column("sealed", .blob).notNull()
+            }
+            // Devices are known by the hash of their token; the token itself is shown once.
+            try db.create(table: "device") { t in
+                t.column("token_hash", .blob).primaryKey()
+                t.column("tcc", .blob).notNull().references("tcc", onDelete: .cascade)
+                t.column("name", .text).notNull()
+                t.column("streams", .text).notNull()
+                t.column("created_at", .datetime).notNull()
+                t.uniqueKey(["tcc", "name"])
+            }
+            try db.create(table: "ingest_batch") { t in
+                t.column("tcc", .blob).notNull().references("tcc", onDelete: .cascade)
+                t.column("device", .text).notNull()
+                t.column("batch", .text).notNull()
+                t.column("records", .integer).notNull()
+                t.column("received_at", .datetime).notNull()
+                t.primaryKey(["tcc", "device", "batch"])
+            }
+            // Records, sealed a block at a time; the index holds only stream and time.
+            try db.create(table: "record_block") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("tcc", .blob).notNull().references("tcc", onDelete: .cascade)
+                t.column("stream", .text).notNull()
+                t.column("start_ms", .integer).notNull()
+                t.column("end_ms", .integer).notNull()
+                t.column("count", .integer).notNull()
+                t.column("sealed", .blob).notNull()
+            }
+            try db.create(index: "record_block_by_time", on: "record_block", columns: ["tcc", "stream", "start_ms"])
+            // What the rule engine must remember across restarts: each requester's spent
+            // privacy budget, and the queries it answered (for replays and rate limits).
+            try db.create(table: "privacy_spend") { t in
+                t.column("tcc", .blob).notNull().references("tcc", onDelete: .cascade)
+                t.column("requester", .text).notNull()
+                t.column("spent", .double).notNull()
+                t.primaryKey(["tcc", "requester"])
+            }
+            try db.create(table: "exchange") { t in
+                t.column("query", .blob).primaryKey()
+                t.column("tcc", .blob).notNull().references("tcc", onDelete: .cascade)
+                t.column("requester", .text).notNull()
+                t.column("at_ms", .integer).notNull()
+                t.column("expires_ms", .integer).notNull()
+                t.column("outcome", .text).notNull()
+            }
+            try db.create(index: "exchange_by_requester", on: "exchange", columns: ["tcc", "requester", "at_ms"])
+        }
         return migrator
     }
 }

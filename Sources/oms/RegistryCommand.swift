@@ -7,8 +7,8 @@ import OMSStore
 
 struct RegistryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "registry", abstract: "A TCC's connections, memberships and policies.",
-        subcommands: [Show.self, Connect.self, Member.self, Policy.self])
+        commandName: "registry", abstract: "A TCC's connections, memberships and policies (set with 'oms policy').",
+        subcommands: [Show.self, Connect.self, Member.self])
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the registry.")
@@ -24,7 +24,7 @@ struct RegistryCommand: AsyncParsableCommand {
             print("memberships:")
             for m in registry.memberships { print("  \(column(m.role.rawValue, 14))\(m.community)  as \(m.persona?.short ?? "the TCC")") }
             print("policies:")
-            for p in registry.policies { print("  \(column(p.name.rawValue, 14))\(p.body.utf8.count) bytes, \(p.updatedAt.formatted(.iso8601))") }
+            for p in registry.policies { print("  \(column(p.name.rawValue, 14))version \(p.version), \(p.updatedAt.formatted(.iso8601))") }
         }
     }
 
@@ -56,20 +56,6 @@ struct RegistryCommand: AsyncParsableCommand {
             let record: MembershipRecord = try await dataDir.client().send(
                 .POST, apiPath("tccs", tcc.tcc, "memberships"), json: MembershipRequest(community: id, persona: persona, role: role))
             print("member of \(record.community.short) as \(record.role)")
-        }
-    }
-
-    struct Policy: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set a policy's text (the rule engine reads it in a later version).")
-        @OptionGroup var dataDir: DataDirectoryOptions
-        @OptionGroup var tcc: TCCOptions
-        @Argument(help: "The policy's name.") var name: String
-        @Option(help: "The file holding its text.") var file: String
-
-        func run() async throws {
-            let text = String(decoding: try readFile(file), as: UTF8.self)
-            let record: PolicyRecord = try await dataDir.client().send(.PUT, apiPath("tccs", tcc.tcc, "policies", name), json: PolicyRequest(body: text))
-            print("policy \(record.name) set (\(record.body.utf8.count) bytes)")
         }
     }
 }

@@ -24,12 +24,14 @@ extension IntegrationTests {
                 "/v1/tccs/alice/relationships", RelationshipRequest(peer: garden.id.description, persona: "garden", label: "me"))
             let _: MembershipRecord = try await node.owner.post(
                 "/v1/tccs/alice/memberships", MembershipRequest(community: club.id, persona: "garden", role: "member"))
-            let _: PolicyRecord = try await node.owner.send(.PUT, "/v1/tccs/alice/policies/share-age", json: PolicyRequest(body: "allow age.over-18 to garden"))
+            let _: PolicyRecord = try await node.owner.send(.PUT, "/v1/tccs/alice/policies/share-age", json: SetPolicyRequest(yaml: Self.policy))
             let _: ClaimRecord = try await node.owner.post(
                 "/v1/tccs/alice/claims",
                 IssueClaimRequest(persona: nil, subject: garden.id.description, type: "member", value: "garden", validForSeconds: 3600, revocable: true))
             return alice
         }
+
+        static let policy = "version: 1\nrules:\n  - id: steps-count\n    effect: permit\n    principals: [anyone]\n    actions: [answer]\n    streams: [steps]\n    answers: [count]\n"
 
         @Test func theRegistryAndTheAuditLogRecordWhatHappened() async throws {
             defer { try? FileManager.default.removeItem(at: root) }
@@ -121,7 +123,7 @@ extension IntegrationTests {
                 #expect(again?.status == 409)
                 // Everything came back, and the keys work on this node: sign something new.
                 let registry: Registry = try await node.readOnly.get("/v1/tccs/alice/registry")
-                #expect(registry.policies.first?.body == "allow age.over-18 to garden")
+                #expect(registry.policies.first?.body == Self.policy)
                 let claims: [ClaimRecord] = try await node.readOnly.get("/v1/tccs/alice/claims")
                 #expect(claims.count == 1)
                 let _: PersonaRecord = try await node.owner.post("/v1/tccs/alice/personas", CreatePersonaRequest(context: "new-here"))

@@ -115,7 +115,8 @@ func hostingError<T>(_ body: () throws -> T, sourceLocation: SourceLocation = #_
 func rowCounts(_ directory: DataDirectory) throws -> [String: Int] {
     let tables = [
         "tcf", "tcc", "persona", "persona_link", "claim", "claim_revocation", "relationship", "membership", "policy",
-        "audit_entry", "audit_checkpoint",
+        "audit_entry", "audit_checkpoint", "policy_version", "stream", "data_key", "device", "ingest_batch", "record_block",
+        "privacy_spend", "exchange",
     ]
     let queue = try DatabaseQueue(path: directory.database.path)
     return try queue.read { db in

@@ -344,16 +344,22 @@ import Testing
                         joinedAt: HostedTCF.date)
                 ])
 
-        try store.upsertPolicy(
-            PolicyRecord(tcc: alice.id, name: Name("sharing"), body: "nobody", updatedAt: HostedTCF.date))
-        try store.upsertPolicy(PolicyRecord(tcc: alice.id, name: Name("sharing"), body: "friends", updatedAt: later))
+        let first = try store.setPolicy(tcc: alice.id, name: Name("sharing"), body: "nobody", at: HostedTCF.date)
+        let second = try store.setPolicy(tcc: alice.id, name: Name("sharing"), body: "friends", at: later)
+        #expect(first.version == 1 && second.version == 2)
         #expect(
             try store.policies(tcc: alice.id) == [
-                PolicyRecord(tcc: alice.id, name: Name("sharing"), body: "friends", updatedAt: later)
+                PolicyRecord(tcc: alice.id, name: Name("sharing"), version: 2, body: "friends", updatedAt: later)
             ])
+        #expect(try store.policyVersions(tcc: alice.id, name: Name("sharing")).map(\.body) == ["nobody", "friends"])
+        #expect(try store.removePolicy(tcc: alice.id, name: Name("sharing")))
+        #expect(try store.policies(tcc: alice.id).isEmpty)
+        #expect(try store.policyVersions(tcc: alice.id, name: Name("sharing")).count == 2, "removing keeps the history")
+        let third = try store.setPolicy(tcc: alice.id, name: Name("sharing"), body: "again", at: later)
+        #expect(third.version == 3, "versions keep counting after a removal")
 
         let counts = try rowCounts(scratch.data)
-        #expect(counts["relationship"] == 2 && counts["membership"] == 1 && counts["policy"] == 1)
+        #expect(counts["relationship"] == 2 && counts["membership"] == 1 && counts["policy"] == 1 && counts["policy_version"] == 3)
     }
 
     @Test func deletingATCFRemovesItsRowsAndOnlyIts() throws {
@@ -391,7 +397,7 @@ import Testing
         #expect(try store.isRevoked(kept.revocation.key))
         for tcc in kept.tccs {
             let verification = try store.verifyAudit(tcc: tcc.id, owner: tcc.key.publicKey)
-            #expect(verification.isIntact && verification.entries == 3 && verification.checkpoints == 1)
+            #expect(verification.isIntact && verification.entries == 4 && verification.checkpoints == 2)
         }
         // Every table lost exactly the doomed TCF's half.
         let after = try rowCounts(scratch.data)
@@ -434,8 +440,32 @@ struct PopulatedTCF {
         try store.upsertMembership(
             MembershipRecord(
                 tcc: alice.id, community: club.id, persona: persona.id, role: Name("member"), joinedAt: HostedTCF.date))
-        try store.upsertPolicy(
-            PolicyRecord(tcc: club.id, name: Name("join"), body: "by invitation", updatedAt: HostedTCF.date))
+        _ = try store.setPolicy(tcc: club.id, name: Name("join"), body: "by invitation", at: HostedTCF.date)
+
+        // The personal data store's rows: a declared stream, a data key, a device, a batch of
+        // records sealed in a block, and the rule engine's memory of an answer.
+        try store.declareStream(
+            StreamRecord(
+                tcc: alice.id, name: StreamName("mood"),
+                schema: StreamSchema(fields: [.init(name: "score", type: .integer, minimum: 0, maximum: 10)], value: "score"),
+                createdAt: HostedTCF.date))
+        // Each TCC gets one batch, so each log holds one entry and checkpoint more than below.
+        for tcc in tccs {
+            let dataKey = RecordSealing.newDataKey()
+            _ = try store.insertDataKey(tcc: tcc.id, sealed: RecordSealing.sealDataKey(dataKey, tcc: tcc.id, tcf: tcf.id, under: tcf.key))
+            try store.insertDevice(
+                DeviceRecord(tcc: tcc.id, name: Name("phone"), streams: [.steps], createdAt: HostedTCF.date), tokenHash: SecureRandom.bytes(32))
+            let records = [DataRecord(time: 1_700_000_000_000, values: [.integer(120)])]
+            let block = RecordSealing.seal(
+                RecordBlock.encode(records[...], schema: .steps), tcc: tcc.id, stream: .steps, start: records[0].time, end: records[0].time,
+                count: 1, under: dataKey)
+            _ = try store.insertBatch(
+                tcc: tcc.id, device: Name("phone"), batch: "b1", records: 1, blocks: [block], at: HostedTCF.date,
+                audit: (.dataWrite, Array("{}".utf8), tcc.key))
+        }
+        _ = try store.commitExchange(
+            tcc: alice.id, query: SecureRandom.bytes(32), requester: "persona1x", at: 1_700_000_000_000, expires: 1_700_000_060_000,
+            outcome: "answer", epsilon: 0.1, budget: 1)
 
         for tcc in tccs {
             for (n, kind) in [AuditKind.keyUse, .membership, .policyChange].enumerated() {

@@ -23,6 +23,14 @@ public enum AnswerModule: Hashable, Sendable {
     /// The last fix, rounded to a cell of `precision` metres: where, roughly, not exactly.
     case lastArea(precision: Double)
 
+    /// The region a location module asks about, which a policy's region must contain.
+    public var region: Region? {
+        switch self {
+        case .timeInside(let region), .visited(let region): region
+        default: nil
+        }
+    }
+
     public var name: String {
         switch self {
         case .count: "count"

@@ -39,6 +39,8 @@ public struct AuditKind: Hashable, Sendable, CustomStringConvertible {
     public static let login = try! AuditKind("login")
     public static let policyChange = try! AuditKind("policy.change")
     public static let dataAccess = try! AuditKind("data.access")
+    /// Records written (a device's batch, an import).
+    public static let dataWrite = try! AuditKind("data.write")
     public static let membership = try! AuditKind("membership")
     /// A connection to another party recorded in the TCC's registry.
     public static let relationship = try! AuditKind("relationship")

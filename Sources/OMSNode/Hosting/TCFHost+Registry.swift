@@ -4,7 +4,7 @@ import OMSProtocol
 import OMSStore
 
 /// The TCC's registry: whom it is connected to (and as which persona), what it is a member
-/// of, and its policies' text. Every change is audited.
+/// of, and its policies (`TCFHost+Policy`). Every change is audited.
 extension TCFHost {
     public func connect(_ tcc: TCCRecord, to peer: PartyID, as persona: PersonaRecord?, label: String) throws -> RelationshipRecord {
         guard label.utf8.count <= 200 else { throw HostingError(.invalidArgument, "a label is at most 200 bytes") }
@@ -18,14 +18,6 @@ extension TCFHost {
         let record = MembershipRecord(tcc: tcc.id, community: community, persona: persona?.id, role: role, joinedAt: now())
         try store.upsertMembership(record)
         try audit(tcc, .membership, ["community": community.description, "role": role.rawValue, "persona": persona?.id.description ?? ""])
-        return record
-    }
-
-    public func setPolicy(_ tcc: TCCRecord, name: Name, body: String) throws -> PolicyRecord {
-        guard body.utf8.count <= 64 * 1024 else { throw HostingError(.invalidArgument, "a policy is at most 64 KiB") }
-        let record = PolicyRecord(tcc: tcc.id, name: name, body: body, updatedAt: now())
-        try store.upsertPolicy(record)
-        try audit(tcc, .policyChange, ["policy": name.rawValue, "bytes": String(body.utf8.count)])
         return record
     }
 

@@ -15,7 +15,12 @@ public final class TCFHost: Sendable {
     public let store: NodeStore
     let wrappingKey: SecureBytes
     let openKeys = Mutex<[TCFID: SecureBytes]>([:])
-    let now: @Sendable () -> Date
+    /// Data keys of TCCs that were read or written since their TCF was last opened.
+    let dataKeys = Mutex<[TCCID: SecureBytes]>([:])
+    /// Each TCC's policies combined and compiled, with the versions they were built from.
+    let compiledPolicies = Mutex<[TCCID: (versions: [String], document: PolicyDocument)]>([:])
+    /// The host's clock; tests move it.
+    public let now: @Sendable () -> Date
     let archiveParameters: Argon2id.Parameters
 
     /// TCFs that were running but whose key did not open at start (e.g. a database copied from
@@ -73,7 +78,7 @@ public final class TCFHost: Sendable {
     /// Closes the TCF's keys: it keeps its data and answers nothing until started.
     public func stop(_ tcf: TCFID) throws -> TCFRecord {
         try store.setTCFState(tcf, .stopped)
-        openKeys.withLock { $0[tcf] = nil }
+        closeKeys(of: tcf)
         return try record(tcf)
     }
 
@@ -91,6 +96,12 @@ public final class TCFHost: Sendable {
     private func record(_ tcf: TCFID) throws -> TCFRecord {
         guard let record = try store.tcf(tcf) else { throw HostingError(.notFound, "no TCF \(tcf) on this node") }
         return record
+    }
+
+    /// Forgets the TCF's key and every data key (they reopen on demand from running TCFs).
+    private func closeKeys(of tcf: TCFID) {
+        openKeys.withLock { $0[tcf] = nil }
+        dataKeys.withLock { $0.removeAll() }
     }
 
     func key(of tcf: TCFID) throws -> SecureBytes {
@@ -122,7 +133,7 @@ public final class TCFHost: Sendable {
     /// Deletes a TCF from this node (after archiving it, or to move it): data, keys, logs.
     public func remove(_ tcf: TCFID) throws {
         try store.deleteTCF(tcf)
-        openKeys.withLock { $0[tcf] = nil }
+        closeKeys(of: tcf)
     }
 
     // MARK: TCCs
@@ -240,6 +251,13 @@ enum TCFArchiveCheck {
                 } catch {
                     throw HostingError(.badArchive, "a sealed key in the archive's \(table.name) table does not open")
                 }
+            }
+        }
+        for table in rows.tables where table.name == "data_key" {
+            for row in table.rows where row.count == 2 {
+                guard case .blob(let id) = row[0], case .blob(let sealed) = row[1], let tcc = try? TCCID(bytes: Array(id)),
+                    (try? RecordSealing.openDataKey(Array(sealed), tcc: tcc, tcf: rows.tcf, under: key)) != nil
+                else { throw HostingError(.badArchive, "a data key in the archive does not open") }
             }
         }
     }

@@ -1,0 +1,206 @@
+import Foundation
+
+/// A device's batch, parsed and checked whole: either every record is valid for its stream's
+/// schema and the device may write that stream, or nothing is kept and the refusal names the
+/// line, record and field at fault. Pure: the store writes an `IngestBatch` in one transaction.
+public struct IngestBatch: Sendable {
+    /// How the body is written: a JSON array of records, or one record per line (NDJSON).
+    public enum Format: String, Sendable {
+        case json
+        case ndjson
+    }
+
+    /// A device may not send more in one batch; larger uploads are split by the device.
+    public static let maximumRecords = 100_000
+    public static let maximumBytes = 16 << 20
+    /// Times are milliseconds since the epoch, from 1970 to the end of year 9999.
+    public static let timeRange: ClosedRange<Int64> = 0...253_402_300_799_999
+
+    /// Records per stream, in the order sent.
+    public private(set) var streams: [StreamName: [DataRecord]] = [:]
+    public private(set) var count = 0
+
+    /// Parses and checks `body`. `schema` gives a stream's schema (nil: the TCC has no such
+    /// stream); `mayWrite` says whether the device's token covers a stream.
+    public static func parse(
+        _ body: [UInt8], format: Format, schema: @escaping (StreamName) -> StreamSchema?, mayWrite: @escaping (StreamName) -> Bool
+    ) throws(BatchRefusal) -> IngestBatch {
+        guard body.count <= maximumBytes else {
+            throw BatchRefusal(DataError(.tooLarge, "a batch is at most \(maximumBytes) bytes; split it"), line: 1, record: 1)
+        }
+        var parser = Parser(schema: schema, mayWrite: mayWrite)
+        try body.withUnsafeBufferPointer { (buffer) throws(BatchRefusal) in
+            var scanner = FlatJSONScanner(buffer)
+            switch format {
+            case .json: try parser.readArray(&scanner)
+            case .ndjson: try parser.readLines(&scanner)
+            }
+        }
+        return parser.batch
+    }
+
+    /// The parse's state: the batch so far and, per stream, its schema's field positions.
+    private struct Parser {
+        let schema: (StreamName) -> StreamSchema?
+        let mayWrite: (StreamName) -> Bool
+        var batch = IngestBatch()
+        var known: [String: Known] = [:]
+        var fields: [(key: String, value: FlatJSONScanner.Scalar)] = []
+
+        struct Known {
+            var name: StreamName
+            var schema: StreamSchema
+            var positions: [String: Int]
+        }
+
+        init(schema: @escaping (StreamName) -> StreamSchema?, mayWrite: @escaping (StreamName) -> Bool) {
+            self.schema = schema
+            self.mayWrite = mayWrite
+            fields.reserveCapacity(StreamSchema.maximumFields + 2)
+        }
+
+        mutating func readArray(_ scanner: inout FlatJSONScanner) throws(BatchRefusal) {
+            scanner.skipWhitespace()
+            try located(scanner) { () throws(FlatJSONScanner.Failure) in try scanner.expect(UInt8(ascii: "["), "'[' (a JSON array of records)") }
+            scanner.skipWhitespace()
+            if scanner.current == UInt8(ascii: "]") {
+                scanner.position += 1
+            } else {
+                while true {
+                    scanner.skipWhitespace()
+                    try readRecord(&scanner)
+                    scanner.skipWhitespace()
+                    if scanner.current == UInt8(ascii: ",") {
+                        scanner.position += 1
+                        continue
+                    }
+                    try located(scanner) { () throws(FlatJSONScanner.Failure) in
+                        try scanner.expect(UInt8(ascii: "]"), "',' or ']' after a record")
+                    }
+                    break
+                }
+            }
+            scanner.skipWhitespace()
+            guard scanner.atEnd else {
+                throw refusal(.malformed, "nothing may follow the array \(scanner.found)", scanner)
+            }
+        }
+
+        mutating func readLines(_ scanner: inout FlatJSONScanner) throws(BatchRefusal) {
+            while true {
+                scanner.skipWhitespace()
+                if scanner.atEnd { return }
+                try readRecord(&scanner)
+                scanner.skipWhitespace(acrossLines: false)
+                guard scanner.atEnd || scanner.current == UInt8(ascii: "\n") else {
+                    throw refusal(.malformed, "one record per line: expected the end of the line \(scanner.found)", scanner)
+                }
+            }
+        }
+
+        private func refusal(_ code: DataError.Code, _ message: String, _ scanner: FlatJSONScanner, field: String? = nil) -> BatchRefusal {
+            BatchRefusal(DataError(code, message), line: scanner.line, record: batch.count + 1, field: field)
+        }
+
+        private func located(_ scanner: FlatJSONScanner, _ body: () throws(FlatJSONScanner.Failure) -> Void) throws(BatchRefusal) {
+            do throws(FlatJSONScanner.Failure) { try body() } catch {
+                throw refusal(.malformed, error.message, scanner, field: error.field)
+            }
+        }
+
+        mutating func readRecord(_ scanner: inout FlatJSONScanner) throws(BatchRefusal) {
+            guard batch.count < IngestBatch.maximumRecords else {
+                throw refusal(.tooLarge, "a batch holds at most \(IngestBatch.maximumRecords) records; split it", scanner)
+            }
+            let line = scanner.line
+            do throws(FlatJSONScanner.Failure) {
+                try scanner.readObject(into: &fields, maximumFields: StreamSchema.maximumFields + 2)
+            } catch {
+                throw refusal(.malformed, error.message, scanner, field: error.field)
+            }
+            let record = batch.count + 1
+            func fault(_ code: DataError.Code, _ message: String, field: String? = nil) -> BatchRefusal {
+                BatchRefusal(DataError(code, message), line: line, record: record, field: field)
+            }
+            guard let streamField = fields.first(where: { $0.key == "stream" }), case .string(let streamText) = streamField.value else {
+                throw fault(.invalidField, "every record names its stream as text", field: "stream")
+            }
+            let stream = try lookUp(streamText) { fault($0, $1, field: $2) }
+            guard let timeField = fields.first(where: { $0.key == "time" }) else {
+                throw fault(.invalidField, "every record has a time", field: "time")
+            }
+            guard let time = Self.time(timeField.value) else { throw fault(.invalidField, Self.timeRule, field: "time") }
+            var values = [FieldValue?](repeating: nil, count: stream.schema.fields.count)
+            for (key, value) in fields where key != "stream" && key != "time" {
+                guard let index = stream.positions[key] else {
+                    throw fault(.invalidField, "stream \(stream.name) has no field '\(key.printable(limit: 64))'", field: key)
+                }
+                let field = stream.schema.fields[index]
+                do throws(FlatJSONScanner.Failure) {
+                    values[index] = try Self.check(value, against: field)
+                } catch {
+                    throw fault(.invalidField, error.message, field: key)
+                }
+            }
+            for (index, field) in stream.schema.fields.enumerated() where field.required && values[index] == nil {
+                throw fault(.invalidField, "stream \(stream.name) needs field '\(field.name)'", field: field.name)
+            }
+            batch.streams[stream.name, default: []].append(DataRecord(time: time, values: values))
+            batch.count += 1
+        }
+
+        private mutating func lookUp(_ text: String, _ fault: (DataError.Code, String, String?) -> BatchRefusal) throws(BatchRefusal) -> Known {
+            if let known = known[text] { return known }
+            guard let name = try? StreamName(text), let schema = schema(name) else {
+                throw fault(.unknownStream, "this TCC has no stream '\(text.printable(limit: 64))' (declare it with 'oms stream declare')", "stream")
+            }
+            guard mayWrite(name) else {
+                throw fault(.notAllowed, "this device's token does not cover stream \(name)", "stream")
+            }
+            let entry = Known(
+                name: name, schema: schema,
+                positions: Dictionary(uniqueKeysWithValues: schema.fields.enumerated().map { ($1.name, $0) }))
+            known[text] = entry
+            return entry
+        }
+
+        static let timeRule = "a time is milliseconds since the Unix epoch (an integer) or RFC 3339 text, from 1970 to 9999"
+
+        static func time(_ value: FlatJSONScanner.Scalar) -> Int64? {
+            switch value {
+            case .number(_, let integer?) where IngestBatch.timeRange.contains(integer): return integer
+            case .string(let text):
+                guard text.utf8.count <= 40 else { return nil }
+                let date = (try? Date(text, strategy: .iso8601)) ?? (try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)))
+                guard let date, date.timeIntervalSince1970 >= 0 else { return nil }
+                let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
+                return IngestBatch.timeRange.contains(ms) ? ms : nil
+            default: return nil
+            }
+        }
+
+        static func check(_ value: FlatJSONScanner.Scalar, against field: StreamSchema.Field) throws(FlatJSONScanner.Failure) -> FieldValue? {
+            func inRange(_ x: Double) throws(FlatJSONScanner.Failure) {
+                if let minimum = field.minimum, x < minimum { throw .init(message: "\(x) is below the minimum \(minimum)") }
+                if let maximum = field.maximum, x > maximum { throw .init(message: "\(x) is above the maximum \(maximum)") }
+            }
+            switch (field.type, value) {
+            case (_, .null) where !field.required: return nil
+            case (.number, .number(let x, _)):
+                try inRange(x)
+                return .number(x)
+            case (.integer, .number(let x, let integer)):
+                guard let integer else { throw .init(message: "expected an integer, not \(x)") }
+                try inRange(Double(integer))
+                return .integer(integer)
+            case (.boolean, .boolean(let b)): return .boolean(b)
+            case (.text, .string(let text)):
+                let limit = field.maximum.map { Int($0) } ?? StreamSchema.maximumTextLength
+                guard text.utf8.count <= limit else { throw .init(message: "text longer than \(limit) bytes") }
+                return .text(text)
+            default:
+                throw .init(message: "expected \(field.type == .integer ? "an integer" : field.type == .boolean ? "true or false" : "a \(field.type.rawValue)")\(field.required ? "" : " or null")")
+            }
+        }
+    }
+}
