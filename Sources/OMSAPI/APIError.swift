@@ -50,6 +50,12 @@ public struct APIErrorBody: Codable, Sendable {
         public var line: Int
         public var record: Int
         public var field: String?
+
+        public init(line: Int, record: Int, field: String?) {
+            self.line = line
+            self.record = record
+            self.field = field
+        }
     }
 
     public var error: Detail

@@ -44,7 +44,9 @@ public struct OwnerAPIClient: Sendable {
     }
 
     /// Sends one request; a non-2xx answer becomes an `APIClientError` with the node's reason.
-    public func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws -> Reply {
+    public func send(
+        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, contentType: String = "application/json", headers: [(String, String)] = []
+    ) async throws -> Reply {
         let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -61,8 +63,9 @@ public struct OwnerAPIClient: Sendable {
         head.headers.add(name: "Host", value: endpoint.description)
         head.headers.add(name: "Authorization", value: "Bearer \(token)")
         head.headers.add(name: "Connection", value: "close")
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
         if let body {
-            head.headers.add(name: "Content-Type", value: "application/json")
+            head.headers.add(name: "Content-Type", value: contentType)
             head.headers.add(name: "Content-Length", value: String(body.count))
         }
         let reply = try await channel.executeThenClose { inbound, outbound in
@@ -90,7 +93,9 @@ public struct OwnerAPIClient: Sendable {
         }
         guard (200..<300).contains(reply.status.code) else {
             let detail = try? JSONDecoder.api.decode(APIErrorBody.self, from: Data(reply.body)).error
-            throw APIClientError(status: Int(reply.status.code), code: detail?.code ?? "http\(reply.status.code)", message: detail?.message ?? reply.status.reasonPhrase)
+            throw APIClientError(
+                status: Int(reply.status.code), code: detail?.code ?? "http\(reply.status.code)", message: detail?.message ?? reply.status.reasonPhrase,
+                location: detail?.at)
         }
         return reply
     }
@@ -109,6 +114,8 @@ public struct APIClientError: Error, CustomStringConvertible, Sendable {
     public let status: Int
     public let code: String
     public let message: String
+    /// Where a refused batch went wrong.
+    public var location: APIErrorBody.Location? = nil
 
     public var description: String { "\(message) (\(code), HTTP \(status))" }
 }
