@@ -44,6 +44,7 @@ public struct OwnerAPI: Sendable {
         addRegistryRoutes(v1)
         addDataRoutes(v1)
         addPolicyRoutes(v1)
+        addExportRoutes(v1)
         return router
     }
 

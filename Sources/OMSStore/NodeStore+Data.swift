@@ -213,3 +213,51 @@ extension JSONEncoder {
         return encoder
     }
 }
+
+extension NodeStore {
+    /// Writes an owner's import in one transaction: declared streams, record blocks, policy
+    /// versions in order, claims, and the audit entry saying so.
+    public func importData(
+        tcc: TCCID, streams: [StreamRecord], blocks: [SealedBlock], policies: [(name: Name, yaml: String, at: Date)],
+        claims: [(SignedClaim, ClaimRecord.Role)], at time: Date, audit: (kind: AuditKind, detail: [UInt8], key: Ed25519.PrivateKey)
+    ) throws {
+        try write { db in
+            for stream in streams {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO stream (tcc, name, schema, created_at) VALUES (?, ?, ?, ?)",
+                    arguments: [
+                        Data(tcc.bytes), stream.name.rawValue, String(decoding: try JSONEncoder.sorted.encode(stream.schema), as: UTF8.self),
+                        stream.createdAt,
+                    ])
+            }
+            let statement = try db.cachedStatement(
+                sql: "INSERT INTO record_block (tcc, stream, start_ms, end_ms, count, sealed) VALUES (?, ?, ?, ?, ?, ?)")
+            for block in blocks {
+                try statement.execute(arguments: [Data(tcc.bytes), block.stream.rawValue, block.start, block.end, block.count, Data(block.sealed)])
+            }
+            var versions: [Name: Int] = [:]
+            for policy in policies {
+                let version = versions[policy.name, default: 0] + 1
+                versions[policy.name] = version
+                try db.execute(
+                    sql: "INSERT INTO policy_version (tcc, name, version, body, set_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [Data(tcc.bytes), policy.name.rawValue, version, policy.yaml, policy.at])
+                try db.execute(
+                    sql: """
+                        INSERT INTO policy (tcc, name, body, updated_at, version) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT (tcc, name) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at, version = excluded.version
+                        """,
+                    arguments: [Data(tcc.bytes), policy.name.rawValue, policy.yaml, policy.at, version])
+            }
+            for (claim, role) in claims {
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO claim (id, tcc, role, type, subject, envelope, added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        Data(claim.id.bytes), Data(tcc.bytes), role.rawValue, claim.claim.type.rawValue, claim.claim.subject.description,
+                        Data(claim.envelope.bytes), time,
+                    ])
+            }
+            _ = try Self.appendAudit(db, tcc: tcc, kind: audit.kind, detail: audit.detail, at: time, checkpointWith: audit.key)
+        }
+    }
+}

@@ -190,5 +190,50 @@ extension IntegrationTests {
                 #expect(accesses.filter { $0.detail.contains("\"outcome\":\"answer\"") }.count == 2)
             }
         }
+
+        @Test func anExportReadsBackIntoAFreshTCC() async throws {
+            defer { try? FileManager.default.removeItem(at: root) }
+            try await APINode.run(in: root) { node in
+                let (alice, phone) = try await Self.setUp(node)
+                let diary = #"{"stream":"diary","time":1795687200000,"mood":3,"text":"line\nbreak \"quoted\" \\ tab\t é"}"#
+                let gps = #"{"stream":"gps","time":1795687200500,"lat":52.520008,"lon":13.404954,"accuracy":4.5}"#
+                _ = try await Self.push(Self.steps(0..<5000) + "\n" + diary + "\n" + gps, as: phone, batch: "e-1")
+                for rules in ["[]", "[{id: a, effect: permit, principals: [anyone], actions: [answer], streams: [steps], answers: [count]}]"] {
+                    let _: PolicyRecord = try await node.owner.send(
+                        .PUT, "/v1/tccs/alice/policies/share", json: SetPolicyRequest(yaml: "version: 1\nrules: \(rules)\n"))
+                }
+                let _: ClaimRecord = try await node.owner.post(
+                    "/v1/tccs/alice/claims",
+                    IssueClaimRequest(persona: nil, subject: alice.id.description, type: "owner", value: "", validForSeconds: 3600, revocable: false))
+
+                #expect(await refusal { _ = try await node.readOnly.send(.GET, "/v1/tccs/alice/export") }?.status == 403)
+                let export = try await node.owner.send(.GET, "/v1/tccs/alice/export").body
+                let lines = export.split(separator: 0x0a)
+                #expect(lines.first?.starts(with: #"{"kind":"oms-export""#.utf8) == true)
+                #expect(lines.last.map { String(decoding: $0, as: UTF8.self) }?.contains(#""records":5002"#) == true)
+                #expect(lines.filter { $0.starts(with: #"{"kind":"policy""#.utf8) }.count == 2, "every version")
+
+                let _: TCCRecord = try await node.owner.post("/v1/tcfs/home/tccs", CreateTCCRequest(kind: .private, name: "fresh"))
+                // A cut file is refused whole, and nothing is written.
+                let cut = Array(export.dropLast(lines.last!.count + 1))
+                let refusedCut = await refusal { _ = try await node.owner.send(.POST, "/v1/tccs/fresh/import", body: cut, contentType: "application/x-ndjson") }
+                #expect(refusedCut?.status == 400 && refusedCut?.message.contains("cut short") == true)
+                let fresh = try node.host.tcc("fresh")
+                #expect(try node.host.streamSummaries(of: fresh).isEmpty)
+
+                let reply = try await node.owner.send(.POST, "/v1/tccs/fresh/import", body: export, contentType: "application/x-ndjson")
+                let report = try JSONDecoder.api.decode(ImportReport.self, from: Data(reply.body))
+                #expect(report.records == 5002 && report.streams == 1 && report.policies == 2 && report.claims == 1 && report.auditLines > 0)
+                for stream in [StreamName.steps, .gps, try StreamName("diary")] {
+                    #expect(try node.host.records(of: fresh, stream: stream) == node.host.records(of: alice, stream: stream), "\(stream)")
+                }
+                #expect(try node.host.records(of: fresh, stream: StreamName("diary")).first?.values[1] == .text("line\nbreak \"quoted\" \\ tab\t é"))
+                #expect(try node.host.policyVersions(fresh, name: Name("share")).map(\.body) == node.host.policyVersions(alice, name: Name("share")).map(\.body))
+                #expect(try node.host.claims(of: fresh).count == 1)
+                // Once it holds data, a TCC takes no second import.
+                let again = await refusal { _ = try await node.owner.send(.POST, "/v1/tccs/fresh/import", body: export, contentType: "application/x-ndjson") }
+                #expect(again?.status == 409)
+            }
+        }
     }
 }

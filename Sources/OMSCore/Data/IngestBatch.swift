@@ -21,14 +21,16 @@ public struct IngestBatch: Sendable {
     public private(set) var count = 0
 
     /// Parses and checks `body`. `schema` gives a stream's schema (nil: the TCC has no such
-    /// stream); `mayWrite` says whether the device's token covers a stream.
+    /// stream); `mayWrite` says whether the device's token covers a stream. The owner's import
+    /// passes larger limits than a device's batch gets.
     public static func parse(
-        _ body: [UInt8], format: Format, schema: @escaping (StreamName) -> StreamSchema?, mayWrite: @escaping (StreamName) -> Bool
+        _ body: [UInt8], format: Format, schema: @escaping (StreamName) -> StreamSchema?, mayWrite: @escaping (StreamName) -> Bool,
+        maximumRecords: Int = IngestBatch.maximumRecords, maximumBytes: Int = IngestBatch.maximumBytes
     ) throws(BatchRefusal) -> IngestBatch {
         guard body.count <= maximumBytes else {
             throw BatchRefusal(DataError(.tooLarge, "a batch is at most \(maximumBytes) bytes; split it"), line: 1, record: 1)
         }
-        var parser = Parser(schema: schema, mayWrite: mayWrite)
+        var parser = Parser(schema: schema, mayWrite: mayWrite, maximumRecords: maximumRecords)
         try body.withUnsafeBufferPointer { (buffer) throws(BatchRefusal) in
             var scanner = FlatJSONScanner(buffer)
             switch format {
@@ -43,6 +45,7 @@ public struct IngestBatch: Sendable {
     private struct Parser {
         let schema: (StreamName) -> StreamSchema?
         let mayWrite: (StreamName) -> Bool
+        let maximumRecords: Int
         var batch = IngestBatch()
         var known: [String: Known] = [:]
         var fields: [(key: String, value: FlatJSONScanner.Scalar)] = []
@@ -53,9 +56,10 @@ public struct IngestBatch: Sendable {
             var positions: [String: Int]
         }
 
-        init(schema: @escaping (StreamName) -> StreamSchema?, mayWrite: @escaping (StreamName) -> Bool) {
+        init(schema: @escaping (StreamName) -> StreamSchema?, mayWrite: @escaping (StreamName) -> Bool, maximumRecords: Int) {
             self.schema = schema
             self.mayWrite = mayWrite
+            self.maximumRecords = maximumRecords
             fields.reserveCapacity(StreamSchema.maximumFields + 2)
         }
 
@@ -109,8 +113,8 @@ public struct IngestBatch: Sendable {
         }
 
         mutating func readRecord(_ scanner: inout FlatJSONScanner) throws(BatchRefusal) {
-            guard batch.count < IngestBatch.maximumRecords else {
-                throw refusal(.tooLarge, "a batch holds at most \(IngestBatch.maximumRecords) records; split it", scanner)
+            guard batch.count < maximumRecords else {
+                throw refusal(.tooLarge, "a batch holds at most \(maximumRecords) records; split it", scanner)
             }
             let line = scanner.line
             do throws(FlatJSONScanner.Failure) {
