@@ -17,17 +17,13 @@ public struct ModuleName: Hashable, Sendable, CheckedText {
     }
 }
 
-/// The data stream a query asks about (`steps`, `heart_rate`, `gps.phone`): 1 to 64 of a-z 0-9
-/// `_ - .`, safe to print, to log and to match exactly against a policy's streams.
-public struct StreamName: Hashable, Sendable, CheckedText {
-    public let rawValue: String
-    public static let maximumLength = 64
-
-    public init(_ text: String) throws(ExchangeError) {
-        try requireASCII(text, "stream name", 1...Self.maximumLength, "a-z 0-9 _ - .") {
-            isLowerAlphanumeric($0) || $0 == 0x5F || $0 == 0x2D || $0 == 0x2E
-        }
-        rawValue = text
+/// Checks the name of the stream a query asks about (`steps`, `heart_rate`, `gps.phone`): 1 to
+/// 64 of a-z 0-9 `_ - .`, safe to print, to log and to match exactly against a policy's streams.
+/// Kept as plain text in a query: whether it names a stream (whose own rule may be narrower) is
+/// the answering node's to say, as `unknownStream`.
+func requireStreamName(_ text: String) throws(ExchangeError) {
+    try requireASCII(text, "stream name", 1...Query.maximumStreamLength, "a-z 0-9 _ - .") {
+        isLowerAlphanumeric($0) || $0 == 0x5F || $0 == 0x2D || $0 == 0x2E
     }
 }
 

@@ -61,7 +61,7 @@ extension Query {
             PolicyRequest.HeldClaim(type: $0.claim.claim.type, issuer: $0.claim.claim.issuer.description)
         }
         return PolicyRequest(
-            requester: requester, action: .answer, stream: stream.rawValue, module: module.rawValue,
+            requester: requester, action: .answer, stream: stream, module: module.rawValue,
             window: window.flatMap { try? TimeWindow(from: Self.date($0.from), to: Self.date($0.to)) }, region: region,
             purpose: purpose, now: Self.date(now))
     }

@@ -30,6 +30,7 @@ public struct Query: Hashable, Sendable {
     /// Enough for a histogram's 1001 edges (1000 bins), the largest parameter list of a module.
     public static let maximumNumbers = 1001
     public static let maximumPurposeLength = 64
+    public static let maximumStreamLength = 64
     public static let maximumPresentations = 4
     /// A presentation envelope: 106 bytes of envelope, its type, and section 8's 9390-byte payload.
     public static let maximumPresentationLength =
@@ -37,7 +38,7 @@ public struct Query: Hashable, Sendable {
     /// The largest payload the layout allows (46555 bytes); a query envelope is opened with it.
     public static let maximumPayload =
         1 + 2 * (1 + ExchangeLimits.maximumIDText) + queryIDLength + (1 + ModuleName.maximumLength)
-        + (1 + StreamName.maximumLength) + (1 + 16) + (2 + 8 * maximumNumbers) + (1 + 24) + (1 + maximumPurposeLength)
+        + (1 + maximumStreamLength) + (1 + 16) + (2 + 8 * maximumNumbers) + (1 + 24) + (1 + maximumPurposeLength)
         + 16 + 1 + maximumPresentations * (4 + maximumPresentationLength)
 
     /// Who asks: a persona (an app's or community's view of a person) or a TCC itself.
@@ -88,7 +89,8 @@ public struct Query: Hashable, Sendable {
     public let target: TCCID
     public let queryID: [UInt8]
     public let module: ModuleName
-    public let stream: StreamName
+    /// The stream asked about, 1 to 64 of a-z 0-9 `_ - .`.
+    public let stream: String
     public let window: Window?
     /// The module's numeric parameters: a histogram's edges, quantiles' fractions, a coarse
     /// area's precision; empty for the others (see `answerModule()`).
@@ -105,13 +107,14 @@ public struct Query: Hashable, Sendable {
     public let presentations: [[UInt8]]
 
     public init(
-        requester: Requester, target: TCCID, queryID: [UInt8], module: ModuleName, stream: StreamName, window: Window? = nil,
+        requester: Requester, target: TCCID, queryID: [UInt8], module: ModuleName, stream: String, window: Window? = nil,
         numbers: [Double] = [], region: Region? = nil, purpose: String? = nil, issued: UInt64, expires: UInt64,
         presentations: [[UInt8]] = []
     ) throws(ExchangeError) {
         guard queryID.count == Self.queryIDLength else {
             throw ExchangeError(.malformed, "a query id is \(Self.queryIDLength) bytes, not \(queryID.count)")
         }
+        try requireStreamName(stream)
         guard numbers.count <= Self.maximumNumbers else {
             throw ExchangeError(.malformed, "\(numbers.count) numbers; a query carries at most \(Self.maximumNumbers)")
         }
@@ -150,7 +153,7 @@ public struct Query: Hashable, Sendable {
         bytes.appendShortText(target.description)
         bytes += queryID
         bytes.appendShortText(module.rawValue)
-        bytes.appendShortText(stream.rawValue)
+        bytes.appendShortText(stream)
         if let window {
             bytes.append(1)
             bytes.appendBigEndian(window.from)
@@ -202,7 +205,9 @@ public struct Query: Hashable, Sendable {
             throw ExchangeError(.malformed, "truncated in the query id")
         }
         let module = try reader.readName(ModuleName.self, "module")
-        let stream = try reader.readName(StreamName.self, "stream")
+        let streamBytes = try reader.readShortField("stream")
+        guard streamBytes.allSatisfy({ $0 < 0x80 }) else { throw ExchangeError(.malformed, "the stream is not ASCII") }
+        let stream = String(decoding: streamBytes, as: UTF8.self)
         var window: Window?
         if try reader.readFlag("window") {
             window = try Window(from: try reader.readUInt64("window start"), to: try reader.readUInt64("window end"))
