@@ -10,10 +10,15 @@ import Testing
 @Suite struct QueryVerifierTests {
     static let persona = try! Ed25519.PrivateKey(seed: [UInt8](repeating: 0x51, count: 32))
     static let intruder = try! Ed25519.PrivateKey(seed: [UInt8](repeating: 0x52, count: 32))
-    static let target = TCCID(uncheckedBytes: try! Ed25519.PrivateKey(seed: [UInt8](repeating: 0x53, count: 32)).publicKey.rawRepresentation)
-    static let elsewhere = TCCID(uncheckedBytes: try! Ed25519.PrivateKey(seed: [UInt8](repeating: 0x54, count: 32)).publicKey.rawRepresentation)
+    static let target = tcc(0x53)
+    static let elsewhere = tcc(0x54)
     static let t0: UInt64 = 1_770_681_600_000
     static let skew = QueryVerifier.skew
+
+    /// A TCC whose root key has the seed `byte` repeated.
+    static func tcc(_ byte: UInt8) -> TCCID {
+        TCCID(uncheckedBytes: try! Ed25519.PrivateKey(seed: [UInt8](repeating: byte, count: 32)).publicKey.rawRepresentation)
+    }
 
     static func id(_ n: UInt32) -> [UInt8] {
         var bytes = [UInt8](repeating: 0xA5, count: 28)

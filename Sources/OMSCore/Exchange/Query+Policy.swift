@@ -43,7 +43,8 @@ extension Query {
     }
 
     private func invalid(_ rule: String) -> ExchangeError {
-        ExchangeError(.invalidParameter, "\(module) \(rule); the query has \(numbers.count) numbers and \(region == nil ? "no" : "a") region")
+        let has = "\(numbers.count) numbers and \(region == nil ? "no" : "a") region"
+        return ExchangeError(.invalidParameter, "\(module) \(rule); the query has \(has)")
     }
 
     /// The request the target's policy decides on, for an `answer` at `now` (Unix ms), with the
