@@ -31,5 +31,9 @@ let package = Package(
             name: "FuzzIdentityObjects",
             dependencies: [.product(name: "OMSFuzzTargets", package: "OpenMustardSeed")]
         ),
+        .executableTarget(
+            name: "FuzzExchange",
+            dependencies: [.product(name: "OMSFuzzTargets", package: "OpenMustardSeed")]
+        ),
     ]
 )

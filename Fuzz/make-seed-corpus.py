@@ -146,8 +146,36 @@ def identity_object_seeds():
     return [(name, bytes.fromhex(envelope)) for name, envelope in seeds]
 
 
+def exchange_seeds():
+    """Every valid query, answer and refusal of the exchange vectors, the first invalid one of each
+    group and error, and the malformed ones a mutation would hardly reach (NaN bit patterns, -0).
+    Inputs over 16 KB (the payloads padded one byte past a limit) are left out: they would slow
+    the fuzzer, and the vector tests check them."""
+    vectors = load("queries.json")
+    seeds = [("query " + v["name"], v["envelope"]) for v in vectors["queries"]]
+    seeds += [("answer " + v["name"], v["envelope"]) for v in vectors["answers"]]
+    seeds += [("refusal " + v["name"], v["envelope"]) for v in vectors["refusals"]]
+    invalid = [("query", v) for v in vectors["invalid_queries"]] + [("response", v) for v in vectors["bad_responses"]]
+    invalid += [("presentation", v) for v in vectors["bad_presentations"][:2]]
+    hard_to_reach = [
+        "a number NaN with another bit pattern",
+        "a number NaN with a payload",
+        "region radius -0",
+        "purpose with U+0085 (a C1 control character)",
+        "a rule with U+007F",
+        "refusal code with a digit",
+    ]
+    seen = set()
+    for kind, v in invalid:
+        if (kind, v["error"]) not in seen or v["name"] in hard_to_reach:
+            seen.add((kind, v["error"]))
+            seeds.append(("bad %s %s" % (kind, v["name"]), v["envelope"]))
+    return [(name, bytes.fromhex(envelope)) for name, envelope in seeds if len(envelope) <= 2 * 16384]
+
+
 write("FuzzEnvelope", envelope_seeds())
 write("FuzzFrameStream", frame_stream_seeds())
 write("FuzzHandshakePayload", handshake_seeds())
 write("FuzzIdentifiers", identifier_seeds())
 write("FuzzIdentityObjects", identity_object_seeds())
+write("FuzzExchange", exchange_seeds())

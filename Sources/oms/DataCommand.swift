@@ -10,7 +10,7 @@ struct DataCommand: AsyncParsableCommand {
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write the TCC's records, streams, policies (every version), claims and audit log as JSON lines (protocol-spec §14).")
+            abstract: "Write the TCC's records, streams, policies (every version), claims and audit log as JSON lines (protocol-spec §12).")
         @OptionGroup var dataDir: DataDirectoryOptions
         @OptionGroup var tcc: TCCOptions
         @Option(help: "The file to write (mode 0600); '-' for standard output.") var out: String

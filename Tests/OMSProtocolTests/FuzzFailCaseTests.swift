@@ -3,6 +3,7 @@ import OMSCrypto
 import OMSTestKit
 import Testing
 
+import OMSCore
 import OMSFuzzTargets
 import OMSProtocol
 
@@ -16,6 +17,7 @@ struct FuzzFailCaseTests {
         case handshakePayload = "FuzzHandshakePayload"
         case identifiers = "FuzzIdentifiers"
         case identityObjects = "FuzzIdentityObjects"
+        case exchange = "FuzzExchange"
 
         var testDescription: String { rawValue }
 
@@ -26,6 +28,7 @@ struct FuzzFailCaseTests {
             case .handshakePayload: FuzzTargets.handshakePayload(input)
             case .identifiers: try FuzzTargets.identifiers(input)
             case .identityObjects: try FuzzTargets.identityObjects(input)
+            case .exchange: try FuzzTargets.exchange(input)
             }
         }
     }
@@ -81,5 +84,39 @@ struct FuzzFailCaseTests {
             Issue.record("the responder did not accept the initiator's vector payload")
             return
         }
+    }
+
+    /// The exchange fixture is what makes `FuzzExchange` reach past the checks of an answer: the
+    /// vectors' answers and refusals of its query must be accepted through it, and it must hold
+    /// the key of every signer in them, so that re-signing keeps the signer.
+    @Test func exchangeFixtureAcceptsTheVectorAnswersAndRefusals() throws {
+        struct Vectors: Decodable {
+            struct Response: Decodable {
+                let query: String
+                let envelope: String
+            }
+            struct Query: Decodable {
+                let name: String
+                let envelope: String
+            }
+            let queries: [Query]
+            let answers: [Response]
+            let refusals: [Response]
+        }
+        let vectors = try ProtocolVectors.load("queries.json", as: Vectors.self)
+        let fixture = ExchangeFixture.shared
+        let first = try #require(vectors.queries.first)
+        #expect(fixture.query.envelope.bytes == [UInt8](hex: first.envelope))
+        let check = AnswerCheck(query: fixture.query, sentTo: fixture.node)
+        var accepted = 0
+        for response in vectors.answers + vectors.refusals {
+            let bytes = [UInt8](hex: response.envelope)
+            let signer = try Envelope(decoding: bytes).signer
+            #expect(fixture.key(for: signer).publicKey == signer, "the fixture has no key for a signer")
+            guard response.query == first.name else { continue }
+            #expect(throws: Never.self) { _ = try check.check(bytes) }
+            accepted += 1
+        }
+        #expect(accepted >= 3)
     }
 }

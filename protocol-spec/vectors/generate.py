@@ -18,6 +18,7 @@ strings (JSON numbers lose precision above 2**53).
 
 import hashlib
 import json
+import math
 import os
 import struct
 
@@ -1501,6 +1502,771 @@ def sign_in():
     }
 
 
+# ---------------------------------------------------------------------------------------------
+# Queries, answers and refusals (section 13; times are Unix milliseconds)
+
+QUERY_TYPE = "oms/query"
+ANSWER_TYPE = "oms/answer"
+REFUSAL_TYPE = "oms/refusal"
+QUERY_MAXIMUM_LIFETIME = 300000
+QUERY_MAXIMUM_NUMBERS = 1001
+QUERY_MAXIMUM_PURPOSE = 64
+QUERY_MAXIMUM_PRESENTATIONS = 4
+QUERY_MAXIMUM_PRESENTATION = 106 + len(CLAIM_PRESENTATION_TYPE) + PRESENTATION_MAXIMUM_PAYLOAD
+QUERY_MAXIMUM_PAYLOAD = (
+    1 + 2 * (1 + ID_TEXT_MAXIMUM) + 32 + (1 + 32) + (1 + 64) + (1 + 16) + (2 + 8 * QUERY_MAXIMUM_NUMBERS) + (1 + 24)
+    + (1 + QUERY_MAXIMUM_PURPOSE) + 16 + 1 + QUERY_MAXIMUM_PRESENTATIONS * (4 + QUERY_MAXIMUM_PRESENTATION)
+)
+ANSWER_MAXIMUM_VALUES = 1001
+RULES_MAXIMUM = 16
+RULE_LIST_MAXIMUM = 1 + RULES_MAXIMUM * (1 + 64)
+ANSWER_MAXIMUM_PAYLOAD = 1 + 32 + (1 + ID_TEXT_MAXIMUM) + 8 + 1 + (2 + 8 * ANSWER_MAXIMUM_VALUES) + 8 + RULE_LIST_MAXIMUM
+REFUSAL_MAXIMUM_REASON = 512
+REFUSAL_MAXIMUM_PAYLOAD = 1 + 32 + 8 + (1 + 32) + RULE_LIST_MAXIMUM + 2 + REFUSAL_MAXIMUM_REASON
+assert (QUERY_MAXIMUM_PRESENTATION, QUERY_MAXIMUM_PAYLOAD) == (9518, 46555)
+assert (ANSWER_MAXIMUM_PAYLOAD, REFUSAL_MAXIMUM_PAYLOAD) == (9202, 1629)
+SKEW_MS = 300000
+CANONICAL_NAN = bytes.fromhex("7ff8000000000000")
+
+LOWER_DIGITS = b"abcdefghijklmnopqrstuvwxyz0123456789"
+MODULE_CHARACTERS = LOWER_DIGITS + b"-"
+STREAM_CHARACTERS = LOWER_DIGITS + b"_-."
+CODE_CHARACTERS = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+RULE_CHARACTERS = bytes(range(0x21, 0x7F))
+
+QUERY_PERSONA_SEED = fixed_bytes("queries/persona-requester")
+QUERY_TCC_SEED = fixed_bytes("queries/tcc-requester")
+QUERY_TARGET_SEED = fixed_bytes("queries/target-tcc")
+QUERY_OTHER_TCC_SEED = fixed_bytes("queries/other-tcc")
+QUERY_NODE_SEED = fixed_bytes("queries/answering-node")
+QUERY_OTHER_SEED = fixed_bytes("queries/other-key")
+QUERY_CLUB_SEED = fixed_bytes("queries/club-tcc")
+TQ = (T0 + 40 * DAY) * 1000  # the answering node's clock in the vectors, in ms
+
+
+def f64(x):
+    """A number as 8 big-endian bytes; NaN always as the canonical pattern; 8 bytes pass as they are
+    (to write other NaNs)."""
+    if isinstance(x, bytes):
+        assert len(x) == 8
+        return x
+    if math.isnan(x):
+        return CANONICAL_NAN
+    return struct.pack(">d", x)
+
+
+def as_bytes(text):
+    return text.encode("utf-8") if isinstance(text, str) else text
+
+
+def rule_list(rules, count=None):
+    return bytes([len(rules) if count is None else count]) + b"".join(len8(as_bytes(r)) for r in rules)
+
+
+def query_payload(requester, target, query_id, module, stream, issued, expires, window=None, numbers=(), region=None,
+                  purpose="", presentations=(), version=1, window_flag=None, region_flag=None, numbers_count=None,
+                  presentation_lengths=None):
+    """Every field as given, nothing checked, so it also builds bad queries."""
+    out = bytes([version]) + len8(as_bytes(requester)) + len8(as_bytes(target)) + query_id
+    out += len8(as_bytes(module)) + len8(as_bytes(stream))
+    if window is None:
+        out += bytes([window_flag or 0])
+    else:
+        out += bytes([1 if window_flag is None else window_flag]) + struct.pack(">QQ", *window)
+    out += struct.pack(">H", len(numbers) if numbers_count is None else numbers_count) + b"".join(f64(x) for x in numbers)
+    if region is None:
+        out += bytes([region_flag or 0])
+    else:
+        out += bytes([1 if region_flag is None else region_flag]) + b"".join(f64(x) for x in region)
+    out += len8(as_bytes(purpose)) + struct.pack(">QQ", issued, expires) + bytes([len(presentations)])
+    for i, p in enumerate(presentations):
+        out += struct.pack(">I", len(p) if presentation_lengths is None else presentation_lengths[i]) + p
+    return out
+
+
+def answer_payload(query_object_id, target, answered, tag, value, epsilon=0.0, rules=(), version=1):
+    """value: the bytes after the tag (see the value_* helpers)."""
+    return (bytes([version]) + query_object_id + len8(as_bytes(target)) + struct.pack(">Q", answered) + bytes([tag])
+            + value + f64(epsilon) + rule_list(rules))
+
+
+def value_list(numbers, count=None):
+    return struct.pack(">H", len(numbers) if count is None else count) + b"".join(f64(x) for x in numbers)
+
+
+def refusal_payload(query_object_id, refused_at, code, rules=(), reason="", version=1, reason_length=None):
+    r = as_bytes(reason)
+    return (bytes([version]) + query_object_id + struct.pack(">Q", refused_at) + len8(as_bytes(code)) + rule_list(rules)
+            + struct.pack(">H", len(r) if reason_length is None else reason_length) + r)
+
+
+# Section 13's readers and checks, written from the prose like the ones above.
+
+
+def read_f64(r, nan_allowed=False):
+    raw = r.take(8)
+    (value,) = struct.unpack(">d", raw)
+    if math.isnan(value):
+        if not nan_allowed or raw != CANONICAL_NAN:
+            raise Refused("malformed")
+    elif math.isinf(value):
+        raise Refused("malformed")
+    return value
+
+
+def read_flag(r):
+    flag = r.u8()
+    if flag > 1:
+        raise Refused("malformed")
+    return flag == 1
+
+
+def name_text(raw, maximum, allowed):
+    if not 1 <= len(raw) <= maximum or any(c not in allowed for c in raw):
+        raise Refused("malformed")
+    return raw.decode("ascii")
+
+
+def free_text(raw, maximum):
+    if len(raw) > maximum:
+        raise Refused("malformed")
+    text = utf8_text(raw)
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in text):
+        raise Refused("malformed")
+    return text
+
+
+def read_rules(r):
+    count = r.u8()
+    if count > RULES_MAXIMUM:
+        raise Refused("malformed")
+    return [name_text(r.take(r.u8()), 64, RULE_CHARACTERS) for _ in range(count)]
+
+
+def decode_query(payload):
+    r = PayloadReader(payload)
+    r.version_1()
+    _, requester = parse_id_text(r.take(r.u8()), ("persona", "tcc"))
+    _, target = parse_id_text(r.take(r.u8()), ("tcc",))
+    query_id = r.take(32)
+    name_text(r.take(r.u8()), 32, MODULE_CHARACTERS)
+    name_text(r.take(r.u8()), 64, STREAM_CHARACTERS)
+    if read_flag(r) and r.u64() > r.u64():
+        raise Refused("malformed")
+    count = r.u16()
+    if count > QUERY_MAXIMUM_NUMBERS:
+        raise Refused("malformed")
+    for _ in range(count):
+        read_f64(r)
+    if read_flag(r):
+        latitude, longitude, radius = read_f64(r), read_f64(r), read_f64(r)
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180 and radius > 0):
+            raise Refused("malformed")
+    free_text(r.take(r.u8()), QUERY_MAXIMUM_PURPOSE)
+    issued, expires = r.u64(), r.u64()
+    if expires <= issued or expires - issued > QUERY_MAXIMUM_LIFETIME:
+        raise Refused("malformed")
+    count = r.u8()
+    if count > QUERY_MAXIMUM_PRESENTATIONS:
+        raise Refused("malformed")
+    presentations = []
+    for _ in range(count):
+        length = r.u32()
+        if length > QUERY_MAXIMUM_PRESENTATION:
+            raise Refused("malformed")
+        presentations.append(r.take(length))
+    r.end()
+    return {"requester": requester, "target": target, "query_id": query_id, "issued": issued, "expires": expires,
+            "presentations": presentations}
+
+
+def accept_query(envelope, now, hosted):
+    """'Accepting a query', checks 1 to 6, for a node hosting the TCC keys in `hosted`. Checks 7 and 8
+    (replayed, busy) depend on the node's memory and are left to the Swift tests."""
+    signer, payload = open_envelope(envelope, QUERY_TYPE, QUERY_MAXIMUM_PAYLOAD)
+    query = decode_query(payload)
+    if query["requester"] != signer:
+        raise Refused("signerMismatch")
+    if query["target"] not in hosted:
+        raise Refused("unknownTarget")
+    if query["issued"] > now + SKEW_MS:
+        raise Refused("notYetValid")
+    if now >= query["expires"]:
+        raise Refused("expired")
+    return query
+
+
+def check_query_presentations(query, now):
+    audience = bech32m_encode("tcc", query["target"])
+    for presentation in query["presentations"]:
+        try:
+            verify_presentation(presentation, audience, query["query_id"], now // 1000)
+        except Refused:
+            raise Refused("badPresentation")
+        at = 6 + presentation[5]
+        if presentation[at : at + 32] != query["requester"]:
+            raise Refused("badPresentation")
+
+
+def read_envelope(data, maximum_payload):
+    """Section 2's rules 1 to 6 only: (type, signer, signature, payload), or Refused('malformed')."""
+    if len(data) < 6 or data[:4] != ENVELOPE_MAGIC or data[4] != ENVELOPE_VERSION:
+        raise Refused("malformed")
+    type_name = data[6 : 6 + data[5]]
+    if len(type_name) != data[5] or not is_type_name(type_name):
+        raise Refused("malformed")
+    at = 6 + data[5]
+    if len(data) < at + 100:
+        raise Refused("malformed")
+    (length,) = struct.unpack(">I", data[at + 96 : at + 100])
+    payload = data[at + 100 :]
+    if length > maximum_payload or len(payload) != length:
+        raise Refused("malformed")
+    return type_name.decode("ascii"), data[at : at + 32], data[at + 32 : at + 96], payload
+
+
+def decode_answer(payload):
+    r = PayloadReader(payload)
+    r.version_1()
+    query = r.take(32)
+    _, target = parse_id_text(r.take(r.u8()), ("tcc",))
+    r.u64()
+    tag = r.u8()
+    if tag == 1:
+        read_f64(r, nan_allowed=True)
+    elif tag in (2, 3):
+        count = r.u16()
+        if count > ANSWER_MAXIMUM_VALUES:
+            raise Refused("malformed")
+        for _ in range(count):
+            read_f64(r, nan_allowed=tag == 3)
+    elif tag == 4:
+        if r.u8() > 1:
+            raise Refused("malformed")
+    elif tag == 5:
+        read_f64(r), read_f64(r)
+        if not read_f64(r) > 0:
+            raise Refused("malformed")
+    else:
+        raise Refused("malformed")
+    if not read_f64(r) >= 0:
+        raise Refused("malformed")
+    read_rules(r)
+    r.end()
+    return query, target
+
+
+def decode_refusal(payload):
+    r = PayloadReader(payload)
+    r.version_1()
+    query = r.take(32)
+    r.u64()
+    name_text(r.take(r.u8()), 32, CODE_CHARACTERS)
+    read_rules(r)
+    free_text(r.take(r.u16()), REFUSAL_MAXIMUM_REASON)
+    r.end()
+    return query
+
+
+def check_response(envelope, query_envelope, node_key):
+    """'Checking an answer': returns 'answer' or 'refusal', or raises Refused."""
+    type_name, signer, signature, payload = read_envelope(envelope, ANSWER_MAXIMUM_PAYLOAD)
+    if type_name not in (ANSWER_TYPE, REFUSAL_TYPE):
+        raise Refused("wrongType")
+    if type_name == REFUSAL_TYPE and len(payload) > REFUSAL_MAXIMUM_PAYLOAD:
+        raise Refused("malformed")
+    if not ed25519_verify(signer, signature, envelope_signing_input(type_name, payload)):
+        raise Refused("badSignature")
+    sent = decode_query(read_envelope(query_envelope, QUERY_MAXIMUM_PAYLOAD)[3])
+    if type_name == ANSWER_TYPE:
+        query, target = decode_answer(payload)
+        if target != signer:
+            raise Refused("signerMismatch")
+    else:
+        query = decode_refusal(payload)
+    if query != blake2b_256(query_envelope):
+        raise Refused("wrongQuery")
+    if type_name == ANSWER_TYPE and target != sent["target"]:
+        raise Refused("signerMismatch")
+    if type_name == REFUSAL_TYPE and signer not in (sent["target"], node_key):
+        raise Refused("signerMismatch")
+    return "answer" if type_name == ANSWER_TYPE else "refusal"
+
+
+def queries():
+    persona = persona_text(QUERY_PERSONA_SEED)
+    tcc_requester = tcc_text(QUERY_TCC_SEED)
+    target = tcc_text(QUERY_TARGET_SEED)
+    other_tcc = tcc_text(QUERY_OTHER_TCC_SEED)
+    node = bech32m_encode("node", ed25519_public(QUERY_NODE_SEED))
+    at = TQ
+    week = 7 * DAY * 1000
+    zurich = (47.3769, 8.5417, 250.0)
+
+    def present(claim_type, query_id, audience=target, subject_seed=QUERY_PERSONA_SEED, presented=at // 1000,
+                issued=T0, expires=T0 + YEAR):
+        """A claim by the club TCC about the subject, presented for a query."""
+        subject = persona_text(subject_seed)
+        claim = signed(QUERY_CLUB_SEED, CLAIM_TYPE,
+                       claim_payload(tcc_text(QUERY_CLUB_SEED), subject, claim_type, b"true", issued, expires))
+        return signed(subject_seed, CLAIM_PRESENTATION_TYPE, presentation_payload(audience, query_id, presented, claim))
+
+    def number_hex(numbers):
+        return [f64(x).hex() for x in numbers]
+
+    valid = []
+    by_name = {}
+
+    def add_query(name, seed, requester, query_id_label, module, stream, issued, expires, window=None, numbers=(),
+                  region=None, purpose="", presentations=lambda query_id: []):
+        query_id = fixed_bytes(query_id_label)
+        shown = presentations(query_id)
+        payload = query_payload(requester, target, query_id, module, stream, issued, expires, window, numbers, region,
+                                purpose, shown)
+        envelope = signed(seed, QUERY_TYPE, payload)
+        case = {
+            "name": name,
+            "signer_seed": seed.hex(),
+            "requester": requester,
+            "target": target,
+            "query_id": query_id.hex(),
+            "module": module,
+            "stream": stream,
+            "window": None if window is None else {"from": window[0], "to": window[1]},
+            "numbers": number_hex(numbers),
+            "region": None if region is None else dict(zip(("latitude", "longitude", "radius"), number_hex(region))),
+            "purpose": purpose,
+            "issued": issued,
+            "expires": expires,
+            "presentations": [p.hex() for p in shown],
+            "payload": payload.hex(),
+            "envelope": envelope.hex(),
+            "id": bech32m_encode("obj", blake2b_256(envelope)),
+            "verify_at": at,
+        }
+        valid.append(case)
+        by_name[name] = envelope
+        return envelope
+
+    q_count = add_query("a persona asks for a count, nothing optional", QUERY_PERSONA_SEED, persona, "queries/id/count",
+                        "count", "steps", at - 1000, at + 59000)
+    q_mean = add_query("a tcc asks for a mean over a window, with a purpose", QUERY_TCC_SEED, tcc_requester,
+                       "queries/id/mean", "mean", "heart_rate", at - 2000, at + 58000, window=(at - week, at),
+                       purpose="fitness-study")
+    add_query("a histogram with its edges", QUERY_PERSONA_SEED, persona, "queries/id/histogram", "histogram", "steps",
+              at, at + 1000, window=(at - week, at - 1), numbers=(0.0, 2500.0, 5000.0, 7500.0, 10000.0))
+    add_query("time inside a region", QUERY_PERSONA_SEED, persona, "queries/id/time-inside", "time-inside", "gps.phone",
+              at - 5000, at + 295000, region=zurich)
+    add_query("a persona proves a membership with a presentation", QUERY_PERSONA_SEED, persona,
+              "queries/id/visited", "visited", "gps.phone", at - 1000, at + 120000, region=zurich,
+              purpose="club ride check-in", presentations=lambda q: [present("member.bike-club", q)])
+    add_query("1001 numbers, a 64-byte purpose, a 64-character stream and four presentations", QUERY_PERSONA_SEED,
+              persona, "queries/id/largest", "histogram", "s" * 51 + "_.-0123456789", at - 1000, at + 1000,
+              window=(0, (1 << 53) - 1), numbers=tuple(float(i) for i in range(1001)), purpose="p" * 64,
+              presentations=lambda q: [present(t, q) for t in ("member.bike-club", "age.over-18", "city.zurich", "x")])
+    q_area = add_query("a coarse last area, issued 300000 ms ahead of the clock and living 300000 ms", QUERY_PERSONA_SEED,
+                       persona, "queries/id/last-area", "last-area", "gps.phone", at + 300000, at + 600000,
+                       numbers=(1000.0,))
+    add_query("a zero-width window and a non-ASCII purpose", QUERY_TCC_SEED, tcc_requester, "queries/id/zero-window",
+              "sum", "steps", at - 299999, at + 1, window=(at - DAY * 1000, at - DAY * 1000),
+              purpose="\u00c9tude \u2713 \u65e5\u672c")
+    add_query("a module this version does not list, which decodes", QUERY_PERSONA_SEED, persona, "queries/id/unknown",
+              "median-2", "steps", at - 1000, at + 1000)
+    add_query("negative zero, the smallest subnormal and the largest finite number", QUERY_PERSONA_SEED,
+              persona, "queries/id/extremes", "quantiles", "steps", at - 1000, at + 1000,
+              numbers=(-0.0, 5e-324, 1.7976931348623157e308, -1.7976931348623157e308))
+    add_query("a region at the limits: latitude -90, longitude 180, the smallest radius", QUERY_PERSONA_SEED, persona,
+              "queries/id/limits", "visited", "gps.phone", at - 1000, at + 1000, region=(-90.0, 180.0, 5e-324))
+    assert len(valid[5]["stream"]) == 64
+    assert len(bytes.fromhex(valid[5]["payload"])) < QUERY_MAXIMUM_PAYLOAD
+
+    # Answers, each signed by the target and checked against a query above, sent to `node`.
+    answers = []
+
+    def add_answer(name, query_name, tag, numbers=(), yes=None, epsilon=0.0, rules=(), answered=at + 10,
+                   seed=QUERY_TARGET_SEED):
+        if tag in (2, 3):
+            value = value_list(numbers)
+        elif tag == 4:
+            value = bytes([1 if yes else 0])
+        else:
+            value = b"".join(f64(x) for x in numbers)
+        query_id = blake2b_256(by_name[query_name])
+        payload = answer_payload(query_id, target, answered, tag, value, epsilon, rules)
+        envelope = signed(seed, ANSWER_TYPE, payload)
+        answers.append({
+            "name": name, "signer_seed": seed.hex(), "query": query_name, "node": node, "target": target,
+            "answered": answered, "value": {"tag": tag, "numbers": number_hex(numbers), "yes": yes},
+            "epsilon": f64(epsilon).hex(), "rules": list(rules), "payload": payload.hex(), "envelope": envelope.hex(),
+        })
+        return envelope
+
+    count_name = valid[0]["name"]
+    a_count = add_answer("a count", count_name, 1, (42.0,), rules=("club-steps",))
+    add_answer("the mean of no records is NaN", valid[1]["name"], 1, (float("nan"),), epsilon=0.5,
+               rules=("study-heart", "study.any_v2"))
+    add_answer("noisy histogram counts", valid[2]["name"], 2, (3.0, 0.0, 12.25, -1.5), epsilon=1.0, rules=("hist",))
+    add_answer("quantiles with a NaN and negative zero", valid[9]["name"], 3, (float("nan"), -0.0, 5.5, 1e300),
+               rules=("q",))
+    add_answer("no counts and no numbers", valid[2]["name"], 2, (), rules=("hist",))
+    add_answer("an empty list of numbers", valid[9]["name"], 3, (), rules=("q",))
+    add_answer("yes, visited", valid[4]["name"], 4, yes=True, rules=("members-visited",))
+    add_answer("no, not visited", valid[4]["name"], 4, yes=False, rules=("members-visited",))
+    add_answer("a coarse area", valid[6]["name"], 5, (47.3765, 8.5449, 1000.0), rules=("area",))
+    add_answer("an area half a cell past the pole", valid[6]["name"], 5, (90.00045, -180.0, 100.0), rules=("area",))
+    add_answer("1001 counts and 16 rules of 64 characters", valid[5]["name"], 2,
+               tuple(float(i % 7) for i in range(1001)), epsilon=0.125,
+               rules=tuple(("r%02d!" % i).ljust(64, "~") for i in range(16)))
+    add_answer("an answer naming no rule", count_name, 1, (7.0,))
+    assert all(len(r) == 64 for r in answers[-2]["rules"])
+
+    # Refusals: by the target's key, or by the answering node's when it cannot speak for the target.
+    refusals = []
+
+    def add_refusal(name, query_name, code, rules=(), reason="", signed_by="tcc", refused_at=at + 5):
+        seed = QUERY_TARGET_SEED if signed_by == "tcc" else QUERY_NODE_SEED
+        payload = refusal_payload(blake2b_256(by_name[query_name]), refused_at, code, rules, reason)
+        envelope = signed(seed, REFUSAL_TYPE, payload)
+        refusals.append({
+            "name": name, "signer_seed": seed.hex(), "signed_by": signed_by, "query": query_name, "node": node,
+            "refused_at": refused_at, "code": code, "rules": list(rules), "reason": reason, "payload": payload.hex(),
+            "envelope": envelope.hex(),
+        })
+        return envelope
+
+    r_denied = add_refusal("denied by a forbid rule", count_name, "denied", ("no-insurers",),
+                           "insurers may not ask about steps")
+    add_refusal("the default deny names no rule", valid[1]["name"], "denied", (), "no rule permits this query")
+    add_refusal("too few records, with the rule that asked for more", valid[2]["name"], "tooFewRecords", ("k-10",),
+                "the answer would cover 3 records; the policy asks for at least 10")
+    add_refusal("the node does not host the target", count_name, "unknownTarget", (),
+                "this node hosts no TCC " + target, signed_by="node")
+    add_refusal("a node-signed refusal with no reason", valid[3]["name"], "malformed", (), "", signed_by="node")
+    add_refusal("a code this version does not list", valid[4]["name"], "lunchBreak", (), "back at two")
+    add_refusal("a 512-byte non-ASCII reason and 16 rules", valid[6]["name"], "denied",
+                tuple("forbid-%02d" % i for i in range(16)), "\u00e9" * 256)
+    add_refusal("a 32-letter code", valid[7]["name"], "A" * 16 + "z" * 16)
+
+    # Queries the answering node MUST refuse at `verify_at`, hosting the TCCs listed (target by default).
+    invalid = []
+
+    def bad(name, envelope, error, hosted=(target,), verify_at=at):
+        invalid.append({"name": name, "envelope": envelope.hex(), "verify_at": verify_at, "hosted": list(hosted),
+                        "error": error})
+
+    count_query_id = fixed_bytes("queries/id/count")
+
+    def q(**changes):
+        fields = dict(requester=persona, target=target, query_id=count_query_id, module="count", stream="steps",
+                      issued=at - 1000, expires=at + 59000)
+        fields.update(changes)
+        return query_payload(**fields)
+
+    def persona_signed(payload, seed=QUERY_PERSONA_SEED, type_name=QUERY_TYPE):
+        return signed(seed, type_name, payload)
+
+    base = q()
+    assert base == bytes.fromhex(valid[0]["payload"])
+    sig_at = signature_offset(QUERY_TYPE)
+    bad("signature with one bit flipped", flip_bit(q_count, sig_at + 9, 3), "badSignature")
+    bad("payload with one bit flipped after signing", flip_bit(q_count, len(q_count) - 3, 0), "badSignature")
+    bad("signed under the type oms/answer", persona_signed(base, type_name=ANSWER_TYPE), "wrongType")
+    bad("signed under the type oms/note", persona_signed(base, type_name="oms/note"), "wrongType")
+    bad("envelope truncated by one byte", q_count[:-1], "malformed")
+    bad("envelope with a trailing byte", q_count + b"\x00", "malformed")
+    bad("payload version 0", persona_signed(q(version=0)), "malformed")
+    bad("payload version 2", persona_signed(q(version=2)), "malformed")
+    bad("empty payload", persona_signed(b""), "malformed")
+    bad("one trailing byte in the payload", persona_signed(base + b"\x00"), "malformed")
+    bad("payload truncated by one byte", persona_signed(base[:-1]), "malformed")
+    bad("payload of 46556 bytes (a valid query padded)",
+        persona_signed(base + bytes(QUERY_MAXIMUM_PAYLOAD + 1 - len(base))), "malformed")
+    key = ed25519_public(QUERY_PERSONA_SEED)
+    bad("requester is the node id of the signing key", persona_signed(q(requester=bech32m_encode("node", key))),
+        "malformed")
+    bad("requester is the tcf id of the signing key", persona_signed(q(requester=bech32m_encode("tcf", key))),
+        "malformed")
+    bad("requester is an obj id", persona_signed(q(requester=bech32m_encode("obj", key))), "malformed")
+    bad("requester in upper case", persona_signed(q(requester=persona.upper())), "malformed")
+    mistyped = persona[:-1] + BECH32_ALPHABET[(BECH32_ALPHABET.index(persona[-1]) + 1) % 32]
+    bad("requester with a bad checksum", persona_signed(q(requester=mistyped)), "malformed")
+    bad("requester of length zero", persona_signed(q(requester="")), "malformed")
+    bad("target is a persona id", persona_signed(q(target=persona_text(QUERY_TARGET_SEED))), "malformed")
+    bad("target is a node id", persona_signed(q(target=node)), "malformed")
+    bad("target followed by a space", persona_signed(q(target=target + " ")), "malformed")
+    bad("module of length zero", persona_signed(q(module="")), "malformed")
+    bad("module of 33 characters", persona_signed(q(module="a" * 33)), "malformed")
+    bad("module with a capital letter", persona_signed(q(module="Count")), "malformed")
+    bad("module with an underscore", persona_signed(q(module="time_inside")), "malformed")
+    bad("module with a dot", persona_signed(q(module="count.v2")), "malformed")
+    bad("stream of length zero", persona_signed(q(stream="")), "malformed")
+    bad("stream of 65 characters", persona_signed(q(stream="s" * 65)), "malformed")
+    bad("stream with a capital letter", persona_signed(q(stream="Steps")), "malformed")
+    bad("stream with a slash", persona_signed(q(stream="gps/phone")), "malformed")
+    bad("stream not ASCII", persona_signed(q(stream="schritte-\u00fc")), "malformed")
+    bad("window flag 2", persona_signed(q(window=(at - 1, at), window_flag=2)), "malformed")
+    bad("window from after to", persona_signed(q(window=(at, at - 1))), "malformed")
+    bad("window truncated after its flag", persona_signed(q(window_flag=1)[:-1]), "malformed")
+    bad("1002 numbers", persona_signed(q(numbers=tuple(float(i) for i in range(1002)))), "malformed")
+    bad("numbers_count 2 with one number", persona_signed(q(numbers=(1.0,), numbers_count=2)), "malformed")
+    before_numbers = base[: len(base) - (2 + 1 + 1 + 16 + 1)]
+    assert base[len(before_numbers) - 1] == 0  # the window flag
+    bad("numbers_count 1000, the payload ending there", persona_signed(before_numbers + struct.pack(">H", 1000)),
+        "malformed")
+    bad("numbers_count 0xffff, the payload ending there", persona_signed(before_numbers + b"\xff\xff"), "malformed")
+    bad("a number +infinity", persona_signed(q(numbers=(1.0, float("inf")))), "malformed")
+    bad("a number -infinity", persona_signed(q(numbers=(float("-inf"),))), "malformed")
+    bad("a number NaN", persona_signed(q(numbers=(float("nan"),))), "malformed")
+    bad("a number NaN with another bit pattern", persona_signed(q(numbers=(bytes.fromhex("fff8000000000000"),))),
+        "malformed")
+    bad("region flag 2", persona_signed(q(region=zurich, region_flag=2)), "malformed")
+    bad("region latitude 90.000001", persona_signed(q(region=(90.000001, 8.5, 100.0))), "malformed")
+    bad("region latitude NaN", persona_signed(q(region=(float("nan"), 8.5, 100.0))), "malformed")
+    bad("region longitude -180.5", persona_signed(q(region=(47.0, -180.5, 100.0))), "malformed")
+    bad("region radius 0", persona_signed(q(region=(47.0, 8.5, 0.0))), "malformed")
+    bad("region radius -0", persona_signed(q(region=(47.0, 8.5, -0.0))), "malformed")
+    bad("region radius -1", persona_signed(q(region=(47.0, 8.5, -1.0))), "malformed")
+    bad("region radius +infinity", persona_signed(q(region=(47.0, 8.5, float("inf")))), "malformed")
+    bad("purpose of 65 bytes", persona_signed(q(purpose="p" * 65)), "malformed")
+    bad("purpose with a line feed", persona_signed(q(purpose="study\n")), "malformed")
+    bad("purpose with U+007F", persona_signed(q(purpose="study\u007f")), "malformed")
+    bad("purpose with U+0085 (a C1 control character)", persona_signed(q(purpose="study\u0085")), "malformed")
+    bad("purpose not UTF-8", persona_signed(q(purpose=b"study\xff")), "malformed")
+    bad("expires equal to issued", persona_signed(q(issued=at, expires=at)), "malformed")
+    bad("expires before issued", persona_signed(q(issued=at, expires=at - 1)), "malformed")
+    bad("expires 300001 ms after issued", persona_signed(q(issued=at - 1, expires=at + 300000)), "malformed")
+    tiny = present("member.bike-club", count_query_id)
+    bad("five presentations", persona_signed(q(presentations=(tiny,) * 5)), "malformed")
+    bad("presentation_len 9519", persona_signed(q(presentations=(tiny + bytes(QUERY_MAXIMUM_PRESENTATION + 1 - len(tiny)),))),
+        "malformed")
+    bad("presentation_len beyond the payload",
+        persona_signed(q(presentations=(tiny,), presentation_lengths=(len(tiny) + 1,))), "malformed")
+    bad("requester is another persona", persona_signed(q(requester=persona_text(QUERY_OTHER_SEED))), "signerMismatch")
+    bad("signed by the target's key", persona_signed(base, QUERY_TARGET_SEED), "signerMismatch")
+    bad("requester is the tcc requester, signed by the persona", persona_signed(q(requester=tcc_requester)),
+        "signerMismatch")
+    bad("target hosted elsewhere", q_count, "unknownTarget", hosted=(other_tcc,))
+    bad("a node hosting no TCC", q_count, "unknownTarget", hosted=())
+    bad("a signer mismatch is found before an unknown target", persona_signed(base, QUERY_TARGET_SEED),
+        "signerMismatch", hosted=())
+    bad("issued 300001 ms after the node's clock", persona_signed(q(issued=at + 300001, expires=at + 300002)),
+        "notYetValid")
+    bad("an unknown target is found before a time", persona_signed(q(issued=at + 300001, expires=at + 300002)),
+        "unknownTarget", hosted=())
+    bad("checked at its expiry time", q_count, "expired", verify_at=at + 59000)
+    bad("checked 1 ms after its expiry time", q_count, "expired", verify_at=at + 59001)
+    bad("checked long after its expiry time", q_area, "expired", verify_at=(1 << 53) - 1)
+
+    # Queries accepted at `verify_at` by a node hosting the target whose presentations do not verify.
+    bad_presentations = []
+
+    def bad_shown(name, make, verify_at=at):
+        query_id = fixed_bytes("queries/id/bad-presentation/" + name)
+        envelope = persona_signed(q(query_id=query_id, module="visited", stream="gps.phone", region=zurich,
+                                    presentations=make(query_id)))
+        bad_presentations.append({"name": name, "envelope": envelope.hex(), "verify_at": verify_at,
+                                  "error": "badPresentation"})
+
+    bad_shown("made for another query id", lambda q_id: [present("member.bike-club", fixed_bytes("queries/id/other"))])
+    bad_shown("made to another tcc", lambda q_id: [present("member.bike-club", q_id, audience=other_tcc)])
+    bad_shown("made to the target's id in upper case", lambda q_id: [present("member.bike-club", q_id,
+                                                                            audience=target.upper())])
+    bad_shown("the second of two is by another persona",
+              lambda q_id: [present("member.bike-club", q_id), present("age.over-18", q_id, subject_seed=QUERY_OTHER_SEED)])
+    bad_shown("its claim has expired", lambda q_id: [present("member.bike-club", q_id, issued=T0, expires=T0 + DAY)])
+    bad_shown("presented 301 s before the node's clock",
+              lambda q_id: [present("member.bike-club", q_id, presented=at // 1000 - 301)])
+    bad_shown("a claim, not a presentation", lambda q_id: [signed(QUERY_CLUB_SEED, CLAIM_TYPE, claim_payload(
+        tcc_text(QUERY_CLUB_SEED), persona, "member.bike-club", b"true", T0, T0 + YEAR))])
+    bad_shown("five bytes that are no envelope", lambda q_id: [b"OMSE\x01"])
+    bad_shown("empty", lambda q_id: [b""])
+
+    # Answers and refusals an asker MUST refuse, given the query it sent (by name) and the node it asked.
+    bad_responses = []
+
+    def bad_response(name, envelope, error, query_name=count_name):
+        bad_responses.append({"name": name, "query": query_name, "node": node, "envelope": envelope.hex(),
+                              "error": error})
+
+    count_object_id = blake2b_256(q_count)
+    mean_object_id = blake2b_256(q_mean)
+
+    def a(tag=1, value=f64(42.0), **changes):
+        fields = dict(query_object_id=count_object_id, target=target, answered=at + 10, epsilon=0.0,
+                      rules=("club-steps",))
+        fields.update(changes)
+        return answer_payload(tag=tag, value=value, **fields)
+
+    def target_signed(payload, seed=QUERY_TARGET_SEED, type_name=ANSWER_TYPE):
+        return signed(seed, type_name, payload)
+
+    def r(**changes):
+        fields = dict(query_object_id=count_object_id, refused_at=at + 5, code="denied", rules=("no-insurers",),
+                      reason="insurers may not ask about steps")
+        fields.update(changes)
+        return refusal_payload(**fields)
+
+    assert a() == bytes.fromhex(answers[0]["payload"]) and r() == bytes.fromhex(refusals[0]["payload"])
+    bad_response("answer signature with one bit flipped", flip_bit(a_count, signature_offset(ANSWER_TYPE) + 2, 6),
+                 "badSignature")
+    bad_response("refusal payload bit flipped after signing", flip_bit(r_denied, len(r_denied) - 1, 1), "badSignature")
+    bad_response("the query itself sent back", q_count, "wrongType")
+    bad_response("an answer payload signed under the type oms/note", target_signed(a(), type_name="oms/note"),
+                 "wrongType")
+    bad_response("an answer envelope truncated by one byte", a_count[:-1], "malformed")
+    bad_response("answer version 2", target_signed(a(version=2)), "malformed")
+    bad_response("answer with a trailing byte", target_signed(a() + b"\x00"), "malformed")
+    bad_response("answer truncated in its rules", target_signed(a()[:-1]), "malformed")
+    bad_response("answer payload of 9203 bytes (a valid answer padded)",
+                 target_signed(a() + bytes(ANSWER_MAXIMUM_PAYLOAD + 1 - len(a()))), "malformed")
+    bad_response("value tag 0", target_signed(a(tag=0)), "malformed")
+    bad_response("value tag 6", target_signed(a(tag=6)), "malformed")
+    bad_response("a number +infinity", target_signed(a(value=f64(float("inf")))), "malformed")
+    bad_response("a number -infinity", target_signed(a(value=f64(float("-inf")))), "malformed")
+    bad_response("a number NaN with another bit pattern", target_signed(a(value=bytes.fromhex("fff8000000000000"))),
+                 "malformed")
+    bad_response("a number NaN with a payload", target_signed(a(value=bytes.fromhex("7ff8000000000001"))), "malformed")
+    bad_response("counts with a NaN", target_signed(a(tag=2, value=value_list((1.0, float("nan"))))), "malformed")
+    bad_response("1002 counts", target_signed(a(tag=2, value=value_list((0.0,) * 1002))), "malformed")
+    bad_response("counts count beyond the payload", target_signed(a(tag=2, value=value_list((1.0,), count=300))),
+                 "malformed")
+    bad_response("numbers with +infinity", target_signed(a(tag=3, value=value_list((1.0, float("inf"))))), "malformed")
+    bad_response("1002 numbers", target_signed(a(tag=3, value=value_list((0.0,) * 1002))), "malformed")
+    bad_response("yes/no 2", target_signed(a(tag=4, value=b"\x02")), "malformed")
+    bad_response("area latitude NaN", target_signed(a(tag=5, value=f64(float("nan")) + f64(8.5) + f64(100.0))),
+                 "malformed")
+    bad_response("area longitude -infinity", target_signed(a(tag=5, value=f64(47.0) + f64(float("-inf")) + f64(100.0))),
+                 "malformed")
+    bad_response("area precision 0", target_signed(a(tag=5, value=f64(47.0) + f64(8.5) + f64(0.0))), "malformed")
+    bad_response("area precision -100", target_signed(a(tag=5, value=f64(47.0) + f64(8.5) + f64(-100.0))), "malformed")
+    bad_response("epsilon -1", target_signed(a(epsilon=-1.0)), "malformed")
+    bad_response("epsilon NaN", target_signed(a(epsilon=float("nan"))), "malformed")
+    bad_response("epsilon +infinity", target_signed(a(epsilon=float("inf"))), "malformed")
+    bad_response("17 rules", target_signed(a(rules=tuple("r%d" % i for i in range(17)))), "malformed")
+    bad_response("a rule of length zero", target_signed(a(rules=("",))), "malformed")
+    bad_response("a rule of 65 characters", target_signed(a(rules=("r" * 65,))), "malformed")
+    bad_response("a rule with a space", target_signed(a(rules=("club steps",))), "malformed")
+    bad_response("a rule with U+007F", target_signed(a(rules=("club\x7f",))), "malformed")
+    bad_response("a rule not ASCII", target_signed(a(rules=("r\u00e8gle",))), "malformed")
+    bad_response("answer target is a persona id", target_signed(a(target=persona_text(QUERY_TARGET_SEED))), "malformed")
+    bad_response("answer target of length zero", target_signed(a(target="")), "malformed")
+    bad_response("refusal version 0", target_signed(r(version=0), type_name=REFUSAL_TYPE), "malformed")
+    bad_response("refusal code of length zero", target_signed(r(code=""), type_name=REFUSAL_TYPE), "malformed")
+    bad_response("refusal code of 33 letters", target_signed(r(code="a" * 33), type_name=REFUSAL_TYPE), "malformed")
+    bad_response("refusal code with a digit", target_signed(r(code="denied2"), type_name=REFUSAL_TYPE), "malformed")
+    bad_response("refusal code with an underscore", target_signed(r(code="too_few"), type_name=REFUSAL_TYPE),
+                 "malformed")
+    bad_response("refusal with 17 rules", target_signed(r(rules=tuple("f%d" % i for i in range(17))),
+                                                         type_name=REFUSAL_TYPE), "malformed")
+    bad_response("refusal reason of 513 bytes", target_signed(r(reason="r" * 513), type_name=REFUSAL_TYPE), "malformed")
+    bad_response("refusal reason with a line feed", target_signed(r(reason="no\n"), type_name=REFUSAL_TYPE),
+                 "malformed")
+    bad_response("refusal reason not UTF-8", target_signed(r(reason=b"no\xc3"), type_name=REFUSAL_TYPE), "malformed")
+    bad_response("refusal reason_len beyond the payload", target_signed(r(reason_length=40), type_name=REFUSAL_TYPE),
+                 "malformed")
+    bad_response("refusal payload of 1630 bytes (a valid refusal padded)",
+                 target_signed(r() + bytes(REFUSAL_MAXIMUM_PAYLOAD + 1 - len(r())), type_name=REFUSAL_TYPE), "malformed")
+    bad_response("refusal payload of 9203 bytes", target_signed(bytes(ANSWER_MAXIMUM_PAYLOAD + 1), type_name=REFUSAL_TYPE),
+                 "malformed")
+    bad_response("answer naming the target, signed by the node", target_signed(a(), QUERY_NODE_SEED), "signerMismatch")
+    bad_response("answer from another tcc, which signed it",
+                 target_signed(a(target=other_tcc), QUERY_OTHER_TCC_SEED), "signerMismatch")
+    bad_response("refusal signed by a third key", target_signed(r(), QUERY_OTHER_SEED, REFUSAL_TYPE), "signerMismatch")
+    bad_response("refusal signed by the requester", target_signed(r(), QUERY_PERSONA_SEED, REFUSAL_TYPE),
+                 "signerMismatch")
+    bad_response("refusal signed by another tcc", target_signed(r(), QUERY_OTHER_TCC_SEED, REFUSAL_TYPE),
+                 "signerMismatch")
+    bad_response("answer to another query", target_signed(a(query_object_id=mean_object_id)), "wrongQuery")
+    bad_response("answer naming the query id instead of the object id",
+                 target_signed(a(query_object_id=count_query_id)), "wrongQuery")
+    bad_response("node-signed refusal of another query",
+                 target_signed(r(query_object_id=mean_object_id), QUERY_NODE_SEED, REFUSAL_TYPE), "wrongQuery")
+    bad_response("answer from another tcc about another query (the query is checked first)",
+                 target_signed(a(target=other_tcc, query_object_id=mean_object_id), QUERY_OTHER_TCC_SEED), "wrongQuery")
+    bad_response("answer whose target did not sign it, about another query (the signer is checked first)",
+                 target_signed(a(query_object_id=mean_object_id), QUERY_NODE_SEED), "signerMismatch")
+    bad_response("the valid answer to another query", bytes.fromhex(answers[1]["envelope"]), "wrongQuery")
+
+    # QueryRequest and QueryResponse frames (section 4), carrying the first query and its answer.
+    frames = [
+        {"name": "a query", "request_id": "7", "body": "query", "envelope": q_count.hex(),
+         "bytes": (pb_varint_field(1, 7) + pb_message_field(8, pb_bytes_field(1, q_count))).hex()},
+        {"name": "its answer", "request_id": "7", "body": "answer", "envelope": a_count.hex(),
+         "bytes": (pb_varint_field(1, 7) + pb_message_field(9, pb_bytes_field(1, a_count))).hex()},
+        {"name": "a refusal with a large request id", "request_id": str((1 << 64) - 1), "body": "answer",
+         "envelope": r_denied.hex(),
+         "bytes": (pb_varint_field(1, (1 << 64) - 1) + pb_message_field(9, pb_bytes_field(1, r_denied))).hex()},
+    ]
+
+    return {
+        "description": (
+            "Queries, answers and refusals (protocol-spec/README.md, 'Queries and answers'); times are Unix "
+            "milliseconds; every f64 is given as the 16 hex digits of its big-endian bits. queries: the payload built "
+            "from the fields (window null: no window; region null: none; purpose '' : none; presentations: envelope "
+            "bytes) MUST be exactly payload; signed as an oms/query envelope with signer_seed it MUST be exactly "
+            "envelope, whose BLAKE2b-256 is id; a node hosting target MUST accept it at verify_at, and its "
+            "presentations MUST verify for it then. answers and refusals: built from the fields against the object id "
+            "of the envelope of the query named by query, signed with signer_seed (the target's key, or for a refusal "
+            "with signed_by 'node' the answering node's, whose id is node), MUST be exactly payload and envelope, and "
+            "an asker that sent that query to node MUST accept them. invalid_queries: a node hosting the TCCs in "
+            "hosted MUST refuse envelope at verify_at with error (replayed and busy depend on the node's memory and "
+            "are not listed). bad_presentations: a node hosting the target accepts envelope at verify_at, and "
+            "verifying its presentations MUST fail with error. bad_responses: an asker that sent the query named by "
+            "query to node MUST refuse envelope with error. frames: Frame bytes with request_id and a QueryRequest "
+            "(body query, field 8) or QueryResponse (body answer, field 9) carrying envelope."
+        ),
+        "limits": {
+            "query_maximum_payload": QUERY_MAXIMUM_PAYLOAD,
+            "presentation_maximum_length": QUERY_MAXIMUM_PRESENTATION,
+            "answer_maximum_payload": ANSWER_MAXIMUM_PAYLOAD,
+            "refusal_maximum_payload": REFUSAL_MAXIMUM_PAYLOAD,
+            "maximum_lifetime_ms": QUERY_MAXIMUM_LIFETIME,
+            "skew_ms": SKEW_MS,
+        },
+        "queries": valid,
+        "answers": answers,
+        "refusals": refusals,
+        "invalid_queries": invalid,
+        "bad_presentations": bad_presentations,
+        "bad_responses": bad_responses,
+        "frames": frames,
+    }
+
+
+def check_queries(content):
+    """Every queries.json vector through section 13's readers above."""
+    target = bech32m_decode(content["queries"][0]["target"])[1]
+    queries_by_name = {}
+    for case in content["queries"]:
+        envelope = bytes.fromhex(case["envelope"])
+        query = accept_query(envelope, case["verify_at"], {target})
+        check_query_presentations(query, case["verify_at"])
+        assert envelope.endswith(bytes.fromhex(case["payload"]))
+        assert bech32m_decode(case["requester"])[1] == ed25519_public(bytes.fromhex(case["signer_seed"]))
+        assert bech32m_decode(case["id"]) == ("obj", blake2b_256(envelope))
+        queries_by_name[case["name"]] = envelope
+    for case in content["answers"] + content["refusals"]:
+        node_key = bech32m_decode(case["node"])[1]
+        got = check_response(bytes.fromhex(case["envelope"]), queries_by_name[case["query"]], node_key)
+        assert got == ("answer" if case in content["answers"] else "refusal"), case["name"]
+    for case in content["invalid_queries"]:
+        hosted = {bech32m_decode(t)[1] for t in case["hosted"]}
+        got = refusal(accept_query, bytes.fromhex(case["envelope"]), case["verify_at"], hosted)
+        assert got == case["error"], (case["name"], got)
+    for case in content["bad_presentations"]:
+        query = accept_query(bytes.fromhex(case["envelope"]), case["verify_at"], {target})
+        got = refusal(check_query_presentations, query, case["verify_at"])
+        assert got == case["error"], (case["name"], got)
+    for case in content["bad_responses"]:
+        got = refusal(check_response, bytes.fromhex(case["envelope"]), queries_by_name[case["query"]],
+                      bech32m_decode(case["node"])[1])
+        assert got == case["error"], (case["name"], got)
+    for group in ("queries", "answers", "refusals", "invalid_queries", "bad_presentations", "bad_responses"):
+        names = [c["name"] for c in content[group]]
+        assert len(names) == len(set(names)), group
+
+
+
 def check_claims(content):
     """Every claims.json vector through the verifiers above, and the envelopes' own bytes."""
     by_name = {}
@@ -1612,6 +2378,7 @@ def self_check():
     check_claims(claims())
     check_persona_links(persona_links())
     check_sign_in(sign_in())
+    check_queries(queries())
 
 
 def main():
@@ -1625,6 +2392,7 @@ def main():
     write("claims.json", claims())
     write("persona-links.json", persona_links())
     write("sign-in.json", sign_in())
+    write("queries.json", queries())
 
 
 if __name__ == "__main__":

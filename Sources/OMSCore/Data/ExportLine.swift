@@ -1,7 +1,7 @@
 import Foundation
 
 /// The owner's export (`oms data export`): JSON lines, one object a line, documented in
-/// protocol-spec §14. Records are written exactly as devices send them (`{"stream": ..., "time":
+/// protocol-spec §12. Records are written exactly as devices send them (`{"stream": ..., "time":
 /// ..., fields}`), so an export is also a valid ingest body for its records; every other line
 /// starts with `{"kind":`, which no record line does. The first line is the header and the last
 /// the trailer, whose counts let an importer notice a cut file.

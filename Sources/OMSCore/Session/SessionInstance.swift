@@ -109,13 +109,7 @@ public struct SessionInstance: Sendable {
     public mutating func onFrame(_ frame: WireFrame, now: ContinuousClock.Instant) -> [Directive] {
         guard !closed else { return [] }
         lastReceived = now
-        guard let body = frame.body else {
-            unknownFrames += 1
-            if unknownFrames > settings.maximumUnknownFrames {
-                return close(.tooManyUnknownFrames, .protocolViolation, "more than \(settings.maximumUnknownFrames) unknown frames")
-            }
-            return [.send(Self.errorFrame(.unknownFrame, "frame kind not known to this node", requestID: frame.requestID))]
-        }
+        guard let body = frame.body else { return onUnknownFrame(requestID: frame.requestID) }
         if peerHello == nil {
             if case .error(let error) = body {
                 // A peer may refuse us (busy, duplicate, shutting down) before saying Hello.
@@ -159,7 +153,20 @@ public struct SessionInstance: Sendable {
             } catch {
                 return [.send(Self.errorFrame(.badSignature, error.description, requestID: frame.requestID))]
             }
+        case .query, .answer:
+            // Queries and answers (section 13) are not served by sessions yet: refused as
+            // unknown frame kinds, as they were before they had field numbers.
+            return onUnknownFrame(requestID: frame.requestID)
         }
+    }
+
+    /// A frame of a kind this node does not serve: refused, and counted against the limit.
+    private mutating func onUnknownFrame(requestID: UInt64) -> [Directive] {
+        unknownFrames += 1
+        if unknownFrames > settings.maximumUnknownFrames {
+            return close(.tooManyUnknownFrames, .protocolViolation, "more than \(settings.maximumUnknownFrames) unknown frames")
+        }
+        return [.send(Self.errorFrame(.unknownFrame, "frame kind not known to this node", requestID: requestID))]
     }
 
     /// Error codes after which the sender closes, so this side closes too.

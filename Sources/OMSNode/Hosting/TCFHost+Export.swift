@@ -15,7 +15,7 @@ public struct ImportReport: Codable, Sendable, Hashable {
     public var auditLines: Int
 }
 
-/// The owner's export and import (protocol-spec §14): everything a TCC holds as JSON lines,
+/// The owner's export and import (protocol-spec §12): everything a TCC holds as JSON lines,
 /// and the same lines read back into a fresh TCC in one transaction.
 extension TCFHost {
     /// The lines before the records: header, declared streams, every policy version, claims

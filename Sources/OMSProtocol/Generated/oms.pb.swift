@@ -196,6 +196,22 @@ public nonisolated struct WireFrame: Sendable {
     set {body = .note(newValue)}
   }
 
+  public var query: WireQueryRequest {
+    get {
+      if case .query(let v)? = body {return v}
+      return WireQueryRequest()
+    }
+    set {body = .query(newValue)}
+  }
+
+  public var answer: WireQueryResponse {
+    get {
+      if case .answer(let v)? = body {return v}
+      return WireQueryResponse()
+    }
+    set {body = .answer(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -205,6 +221,8 @@ public nonisolated struct WireFrame: Sendable {
     case error(WireError)
     case peers(WirePeerList)
     case note(WireSignedNote)
+    case query(WireQueryRequest)
+    case answer(WireQueryResponse)
 
   }
 
@@ -315,6 +333,36 @@ public nonisolated struct WireSignedNote: Sendable {
   public init() {}
 }
 
+/// A query to a TCC (protocol-spec/README.md, "Queries and answers"): the bytes of an envelope of
+/// type "oms/query", signed by the requester. The receiver answers with a QueryResponse carrying
+/// this frame's request_id.
+public nonisolated struct WireQueryRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var envelope: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// What came of a QueryRequest, with its request_id: the bytes of an envelope of type
+/// "oms/answer" (signed by the target TCC) or "oms/refusal" (signed by the target TCC, or by the
+/// answering node when it cannot speak for the target).
+public nonisolated struct WireQueryResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var envelope: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "oms.wire.v1"
@@ -360,7 +408,7 @@ nonisolated extension WireHandshakePayload: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension WireFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Frame"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}hello\0\u{1}ping\0\u{1}pong\0\u{1}error\0\u{1}peers\0\u{1}note\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}hello\0\u{1}ping\0\u{1}pong\0\u{1}error\0\u{1}peers\0\u{1}note\0\u{1}query\0\u{1}answer\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -447,6 +495,32 @@ nonisolated extension WireFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageIm
           self.body = .note(v)
         }
       }()
+      case 8: try {
+        var v: WireQueryRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .query(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .query(v)
+        }
+      }()
+      case 9: try {
+        var v: WireQueryResponse?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .answer(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .answer(v)
+        }
+      }()
       default: break
       }
     }
@@ -484,6 +558,14 @@ nonisolated extension WireFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageIm
     case .note?: try {
       guard case .note(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    }()
+    case .query?: try {
+      guard case .query(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    }()
+    case .answer?: try {
+      guard case .answer(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
     }()
     case nil: break
     }
@@ -722,6 +804,66 @@ nonisolated extension WireSignedNote: SwiftProtobuf.Message, SwiftProtobuf._Mess
   }
 
   public static func ==(lhs: WireSignedNote, rhs: WireSignedNote) -> Bool {
+    if lhs.envelope != rhs.envelope {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireQueryRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".QueryRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}envelope\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.envelope) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.envelope.isEmpty {
+      try visitor.visitSingularBytesField(value: self.envelope, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireQueryRequest, rhs: WireQueryRequest) -> Bool {
+    if lhs.envelope != rhs.envelope {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireQueryResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".QueryResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}envelope\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.envelope) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.envelope.isEmpty {
+      try visitor.visitSingularBytesField(value: self.envelope, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireQueryResponse, rhs: WireQueryResponse) -> Bool {
     if lhs.envelope != rhs.envelope {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
