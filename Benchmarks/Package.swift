@@ -83,5 +83,19 @@ let package = Package(
             path: "Benchmarks/Scale",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "DataStore",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "OMSCore", package: "OpenMustardSeed"),
+                .product(name: "OMSCrypto", package: "OpenMustardSeed"),
+                .product(name: "OMSProtocol", package: "OpenMustardSeed"),
+                .product(name: "OMSStore", package: "OpenMustardSeed"),
+                .product(name: "OMSNode", package: "OpenMustardSeed"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            path: "Benchmarks/DataStore",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -80,6 +80,8 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 location: .init(line: refusal.line, record: refusal.record, field: refusal.field))
         } catch let error as DataError {
             throw APIError(error.code == .unknownStream ? .notFound : .badRequest, code: error.code.name, error.context)
+        } catch let error as ExchangeError {
+            throw APIError(.badRequest, code: error.code.name, error.description)
         } catch let error as PolicyError {
             throw APIError(.badRequest, code: error.code.name, error.description)
         } catch let error as StoreError {

@@ -353,3 +353,84 @@ public struct SessionBody: Codable, Sendable {
         self.expires = expires
     }
 }
+
+/// A question to another TCC (`oms ask`): signed by the asking TCC (or one of its personas) and
+/// sent to the node that hosts the target, or answered here when the target is hosted here.
+public struct AskRequest: Codable, Sendable {
+    public var target: TCCID
+    /// The node that hosts the target; nil when it is this node.
+    public var node: NodeID?
+    /// The persona to ask as (id or context); nil to ask as the TCC.
+    public var persona: String?
+    public var module: String
+    public var stream: String
+    public var from: Date?
+    public var to: Date?
+    public var numbers: [Double]?
+    /// Latitude, longitude and radius in metres.
+    public var region: [Double]?
+    public var purpose: String?
+    /// Held claims to present, by object id.
+    public var present: [ObjectID]?
+    public var validForSeconds: Int?
+
+    public init(
+        target: TCCID, node: NodeID?, persona: String?, module: String, stream: String, from: Date? = nil, to: Date? = nil,
+        numbers: [Double]? = nil, region: [Double]? = nil, purpose: String? = nil, present: [ObjectID]? = nil, validForSeconds: Int? = nil
+    ) {
+        self.target = target
+        self.node = node
+        self.persona = persona
+        self.module = module
+        self.stream = stream
+        self.from = from
+        self.to = to
+        self.numbers = numbers
+        self.region = region
+        self.purpose = purpose
+        self.present = present
+        self.validForSeconds = validForSeconds
+    }
+}
+
+/// What came back for a question, checked: an answer's value (NaN, the mean of nothing, is
+/// null) or a refusal's code, with the rules that decided and the signed envelope itself.
+public struct AskResult: Codable, Sendable {
+    public var query: ObjectID
+    public var outcome: String
+    public var number: Double?
+    public var numbers: [Double?]?
+    public var yes: Bool?
+    public var area: [Double]?
+    public var epsilon: Double?
+    public var code: String?
+    public var reason: String?
+    public var rules: [String]
+    public var signer: String
+    public var envelope: Data
+
+    public init(query: ObjectID, outcome: QueryOutcome) {
+        self.query = query
+        envelope = Data(outcome.envelope.bytes)
+        signer = outcome.envelope.signer.rawRepresentation.hex
+        switch outcome {
+        case .answer(let signed):
+            let answer = signed.answer
+            self.outcome = "answer"
+            rules = answer.rules.map(\.rawValue)
+            epsilon = answer.epsilon
+            signer = answer.target.description
+            switch answer.value {
+            case .number(let x): number = x.isNaN ? nil : x
+            case .counts(let xs), .numbers(let xs): numbers = xs.map { $0.isNaN ? nil : $0 }
+            case .yesNo(let b): yes = b
+            case .area(let latitude, let longitude, let precision): area = [latitude, longitude, precision]
+            }
+        case .refusal(let signed):
+            self.outcome = "refusal"
+            code = signed.refusal.code.rawValue
+            reason = signed.refusal.reason
+            rules = signed.refusal.rules.map(\.rawValue)
+        }
+    }
+}

@@ -13,13 +13,17 @@ import Prometheus
 public struct OwnerAPI: Sendable {
     let node: Node
     let host: TCFHost
+    let exchange: Exchange
     let apps: AppSignIns
     let tokens: APITokens
     let metrics: PrometheusCollectorRegistry?
 
-    public init(node: Node, host: TCFHost, apps: AppSignIns = AppSignIns(), tokens: APITokens, metrics: PrometheusCollectorRegistry?) {
+    public init(
+        node: Node, host: TCFHost, exchange: Exchange, apps: AppSignIns = AppSignIns(), tokens: APITokens, metrics: PrometheusCollectorRegistry?
+    ) {
         self.node = node
         self.host = host
+        self.exchange = exchange
         self.apps = apps
         self.tokens = tokens
         self.metrics = metrics
@@ -45,6 +49,7 @@ public struct OwnerAPI: Sendable {
         addDataRoutes(v1)
         addPolicyRoutes(v1)
         addExportRoutes(v1)
+        addAskRoutes(v1)
         return router
     }
 

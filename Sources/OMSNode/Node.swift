@@ -30,6 +30,12 @@ public actor Node {
     var pendingHandshakes: [String: Int] = [:]
     var dialTargets: [Endpoint: DialTarget] = [:]
     var recentNotes: [NoteRecord] = []
+    /// Answers the queries peers send (`serveQueries`); without one they are unknown frames.
+    var queryResponder: QueryResponder?
+    var queriesInFlight: [NodeID: Int] = [:]
+    /// Queries this node sent, by request id, waiting for their `QueryResponse`.
+    var pendingQueries: [UInt64: PendingQuery] = [:]
+    var lastQueryRequestID: UInt64 = 0
     /// Dial requests for `run()`'s task group, which owns every dial loop.
     let dialRequests: AsyncStream<Endpoint>
     let dialRequestSink: AsyncStream<Endpoint>.Continuation
@@ -242,6 +248,10 @@ public actor Node {
                         "node/peer": "\(session.remote.short)", "note/signer": "\(note.from.short)", "note/id": "\(note.objectID.short)",
                         "note/text": "\(note.text.printable(limit: 200))",
                     ])
+            case .receivedQuery(let requestID, let envelope):
+                receivedQuery(envelope, requestID: requestID, from: session)
+            case .receivedAnswer(let requestID, let envelope):
+                receivedAnswer(envelope, requestID: requestID, from: session.remote)
             case .peerReportedError(let error):
                 logger.notice(
                     "peer reported an error",

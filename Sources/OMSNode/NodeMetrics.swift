@@ -16,6 +16,8 @@ struct NodeMetrics: Sendable {
     let framesSent = Counter(label: "oms_frames_total", dimensions: [("direction", "out")])
     let roundTrip = Timer(label: "oms_rtt_seconds", preferredDisplayUnit: .seconds)
     let refusedConnections = Counter(label: "oms_refused_connections_total")
+    let queriesReceived = Counter(label: "oms_queries_total", dimensions: [("result", "handled")])
+    let queriesRefused = Counter(label: "oms_queries_total", dimensions: [("result", "rate-limited")])
 
     func sessionClosed(_ reason: String) {
         Counter(label: "oms_sessions_closed_total", dimensions: [("reason", reason)]).increment()

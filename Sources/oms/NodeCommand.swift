@@ -98,8 +98,11 @@ struct NodeCommand: AsyncParsableCommand {
             for (tcf, reason) in host.unopened {
                 logger.warning("TCF left closed", metadata: ["tcf/id": "\(tcf)", "tcf/error": "\(reason)"])
             }
+            let exchange = Exchange(host: host, nodeIdentity: identity)
+            await node.serveQueries(exchange.responder)
             let ownerAPI = OwnerAPIService(
-                api: OwnerAPI(node: node, host: host, tokens: try APITokens.loadOrCreate(in: directory), metrics: registry),
+                api: OwnerAPI(
+                    node: node, host: host, exchange: exchange, tokens: try APITokens.loadOrCreate(in: directory), metrics: registry),
                 address: apiEndpoint, h2cAddress: h2cEndpoint, addressFile: directory.apiAddressFile, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(

@@ -43,3 +43,30 @@ import Testing
         }
     }
 }
+
+/// Queries and their responses: the session hands the bytes and the request id to the node,
+/// which checks them (`QueryVerifier`, `AnswerCheck`); nothing is refused as unknown any more.
+@Suite struct SessionInstanceQueryTests {
+    let t0 = ContinuousClock.now
+
+    @Test func queriesAndResponsesReachTheNodeWithTheirRequestIDs() {
+        var session = SessionFixtures.established(now: t0)
+        var query = WireFrame()
+        query.requestID = 41
+        query.query = .with { $0.envelope = Data([1, 2, 3]) }
+        #expect(session.onFrame(query, now: t0) == [.receivedQuery(requestID: 41, envelope: [1, 2, 3])])
+        var answer = WireFrame()
+        answer.requestID = 7
+        answer.answer = .with { $0.envelope = Data([9]) }
+        #expect(session.onFrame(answer, now: t0) == [.receivedAnswer(requestID: 7, envelope: [9])])
+    }
+
+    @Test func queriesBeforeHelloAreAProtocolViolation() {
+        var session = SessionInstance(peer: SessionFixtures.randomNodeID(), settings: .init(), now: t0)
+        var query = WireFrame()
+        query.requestID = 1
+        query.query = .with { $0.envelope = Data([1]) }
+        let directives = session.onFrame(query, now: t0)
+        #expect(directives.contains { if case .close(.protocolViolation, _) = $0 { true } else { false } })
+    }
+}

@@ -16,6 +16,7 @@ struct APINode: Sendable {
     let directory: DataDirectory
     let store: NodeStore
     let host: TCFHost
+    let exchange: Exchange
     let node: Node
     let owner: OwnerAPIClient
     let readOnly: OwnerAPIClient
@@ -44,7 +45,9 @@ struct APINode: Sendable {
         let host = try TCFHost(store: store, nodeIdentity: identity, archiveParameters: fastArgon2, now: { clock.now })
         let node = Node(configuration: NodeHarness.configuration(identity: identity), store: store, logger: NodeHarness.quietLogger)
         let tokens = try APITokens.loadOrCreate(in: directory)
-        let api = OwnerAPI(node: node, host: host, apps: AppSignIns(now: { clock.now }), tokens: tokens, metrics: nil)
+        let exchange = Exchange(host: host, nodeIdentity: identity)
+        await node.serveQueries(exchange.responder)
+        let api = OwnerAPI(node: node, host: host, exchange: exchange, apps: AppSignIns(now: { clock.now }), tokens: tokens, metrics: nil)
         let (bound, boundSink) = AsyncStream.makeStream(of: Endpoint.self)
         let h2cEndpoint = h2c ? try Endpoint(host: "127.0.0.1", port: try freePort()) : nil
         let service = OwnerAPIService(
@@ -59,7 +62,7 @@ struct APINode: Sendable {
             var iterator = bound.makeAsyncIterator()
             guard let endpoint = await iterator.next() else { throw NodeHarness.Timeout(what: "API bound", after: .zero) }
             let apiNode = APINode(
-                directory: directory, store: store, host: host, node: node,
+                directory: directory, store: store, host: host, exchange: exchange, node: node,
                 owner: OwnerAPIClient(endpoint: endpoint, token: try TokenFile.read(directory.ownerTokenFile)),
                 readOnly: OwnerAPIClient(endpoint: endpoint, token: try TokenFile.read(directory.readTokenFile)),
                 anonymous: OwnerAPIClient(endpoint: endpoint, token: ""), clock: clock, h2c: h2cEndpoint)

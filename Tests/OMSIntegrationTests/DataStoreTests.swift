@@ -185,9 +185,10 @@ extension IntegrationTests {
                 // A module the rule does not name is denied, and every decision is audited.
                 let other = #expect(throws: AnswerRefusal.self) { _ = try ask(.max) }
                 #expect(other?.code == "denied")
-                let accesses: [AuditEntryBody] = try await node.readOnly.get("/v1/tccs/alice/audit?kind=data.access")
-                #expect(accesses.count == 6, "two answers and four refusals")
-                #expect(accesses.filter { $0.detail.contains("\"outcome\":\"answer\"") }.count == 2)
+                let answers: [AuditEntryBody] = try await node.readOnly.get("/v1/tccs/alice/audit?kind=exchange.answer")
+                let refusals: [AuditEntryBody] = try await node.readOnly.get("/v1/tccs/alice/audit?kind=exchange.refusal")
+                #expect(answers.count == 2 && refusals.count == 4)
+                #expect(refusals.map { $0.detail.contains("\"outcome\":\"budgetExhausted\"") }.contains(true))
             }
         }
 

@@ -130,7 +130,7 @@ extension IntegrationTests {
                     } catch {
                         // Connection reset: the node has closed on us, which is the point.
                     }
-                    try await NodeHarness.eventually("the sponge is cut off") { await node.status().sessions.count == 1 }
+                    try await NodeHarness.eventually("the sponge is cut off", timeout: .seconds(30)) { await node.status().sessions.count == 1 }
                     #expect(sent < 2_000_000, "cut off after \(sent) unanswered pings")
                 }
             }

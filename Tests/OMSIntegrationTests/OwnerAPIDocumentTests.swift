@@ -36,7 +36,7 @@ extension IntegrationTests {
         @Test func theOpenAPIDocumentListsExactlyTheRoutesServed() async throws {
             defer { try? FileManager.default.removeItem(at: root) }
             try await APINode.run(in: root) { node in
-                let api = OwnerAPI(node: node.node, host: node.host, tokens: APITokens(owner: "o", readOnly: "r"), metrics: nil)
+                let api = OwnerAPI(node: node.node, host: node.host, exchange: node.exchange, tokens: APITokens(owner: "o", readOnly: "r"), metrics: nil)
                 let served = Set(api.router().routes.map { "\($0.method.rawValue) \($0.path)" })
                 let documented = try Self.documentedRoutes()
                 #expect(served.count > 30)

@@ -39,6 +39,11 @@ public struct AuditKind: Hashable, Sendable, CustomStringConvertible {
     public static let login = try! AuditKind("login")
     public static let policyChange = try! AuditKind("policy.change")
     public static let dataAccess = try! AuditKind("data.access")
+    /// A query sent (by the asker's TCC), answered or refused (by the target's):
+    /// protocol-spec §13, "Frames and audit".
+    public static let exchangeAsk = try! AuditKind("exchange.ask")
+    public static let exchangeAnswer = try! AuditKind("exchange.answer")
+    public static let exchangeRefusal = try! AuditKind("exchange.refusal")
     /// Records written (a device's batch, an import).
     public static let dataWrite = try! AuditKind("data.write")
     public static let membership = try! AuditKind("membership")

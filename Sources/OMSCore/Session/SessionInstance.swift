@@ -34,6 +34,11 @@ public struct SessionInstance: Sendable {
         case established(PeerHello)
         case learnedPeers([PeerAdvert])
         case receivedNote(Envelope)
+        /// A query's envelope bytes, to be answered with a `QueryResponse` carrying `requestID`.
+        /// The node checks the envelope (`QueryVerifier`): the session only carries it.
+        case receivedQuery(requestID: UInt64, envelope: [UInt8])
+        /// What came back for a query this side sent with `requestID`.
+        case receivedAnswer(requestID: UInt64, envelope: [UInt8])
         case rttMeasured(Duration)
         /// The peer sent an Error frame: for the logs (fatal ones are followed by `.close`).
         case peerReportedError(WireError)
@@ -153,10 +158,10 @@ public struct SessionInstance: Sendable {
             } catch {
                 return [.send(Self.errorFrame(.badSignature, error.description, requestID: frame.requestID))]
             }
-        case .query, .answer:
-            // Queries and answers (section 13) are not served by sessions yet: refused as
-            // unknown frame kinds, as they were before they had field numbers.
-            return onUnknownFrame(requestID: frame.requestID)
+        case .query(let query):
+            return [.receivedQuery(requestID: frame.requestID, envelope: Array(query.envelope))]
+        case .answer(let answer):
+            return [.receivedAnswer(requestID: frame.requestID, envelope: Array(answer.envelope))]
         }
     }
 

@@ -15,13 +15,15 @@ public struct AnswerRequest: Sendable {
     public var module: AnswerModule
     public var window: TimeWindow?
     public var purpose: String?
-    /// The query's unique id (its envelope's object id) and when it lapses (ms).
+    /// The query's id (its 32 random bytes, what replays are known by) and when it lapses (ms).
     public var query: [UInt8]
     public var expires: Int64
+    /// The query envelope's object id, which the audit entry names (as the asker's does).
+    public var objectID: ObjectID?
 
     public init(
         requester: PolicyRequest.Requester, requesterID: String, stream: StreamName, module: AnswerModule, window: TimeWindow? = nil,
-        purpose: String? = nil, query: [UInt8], expires: Int64
+        purpose: String? = nil, query: [UInt8], expires: Int64, objectID: ObjectID? = nil
     ) {
         self.requester = requester
         self.requesterID = requesterID
@@ -31,6 +33,7 @@ public struct AnswerRequest: Sendable {
         self.purpose = purpose
         self.query = query
         self.expires = expires
+        self.objectID = objectID
     }
 }
 
@@ -68,7 +71,7 @@ extension TCFHost {
         let nowMs = Int64(now().timeIntervalSince1970 * 1000)
         do {
             let outcome = try computeAnswer(request, for: tcc, nowMs: nowMs)
-            try audit(tcc, .dataAccess, Self.auditDetail(request, outcome: "answer", rules: outcome.rules, epsilon: outcome.epsilon))
+            try audit(tcc, .exchangeAnswer, Self.auditDetail(request, outcome: "answer", rules: outcome.rules, epsilon: outcome.epsilon))
             return outcome
         } catch let refusal as AnswerRefusal {
             // A refused query is remembered too, so that replaying it is refused as a replay.
@@ -76,7 +79,7 @@ extension TCFHost {
                 _ = try? store.commitExchange(
                     tcc: tcc.id, query: request.query, requester: request.requesterID, at: nowMs, expires: request.expires, outcome: "refusal")
             }
-            try audit(tcc, .dataAccess, Self.auditDetail(request, outcome: refusal.code, rules: refusal.rules, epsilon: nil))
+            try audit(tcc, .exchangeRefusal, Self.auditDetail(request, outcome: refusal.code, rules: refusal.rules, epsilon: nil))
             throw refusal
         }
     }
@@ -153,7 +156,7 @@ extension TCFHost {
     static func auditDetail(_ request: AnswerRequest, outcome: String, rules: [String], epsilon: Double?) -> [String: String] {
         var detail = [
             "action": "answer", "outcome": outcome, "requester": request.requesterID, "stream": request.stream.rawValue,
-            "module": request.module.name, "query": ObjectID(uncheckedBytes: request.query).description,
+            "module": request.module.name, "query": request.objectID?.description ?? request.query.hex,
         ]
         if !rules.isEmpty { detail["rules"] = rules.joined(separator: ",") }
         if let epsilon { detail["epsilon"] = String(epsilon) }
