@@ -173,9 +173,28 @@ def exchange_seeds():
     return [(name, bytes.fromhex(envelope)) for name, envelope in seeds if len(envelope) <= 2 * 16384]
 
 
+def ingest_seeds():
+    """Device batches as devices send them (both formats, every built-in stream and the fuzz
+    target's declared "mood" stream with every field type), and the mistakes a device makes."""
+    return [(name, text.encode()) for name, text in [
+        ("ndjson every built-in stream",
+         '{"stream":"gps","time":1795687200000,"lat":52.52,"lon":13.4,"accuracy":5,"altitude":34.5}\n'
+         '{"stream":"steps","time":"2026-11-26T10:00:00Z","count":120}\n'
+         '{"stream":"heart_rate","time":1795687201000,"bpm":71.5}\n'),
+        ("json array of a declared stream",
+         '[{"stream":"mood","time":1,"score":7,"note":"caf\\u00e9 \\"ok\\" \\ud83d\\ude00","shared":true,"level":-1.5e-3},\n'
+         ' {"stream":"mood","time":2,"score":0,"note":null}]'),
+        ("a bad latitude on line two", '{"stream":"steps","time":1,"count":1}\n{"stream":"gps","time":1,"lat":91,"lon":0}\n'),
+        ("nesting and duplicates", '{"stream":"steps","time":1,"count":{"n":1}}\n{"stream":"steps","time":1,"count":1,"count":2}\n'),
+        ("numbers at their edges",
+         '{"stream":"steps","time":253402300799999,"count":100000}\n{"stream":"mood","time":0,"score":10,"level":1.7976931348623157e308}\n'),
+    ]]
+
+
 write("FuzzEnvelope", envelope_seeds())
 write("FuzzFrameStream", frame_stream_seeds())
 write("FuzzHandshakePayload", handshake_seeds())
 write("FuzzIdentifiers", identifier_seeds())
 write("FuzzIdentityObjects", identity_object_seeds())
 write("FuzzExchange", exchange_seeds())
+write("FuzzIngest", ingest_seeds())

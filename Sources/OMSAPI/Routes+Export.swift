@@ -37,7 +37,7 @@ extension OwnerAPI {
                         try await writer.write(ByteBuffer(bytes: chunk.lines))
                     }
                     let (total, counted) = (records, lines)
-                    let trailer = try await NIOThreadPool.singleton.runIfActive { try exporter.exportTrailer(of: tcc, records: total, lines: counted) }
+                    let trailer = try await NIOThreadPool.singleton.runIfActive { try exporter.exportTrailer(records: total, lines: counted) }
                     try await writer.write(ByteBuffer(bytes: trailer))
                     try await writer.finish(nil)
                 })

@@ -60,7 +60,7 @@ extension OwnerAPI {
         default: throw HostingError(.invalidArgument, "the requester is a persona or TCC id")
         }
         requester.claims = try (body.claims ?? []).map { text in
-            let parts = text.split(separator: "@", maxSplits: 1).map(String.init)
+            let parts = text.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             return PolicyRequest.HeldClaim(type: try ClaimType(parts[0]), issuer: parts.count > 1 ? parts[1] : "")
         }
         let window: TimeWindow? = try {

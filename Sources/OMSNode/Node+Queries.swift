@@ -14,6 +14,8 @@ public struct QueryDeliveryError: Error, CustomStringConvertible, Sendable {
 struct PendingQuery {
     let peer: NodeID
     let continuation: CheckedContinuation<[UInt8], any Error>
+    /// Gives up when the query expires; cancelled when something comes back first.
+    var timeout: Task<Void, Never>?
 }
 
 /// The personal-data exchange's frames (protocol-spec §13, "Frames and audit"): a
@@ -41,19 +43,30 @@ extension Node {
         var frame = WireFrame()
         frame.requestID = requestID
         frame.query = .with { $0.envelope = Data(query) }
-        return try await withCheckedThrowingContinuation { continuation in
-            pendingQueries[requestID] = PendingQuery(peer: peer, continuation: continuation)
-            Task {
-                await session.send([frame])
-                try? await Task.sleep(for: timeout)
-                self.giveUp(on: requestID, after: timeout)
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                pendingQueries[requestID] = PendingQuery(peer: peer, continuation: continuation)
+                pendingQueries[requestID]?.timeout = Task {
+                    await session.send([frame])
+                    try? await Task.sleep(for: timeout)
+                    self.failQuery(requestID, from: peer, because: "node \(peer.short) did not answer within \(timeout)")
+                }
             }
+        } onCancel: {
+            Task { await self.failQuery(requestID, from: peer, because: "the question was withdrawn") }
         }
     }
 
-    private func giveUp(on requestID: UInt64, after timeout: Duration) {
-        guard let pending = pendingQueries.removeValue(forKey: requestID) else { return }
-        pending.continuation.resume(throwing: QueryDeliveryError(description: "node \(pending.peer.short) did not answer within \(timeout)"))
+    /// Ends a query with an error: the peer refused its frame, the session closed, it expired.
+    func failQuery(_ requestID: UInt64, from peer: NodeID, because reason: String) {
+        guard let pending = pendingQueries[requestID], pending.peer == peer else { return }
+        pendingQueries[requestID] = nil
+        pending.timeout?.cancel()
+        pending.continuation.resume(throwing: QueryDeliveryError(description: reason))
+    }
+
+    func failQueries(to peer: NodeID, because reason: String) {
+        for (requestID, pending) in pendingQueries where pending.peer == peer { failQuery(requestID, from: peer, because: reason) }
     }
 
     func receivedAnswer(_ envelope: [UInt8], requestID: UInt64, from peer: NodeID) {
@@ -63,6 +76,7 @@ extension Node {
             return
         }
         pendingQueries[requestID] = nil
+        pending.timeout?.cancel()
         pending.continuation.resume(returning: envelope)
     }
 

@@ -211,6 +211,7 @@ public actor Node {
         guard sessions[session.remote] === session else { return }
         sessions[session.remote] = nil
         metrics.sessions.record(sessions.count)
+        failQueries(to: session.remote, because: "the session with node \(session.remote.short) closed before it answered")
         let reason = await session.closeReason ?? "connection-lost"
         logger.info("session closed", metadata: ["node/peer": "\(session.remote.short)", "node/reason": "\(reason)"])
     }
@@ -252,7 +253,8 @@ public actor Node {
                 receivedQuery(envelope, requestID: requestID, from: session)
             case .receivedAnswer(let requestID, let envelope):
                 receivedAnswer(envelope, requestID: requestID, from: session.remote)
-            case .peerReportedError(let error):
+            case .peerReportedError(let error, let requestID):
+                failQuery(requestID, from: session.remote, because: "node \(session.remote.short) refused it: \(error.code) \(error.message)")
                 logger.notice(
                     "peer reported an error",
                     metadata: ["node/peer": "\(session.remote.short)", "wire/error-code": "\(error.code)", "wire/error": "\(error.message)"])

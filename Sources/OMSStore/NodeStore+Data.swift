@@ -94,10 +94,16 @@ extension NodeStore {
         }
     }
 
+    /// Removes a device and the batch ids it used, so that a new device given the same name
+    /// starts afresh rather than having its first batches taken for retries.
     public func removeDevice(tcc: TCCID, name: Name) throws -> Bool {
         try write { db in
             try db.execute(sql: "DELETE FROM device WHERE tcc = ? AND name = ?", arguments: [Data(tcc.bytes), name.rawValue])
-            return db.changesCount > 0
+            let removed = db.changesCount > 0
+            if removed {
+                try db.execute(sql: "DELETE FROM ingest_batch WHERE tcc = ? AND device = ?", arguments: [Data(tcc.bytes), name.rawValue])
+            }
+            return removed
         }
     }
 
@@ -123,16 +129,20 @@ extension NodeStore {
             {
                 return IngestReceipt(batch: batch, records: row["records"], duplicate: true, receivedAt: row["received_at"])
             }
-            let statement = try db.cachedStatement(
-                sql: "INSERT INTO record_block (tcc, stream, start_ms, end_ms, count, sealed) VALUES (?, ?, ?, ?, ?, ?)")
-            for block in blocks {
-                try statement.execute(arguments: [Data(tcc.bytes), block.stream.rawValue, block.start, block.end, block.count, Data(block.sealed)])
-            }
+            try Self.insertBlocks(db, blocks, tcc: tcc)
             try db.execute(
                 sql: "INSERT INTO ingest_batch (tcc, device, batch, records, received_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: StatementArguments(key + [records, time]))
             _ = try Self.appendAudit(db, tcc: tcc, kind: audit.kind, detail: audit.detail, at: time, checkpointWith: audit.key)
             return IngestReceipt(batch: batch, records: records, duplicate: false, receivedAt: time)
+        }
+    }
+
+    static func insertBlocks(_ db: Database, _ blocks: [SealedBlock], tcc: TCCID) throws {
+        let statement = try db.cachedStatement(
+            sql: "INSERT INTO record_block (tcc, stream, start_ms, end_ms, count, sealed) VALUES (?, ?, ?, ?, ?, ?)")
+        for block in blocks {
+            try statement.execute(arguments: [Data(tcc.bytes), block.stream.rawValue, block.start, block.end, block.count, Data(block.sealed)])
         }
     }
 
@@ -149,60 +159,6 @@ extension NodeStore {
             }
         }
     }
-
-    // MARK: The rule engine's memory
-
-    /// Records an answered (or refused) query in one transaction with its checks: a query id
-    /// seen before is a replay; more than `rate.count` answers to this requester within
-    /// `rate.seconds` is over the rate; an epsilon that would take the requester past `budget`
-    /// is over budget. On any of these nothing is written and the error says which.
-    public func commitExchange(
-        tcc: TCCID, query: [UInt8], requester: String, at: Int64, expires: Int64, outcome: String,
-        rate: PolicyRule.Rate? = nil, epsilon: Double? = nil, budget: Double? = nil
-    ) throws -> Double? {
-        try write { db in
-            guard try Int.fetchOne(db, sql: "SELECT 1 FROM exchange WHERE query = ?", arguments: [Data(query)]) == nil else {
-                throw AnswerError(.replayed, "this query was received before; each query is answered once")
-            }
-            if let rate {
-                let recent = try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM exchange WHERE tcc = ? AND requester = ? AND at_ms > ? AND outcome = 'answer'",
-                    arguments: [Data(tcc.bytes), requester, at - Int64(rate.seconds) * 1000]) ?? 0
-                guard recent < rate.count else {
-                    throw AnswerError(.rateLimited, "\(requester) was answered \(recent) times in the last \(rate.seconds) s; the policy allows \(rate.count)")
-                }
-            }
-            var spentAfter: Double?
-            if let epsilon, let budget {
-                let already = try Double.fetchOne(
-                    db, sql: "SELECT spent FROM privacy_spend WHERE tcc = ? AND requester = ?", arguments: [Data(tcc.bytes), requester]) ?? 0
-                var ledger = PrivacyLedger(spent: [requester: already])
-                try ledger.spend(epsilon, by: requester, budget: budget)
-                spentAfter = ledger.spent[requester]
-                try db.execute(
-                    sql: "INSERT INTO privacy_spend (tcc, requester, spent) VALUES (?, ?, ?) ON CONFLICT (tcc, requester) DO UPDATE SET spent = excluded.spent",
-                    arguments: [Data(tcc.bytes), requester, spentAfter])
-            }
-            try db.execute(
-                sql: "INSERT INTO exchange (query, tcc, requester, at_ms, expires_ms, outcome) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [Data(query), Data(tcc.bytes), requester, at, expires, outcome])
-            return spentAfter
-        }
-    }
-
-    /// Forgets answered queries whose expiry passed long ago: a replay of them is refused as
-    /// expired anyway. The rate window never reaches back further than a day.
-    public func pruneExchanges(before: Int64) throws {
-        try write { db in try db.execute(sql: "DELETE FROM exchange WHERE expires_ms < ? AND at_ms < ?", arguments: [before, before]) }
-    }
-
-    public func privacySpent(tcc: TCCID) throws -> [String: Double] {
-        try pool.read { db in
-            Dictionary(
-                uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT requester, spent FROM privacy_spend WHERE tcc = ?", arguments: [Data(tcc.bytes)])
-                    .map { ($0["requester"] as String, $0["spent"] as Double) })
-        }
-    }
 }
 
 extension JSONEncoder {
@@ -216,9 +172,10 @@ extension JSONEncoder {
 
 extension NodeStore {
     /// Writes an owner's import in one transaction: declared streams, record blocks, policy
-    /// versions in order, claims, and the audit entry saying so.
+    /// versions in order (those not `inForce` stay in the history only), claims, and the
+    /// audit entry saying so.
     public func importData(
-        tcc: TCCID, streams: [StreamRecord], blocks: [SealedBlock], policies: [(name: Name, yaml: String, at: Date)],
+        tcc: TCCID, streams: [StreamRecord], blocks: [SealedBlock], policies: [(name: Name, yaml: String, at: Date)], inForce: Set<Name>,
         claims: [(SignedClaim, ClaimRecord.Role)], at time: Date, audit: (kind: AuditKind, detail: [UInt8], key: Ed25519.PrivateKey)
     ) throws {
         try write { db in
@@ -230,24 +187,12 @@ extension NodeStore {
                         stream.createdAt,
                     ])
             }
-            let statement = try db.cachedStatement(
-                sql: "INSERT INTO record_block (tcc, stream, start_ms, end_ms, count, sealed) VALUES (?, ?, ?, ?, ?, ?)")
-            for block in blocks {
-                try statement.execute(arguments: [Data(tcc.bytes), block.stream.rawValue, block.start, block.end, block.count, Data(block.sealed)])
-            }
-            var versions: [Name: Int] = [:]
+            try Self.insertBlocks(db, blocks, tcc: tcc)
             for policy in policies {
-                let version = versions[policy.name, default: 0] + 1
-                versions[policy.name] = version
-                try db.execute(
-                    sql: "INSERT INTO policy_version (tcc, name, version, body, set_at) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [Data(tcc.bytes), policy.name.rawValue, version, policy.yaml, policy.at])
-                try db.execute(
-                    sql: """
-                        INSERT INTO policy (tcc, name, body, updated_at, version) VALUES (?, ?, ?, ?, ?)
-                        ON CONFLICT (tcc, name) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at, version = excluded.version
-                        """,
-                    arguments: [Data(tcc.bytes), policy.name.rawValue, policy.yaml, policy.at, version])
+                _ = try Self.setPolicy(db, tcc: tcc, name: policy.name, body: policy.yaml, at: policy.at)
+            }
+            for name in Set(policies.map(\.name)).subtracting(inForce) {
+                try db.execute(sql: "DELETE FROM policy WHERE tcc = ? AND name = ?", arguments: [Data(tcc.bytes), name.rawValue])
             }
             for (claim, role) in claims {
                 try db.execute(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OMSAPI
+import OMSCore
 import OMSNode
 
 struct DataCommand: AsyncParsableCommand {
@@ -17,13 +18,19 @@ struct DataCommand: AsyncParsableCommand {
 
         func run() async throws {
             let reply = try await dataDir.client().send(.GET, apiPath("tccs", tcc.tcc, "export"))
+            // The body streams: a node that failed half-way has sent no end line, or one that
+            // does not count what came.
+            let lines = reply.body.split(separator: 0x0a)
+            let records = lines.filter(ExportLine.isRecord).count
+            guard let last = lines.last, let end = try? ExportLine.Meta.decode(last), end.kind == .end, end.records == records else {
+                throw ValidationError("the export is incomplete (\(lines.count) lines, no matching end line); nothing was written")
+            }
             if out == "-" {
                 FileHandle.standardOutput.write(Data(reply.body))
                 return
             }
             try writePrivateFile(reply.body, to: out)
-            let lines = reply.body.reduce(0) { $0 + ($1 == 0x0a ? 1 : 0) }
-            print("exported \(lines) lines (\(reply.body.count) bytes) to \(out)")
+            print("exported \(records) records in \(lines.count) lines (\(reply.body.count) bytes) to \(out)")
         }
     }
 

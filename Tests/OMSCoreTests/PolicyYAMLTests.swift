@@ -60,7 +60,9 @@ struct PolicyYAMLTests {
         ("version: 1\nrules:\n  - id: a\n    effect: permit\n    principals: [anyone]\n    actions: [answer]\n    expires: tomorrow", "ISO 8601"),
         ("version: 1\nrules:\n  - id: a\n    effect: permit\n    principals: [anyone]\n    actions: [answer]\n    region: {lat: 95, lon: 0, radius: 1}", "latitude"),
         ("version: 1\nrules:\n  - {id: a, effect: permit, principals: [anyone], actions: [answer]}\n  - {id: a, effect: forbid, principals: [anyone], actions: [raw]}", "two rules are named 'a'"),
-        ("version: 1\nrules:\n  - id: 'has space'\n    effect: permit\n    principals: [anyone]\n    actions: [answer]", "must be 1 to 64"),
+        ("version: 1\nrules:\n  - id: 'has space'\n    effect: permit\n    principals: [anyone]\n    actions: [answer]", "must be 1 to 48 ASCII"),
+        ("version: 1\nrules:\n  - id: 'café'\n    effect: permit\n    principals: [anyone]\n    actions: [answer]", "must be 1 to 48 ASCII"),
+        ("version: 1\nrules:\n  - id: a\n    effect: permit\n    principals: [anyone]\n    actions: [answer]\n    rate: {count: 1, seconds: 100000}", "per 1 to 86400 seconds"),
         ("{{{ not yaml", "not a YAML policy"),
     ])
     func mistakesAreRefusedSayingWhere(yaml: String, expected: String) {

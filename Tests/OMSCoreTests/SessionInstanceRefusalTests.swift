@@ -44,7 +44,7 @@ import Testing
         var session = SessionFixtures.established(now: t0)
         let directives = session.onFrame(SessionFixtures.error(code), now: t0)
         #expect(directives.count == 2)
-        if case .peerReportedError(let error)? = directives.first { #expect(error.code == code) } else { Issue.record("not reported") }
+        if case .peerReportedError(let error, _)? = directives.first { #expect(error.code == code) } else { Issue.record("not reported") }
         #expect(directives.last == .close(reason: .peerError, farewell: nil))
         #expect(session.onFrame(SessionFixtures.ping(nonce: 1), now: t0).isEmpty)
     }
@@ -54,7 +54,7 @@ import Testing
         var session = SessionFixtures.established(now: t0)
         let directives = session.onFrame(SessionFixtures.error(code), now: t0)
         #expect(directives.count == 1)
-        if case .peerReportedError(let error)? = directives.first { #expect(error.code == code) } else { Issue.record("not reported") }
+        if case .peerReportedError(let error, _)? = directives.first { #expect(error.code == code) } else { Issue.record("not reported") }
         #expect(session.onFrame(SessionFixtures.ping(nonce: 1), now: t0).count == 1)
     }
 

@@ -173,18 +173,18 @@ extension IntegrationTests {
                 let replayed = SecureRandom.bytes(32)
                 _ = try ask(.mean, query: replayed)
                 let spent = #expect(throws: AnswerRefusal.self) { _ = try ask(.mean) }
-                #expect(spent?.code == "budgetExhausted" && spent?.rules == ["share/steps-stats"])
+                #expect(spent?.code == .budgetExhausted && spent?.rules == ["share/steps-stats"])
                 let replay = #expect(throws: AnswerRefusal.self) { _ = try ask(.mean, query: replayed) }
-                #expect(replay?.code == "replayed")
+                #expect(replay?.code == .replayed)
                 // The budget survives a restart: it is in the store, not in memory.
                 #expect(try node.store.privacySpent(tcc: alice.id)[asker.description] == 1.0)
                 // Too few records in the window: the minimum count refuses before anything is spent.
                 let narrow = try TimeWindow(from: Date(timeIntervalSince1970: 1_795_687_200), to: Date(timeIntervalSince1970: 1_795_687_200 + 300))
                 let few = #expect(throws: AnswerRefusal.self) { _ = try ask(.count, window: narrow) }
-                #expect(few?.code == "tooFewRecords")
+                #expect(few?.code == .tooFewRecords)
                 // A module the rule does not name is denied, and every decision is audited.
                 let other = #expect(throws: AnswerRefusal.self) { _ = try ask(.max) }
-                #expect(other?.code == "denied")
+                #expect(other?.code == .denied)
                 let answers: [AuditEntryBody] = try await node.readOnly.get("/v1/tccs/alice/audit?kind=exchange.answer")
                 let refusals: [AuditEntryBody] = try await node.readOnly.get("/v1/tccs/alice/audit?kind=exchange.refusal")
                 #expect(answers.count == 2 && refusals.count == 4)
@@ -234,6 +234,62 @@ extension IntegrationTests {
                 // Once it holds data, a TCC takes no second import.
                 let again = await refusal { _ = try await node.owner.send(.POST, "/v1/tccs/fresh/import", body: export, contentType: "application/x-ndjson") }
                 #expect(again?.status == 409)
+            }
+        }
+
+        @Test func ratesHoldTogetherAndBadSchemasAndQuestionsAreRefused() async throws {
+            defer { try? FileManager.default.removeItem(at: root) }
+            try await APINode.run(in: root) { node in
+                let (alice, phone) = try await Self.setUp(node)
+                _ = try await Self.push(Self.steps(0..<100), as: phone, batch: "s-1")
+                let gps = (0..<20).map { "{\"stream\":\"gps\",\"time\":\(1_795_687_200_000 + $0 * 1000),\"lat\":52.5,\"lon\":\(13.4 + Double($0) / 1000)}" }
+                _ = try await Self.push(gps.joined(separator: "\n"), as: phone, batch: "g-1")
+                let asker = PersonaID(uncheckedBytes: SecureRandom.bytes(32))
+                // Two rules permit the same answer with different rates: both hold.
+                let policy = """
+                    version: 1
+                    rules:
+                      - {id: per-minute, effect: permit, principals: [{persona: \(asker)}], actions: [answer], streams: [steps], rate: {count: 1, seconds: 60}}
+                      - {id: per-hour, effect: permit, principals: [{persona: \(asker)}], actions: [answer], streams: [steps], rate: {count: 10, seconds: 3600}}
+                      - {id: noisy-places, effect: permit, principals: [{persona: \(asker)}], actions: [answer], streams: [gps], epsilon: 0.5}
+                    """
+                _ = try node.host.setPolicy(alice, name: Name("rates"), yaml: policy)
+                func ask(_ module: AnswerModule, _ stream: StreamName = .steps) throws -> AnswerOutcome {
+                    try node.host.answer(
+                        AnswerRequest(
+                            requester: .init(persona: asker), requesterID: asker.description, stream: stream, module: module, query: SecureRandom.bytes(32),
+                            expires: .max), for: alice)
+                }
+                #expect(try ask(.count).rules == ["rates/per-minute", "rates/per-hour"])
+                let second = #expect(throws: AnswerRefusal.self) { _ = try ask(.count) }
+                #expect(second?.code == .rateLimited && second?.reason.contains("60 s") == true, "the per-minute rate holds beside the per-hour one")
+                node.clock.advance(61)
+                #expect(throws: Never.self) { _ = try ask(.mean) }
+                // A location module has no noisy form: a policy asking for noise gets no exact answer.
+                let places = #expect(throws: AnswerRefusal.self) { _ = try ask(.distance, .gps) }
+                #expect(places?.code == .denied && places?.reason.contains("no noisy form") == true)
+
+                // Schemas that would trap later are refused when declared.
+                let badGPS = await refusal {
+                    _ = try await node.owner.send(
+                        .PUT, "/v1/tccs/alice/streams/track",
+                        body: Array(#"{"kind":"gps","fields":[{"name":"lat","type":"number","required":true,"minimum":-90,"maximum":90}]}"#.utf8))
+                }
+                #expect(badGPS?.status == 400 && badGPS?.code == "invalidSchema")
+                let hugeText = await refusal {
+                    _ = try await node.owner.send(
+                        .PUT, "/v1/tccs/alice/streams/notes", body: Array(#"{"fields":[{"name":"text","type":"text","required":true,"maximum":1e300}]}"#.utf8))
+                }
+                #expect(hugeText?.status == 400 && hugeText?.code == "invalidSchema")
+                // A what-if claim with no type is a bad request, not a crash.
+                let noType = await refusal {
+                    let _: PolicyDecisionBody = try await node.readOnly.post(
+                        "/v1/tccs/alice/policy-tests",
+                        PolicyTestRequest(
+                            requester: asker.description, action: .answer, stream: "steps", module: "count", from: nil, to: nil, region: nil,
+                            purpose: nil, memberOf: nil, claims: ["", "@x"]))
+                }
+                #expect(noType?.status == 400)
             }
         }
     }

@@ -2,7 +2,7 @@ import Foundation
 import OMSAPI
 import OMSCore
 import OMSCrypto
-import OMSNode
+@testable import OMSNode
 import OMSProtocol
 import OMSStore
 import Testing
@@ -110,6 +110,21 @@ extension IntegrationTests {
                 // The same bytes again: a replay, refused by alice's key.
                 guard case .refusal(let replay) = try await send(signed.envelope.bytes) else { Issue.record("a replay is refused"); return }
                 #expect(replay.refusal.code == .replayed && replay.envelope.signer.rawRepresentation == alice.id.bytes)
+
+                // A restart forgets the in-memory replay window, not the store: still a replay.
+                let restarted = Exchange(host: a.host, nodeIdentity: Ed25519.PrivateKey())
+                let afterRestart = try SignedRefusal.open(restarted.respond(to: signed.envelope.bytes))
+                #expect(afterRestart.refusal.code == .replayed && afterRestart.envelope.signer.rawRepresentation == alice.id.bytes)
+
+                // A window reaching the end of time is answered, not a crash.
+                let wide = try b.exchange.makeQuery(
+                    Exchange.Question(
+                        target: alice.id, module: try ModuleName("count"), stream: "steps", window: try Query.Window(from: 0, to: .max),
+                        purpose: "activity-study"), from: bob, as: persona)
+                let wideOutcome = try b.exchange.receive(
+                    try await b.node.ask(wide.envelope.bytes, to: a.node.id, timeout: .seconds(10)), for: wide, from: a.node.id, in: bob)
+                guard case .answer(let all) = wideOutcome, case .number(let count) = all.answer.value else { Issue.record("a wide window is answered"); return }
+                #expect(count == 200)
 
                 // A flipped byte in the signature: refused by node A's key (it cannot trust the target).
                 var forged = signed.envelope.bytes

@@ -18,6 +18,7 @@ struct FuzzFailCaseTests {
         case identifiers = "FuzzIdentifiers"
         case identityObjects = "FuzzIdentityObjects"
         case exchange = "FuzzExchange"
+        case ingest = "FuzzIngest"
 
         var testDescription: String { rawValue }
 
@@ -29,6 +30,7 @@ struct FuzzFailCaseTests {
             case .identifiers: try FuzzTargets.identifiers(input)
             case .identityObjects: try FuzzTargets.identityObjects(input)
             case .exchange: try FuzzTargets.exchange(input)
+            case .ingest: try FuzzTargets.ingest(input)
             }
         }
     }

@@ -397,7 +397,7 @@ import Testing
         #expect(try store.isRevoked(kept.revocation.key))
         for tcc in kept.tccs {
             let verification = try store.verifyAudit(tcc: tcc.id, owner: tcc.key.publicKey)
-            #expect(verification.isIntact && verification.entries == 4 && verification.checkpoints == 2)
+            #expect(verification.isIntact && verification.entries == 5 && verification.checkpoints == 3)
         }
         // Every table lost exactly the doomed TCF's half.
         let after = try rowCounts(scratch.data)
@@ -449,7 +449,8 @@ struct PopulatedTCF {
                 tcc: alice.id, name: StreamName("mood"),
                 schema: StreamSchema(fields: [.init(name: "score", type: .integer, minimum: 0, maximum: 10)], value: "score"),
                 createdAt: HostedTCF.date))
-        // Each TCC gets one batch, so each log holds one entry and checkpoint more than below.
+        // Each TCC gets one batch and answers one query, so each log holds two entries and
+        // checkpoints more than below.
         for tcc in tccs {
             let dataKey = RecordSealing.newDataKey()
             _ = try store.insertDataKey(tcc: tcc.id, sealed: RecordSealing.sealDataKey(dataKey, tcc: tcc.id, tcf: tcf.id, under: tcf.key))
@@ -462,10 +463,12 @@ struct PopulatedTCF {
             _ = try store.insertBatch(
                 tcc: tcc.id, device: Name("phone"), batch: "b1", records: 1, blocks: [block], at: HostedTCF.date,
                 audit: (.dataWrite, Array("{}".utf8), tcc.key))
+            let query = SecureRandom.bytes(32)
+            try store.acceptQuery(tcc: tcc.id, query: query, requester: "persona1x", at: 1_700_000_000_000, expires: 1_700_000_060_000)
+            _ = try store.commitAnswer(
+                tcc: tcc.id, query: query, requester: "persona1x", at: 1_700_000_000_000, rates: [], epsilon: 0.1, budget: 1,
+                audit: (.exchangeAnswer, Array("{}".utf8), tcc.key))
         }
-        _ = try store.commitExchange(
-            tcc: alice.id, query: SecureRandom.bytes(32), requester: "persona1x", at: 1_700_000_000_000, expires: 1_700_000_060_000,
-            outcome: "answer", epsilon: 0.1, budget: 1)
 
         for tcc in tccs {
             for (n, kind) in [AuditKind.keyUse, .membership, .policyChange].enumerated() {

@@ -101,7 +101,7 @@ import Testing
                 // The logs come over with their hashes and signed checkpoints.
                 let verification = try scene.target.verifyAudit(tcc: tcc.id, owner: tcc.key.publicKey)
                 #expect(verification.isIntact, "\(verification.problems)")
-                #expect(verification.entries == 4 && verification.checkpoints == 2)
+                #expect(verification.entries == 5 && verification.checkpoints == 3)
                 #expect(try scene.target.auditEntries(tcc: tcc.id) == scene.source.auditEntries(tcc: tcc.id))
                 #expect(try scene.target.claims(tcc: tcc.id) == scene.source.claims(tcc: tcc.id))
             }

@@ -105,12 +105,15 @@ public enum AnswerModules {
             }
             let sorted = values.sorted()
             guard !sorted.isEmpty else { return .numbers(fractions.map { _ in .nan }) }
+            // k noisy values share the answer's epsilon: each gets epsilon / k (sequential
+            // composition), so the ledger's one charge covers them all.
+            let share = Double(fractions.count)
             return .numbers(
                 fractions.map { q in
                     let position = q * Double(sorted.count - 1)
                     let low = Int(position.rounded(.down)), high = Int(position.rounded(.up))
                     let value = sorted[low] + (sorted[high] - sorted[low]) * (position - Double(low))
-                    return noisy(value, sensitivity: width)
+                    return noisy(value, sensitivity: width * share)
                 })
         case .distance, .timeInside, .visited, .lastArea:
             throw AnswerError(.wrongStream, "\(module.name) is computed over GPS fixes, not numbers")
@@ -153,7 +156,8 @@ public enum AnswerModules {
 
     static func requireCount(_ count: Int, _ minimum: Int?) throws(AnswerError) {
         if let minimum, count < minimum {
-            throw AnswerError(.tooFewRecords, "the answer would cover \(count) records; the policy asks for at least \(minimum)")
+            // Not the count itself: that would answer a count no policy permitted, without noise.
+            throw AnswerError(.tooFewRecords, "the answer would cover fewer records than the policy's minimum of \(minimum)")
         }
     }
 }

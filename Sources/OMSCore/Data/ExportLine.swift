@@ -77,6 +77,8 @@ public enum ExportLine {
         public var policyVersion: Int?
         public var setAt: Date?
         public var yaml: String?
+        /// On the version of a policy that is in force at export time.
+        public var inForce: Bool?
         // claim
         public var role: String?
         public var envelope: Data?
@@ -92,22 +94,21 @@ public enum ExportLine {
 
         public init(kind: Kind) { self.kind = kind }
 
-        /// `kind` first, so a line's first bytes say what it is.
+        /// `kind` first, so a line's first bytes say what it is, then the other keys sorted.
         public func encoded() throws -> [UInt8] {
             let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             encoder.dateEncodingStrategy = .iso8601
             encoder.dataEncodingStrategy = .base64
-            var body = Array(try encoder.encode(self))
-            // Sorted keys put `kind` wherever it sorts; move it to the front.
-            let kindPair = Array(#""kind":""#.utf8) + Array(kind.rawValue.utf8) + [UInt8(ascii: "\"")]
-            if let range = body.firstRange(of: kindPair) {
-                body.removeSubrange(range)
-                if body[range.lowerBound] == UInt8(ascii: ",") { body.remove(at: range.lowerBound) }
-                else if body[range.lowerBound - 1] == UInt8(ascii: ",") { body.remove(at: range.lowerBound - 1) }
+            guard var fields = try JSONSerialization.jsonObject(with: try encoder.encode(self)) as? [String: Any] else { return [] }
+            fields["kind"] = nil
+            var line = Array(#"{"kind":""#.utf8) + Array(kind.rawValue.utf8) + [UInt8(ascii: "\"")]
+            if !fields.isEmpty {
+                let rest = Array(try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]))
+                line += [UInt8(ascii: ",")] + rest.dropFirst()  // the rest's own "{"
+            } else {
+                line.append(UInt8(ascii: "}"))
             }
-            let rest = body.dropFirst()  // after "{"
-            return Array("{".utf8) + kindPair + (rest.first == UInt8(ascii: "}") ? [] : Array(",".utf8)) + rest + [0x0a]
+            return line + [0x0a]
         }
 
         public static func decode(_ line: ArraySlice<UInt8>) throws -> Meta {

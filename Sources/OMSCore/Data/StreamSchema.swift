@@ -93,6 +93,25 @@ public struct StreamSchema: Hashable, Sendable, Codable {
             if [field.minimum, field.maximum].contains(where: { $0.map { !$0.isFinite } ?? false }) {
                 throw DataError(.invalidSchema, "field '\(field.name)': bounds must be finite")
             }
+            if field.type == .text {
+                // A text field's maximum is its length in bytes.
+                guard field.minimum == nil, (field.maximum ?? 1).rounded() == field.maximum ?? 1,
+                    (1...Double(Self.maximumTextLength)).contains(field.maximum ?? 1)
+                else {
+                    throw DataError(
+                        .invalidSchema, "text field '\(field.name)': its maximum is a length from 1 to \(Self.maximumTextLength) bytes, and it has no minimum")
+                }
+            }
+        }
+        if kind == .gps {
+            // Location modules read these two; a GPS stream without them could answer nothing.
+            for (name, bound) in [("lat", 90.0), ("lon", 180.0)] {
+                guard let field = fields.first(where: { $0.name == name }), field.type == .number, field.required,
+                    let minimum = field.minimum, let maximum = field.maximum, minimum >= -bound, maximum <= bound
+                else {
+                    throw DataError(.invalidSchema, "a gps stream has a required number field '\(name)' within ±\(Int(bound))")
+                }
+            }
         }
         if let value {
             guard let field = fields.first(where: { $0.name == value }), field.type == .number || field.type == .integer,

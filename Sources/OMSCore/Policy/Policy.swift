@@ -115,6 +115,9 @@ public struct PolicyRule: Hashable, Sendable {
     }
 
     public struct Rate: Hashable, Sendable {
+        /// The longest window a rate counts over: the node forgets answered queries after it.
+        public static let maximumSeconds = 86_400
+
         public var count: Int
         public var seconds: Int
 

@@ -68,6 +68,9 @@ public struct PolicyDecision: Hashable, Sendable {
     public var reason: String
     /// What the answer must respect, the strictest of the permitting rules' conditions.
     public var obligations: PolicyRule.Conditions
+    /// Every permitting rule's rate: each must hold, since one rate cannot stand for another
+    /// over a different period (1 a minute and 10 an hour are both limits).
+    public var rates: [PolicyRule.Rate] = []
 
     public var isPermitted: Bool { effect == .permit }
 }

@@ -59,6 +59,10 @@ extension PolicyDocument {
         try self.init(rules: rules)
     }
 
+    static func isRuleIDByte(_ b: UInt8) -> Bool {
+        (0x30...0x39).contains(b) || (0x41...0x5A).contains(b) || (0x61...0x7A).contains(b) || b == 0x2D || b == 0x5F || b == 0x2E
+    }
+
     static func path(_ keys: [any CodingKey]) -> String {
         keys.isEmpty ? "the document" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
     }
@@ -92,8 +96,10 @@ private struct WireRule: Decodable {
 
     func rule(at index: Int) throws(PolicyError) -> PolicyRule {
         let name = "rule \(index + 1)"
-        guard (1...64).contains(id.utf8.count), id.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
-            throw PolicyError(.malformed, "\(name): id '\(id.printable(limit: 64))' must be 1 to 64 letters, digits and - _ .")
+        // ASCII, so that a rule id (prefixed with its policy's name) fits a signed answer's rule list.
+        guard (1...48).contains(id.utf8.count), id.utf8.allSatisfy(PolicyDocument.isRuleIDByte)
+        else {
+            throw PolicyError(.malformed, "\(name): id '\(id.printable(limit: 64))' must be 1 to 48 ASCII letters, digits and - _ .")
         }
         let at = "rule '\(id)'"
         guard let effect = PolicyRule.Effect(rawValue: effect) else {
@@ -111,8 +117,9 @@ private struct WireRule: Decodable {
         if let epsilon, !(epsilon > 0 && epsilon.isFinite) { throw PolicyError(.invalidValue, "\(at): epsilon must be positive") }
         if let budget, !(budget > 0 && budget.isFinite) { throw PolicyError(.invalidValue, "\(at): budget must be positive") }
         if let minCount, minCount < 1 { throw PolicyError(.invalidValue, "\(at): min-count must be at least 1") }
-        if let rate, rate.count < 1 || rate.seconds < 1 {
-            throw PolicyError(.invalidValue, "\(at): a rate is at least 1 answer per at least 1 second")
+        if let rate, rate.count < 1 || rate.seconds < 1 || rate.seconds > PolicyRule.Rate.maximumSeconds || rate.count > 1_000_000 {
+            throw PolicyError(
+                .invalidValue, "\(at): a rate is 1 to 1,000,000 answers per 1 to \(PolicyRule.Rate.maximumSeconds) seconds (a day)")
         }
         var principalList: [PolicyRule.Principal] = []
         for principal in principals { principalList.append(try principal.principal(in: at)) }

@@ -35,9 +35,11 @@ public enum PolicyEngine {
                 obligations: .init())
         }
         let ids = permits.map(\.id)
+        var rates: [PolicyRule.Rate] = []
+        for rate in permits.compactMap(\.conditions.rate) where !rates.contains(rate) { rates.append(rate) }
         return PolicyDecision(
             effect: .permit, rules: ids, reason: "permitted by \(ids.joined(separator: ", "))",
-            obligations: strictest(permits.map(\.conditions)))
+            obligations: strictest(permits.map(\.conditions)), rates: rates)
     }
 
     /// The strictest of several rules' conditions: the largest minimum count, the smallest

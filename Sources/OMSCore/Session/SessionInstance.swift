@@ -40,8 +40,9 @@ public struct SessionInstance: Sendable {
         /// What came back for a query this side sent with `requestID`.
         case receivedAnswer(requestID: UInt64, envelope: [UInt8])
         case rttMeasured(Duration)
-        /// The peer sent an Error frame: for the logs (fatal ones are followed by `.close`).
-        case peerReportedError(WireError)
+        /// The peer sent an Error frame: for the logs (fatal ones are followed by `.close`), and
+        /// for the request it answers, when its request id is one (a query refused unread).
+        case peerReportedError(WireError, requestID: UInt64)
         /// Send this frame (if any), then close: the reason is for logs and metrics.
         case close(reason: CloseReason, farewell: WireFrame?)
     }
@@ -118,7 +119,7 @@ public struct SessionInstance: Sendable {
         if peerHello == nil {
             if case .error(let error) = body {
                 // A peer may refuse us (busy, duplicate, shutting down) before saying Hello.
-                return onError(error)
+                return onError(error, requestID: frame.requestID)
             }
             guard case .hello(let hello) = body else {
                 return close(.protocolViolation, .protocolViolation, "the first frame of a session must be Hello")
@@ -142,7 +143,7 @@ public struct SessionInstance: Sendable {
             rtt.add(sample)
             return [.rttMeasured(sample)]
         case .error(let error):
-            return onError(error)
+            return onError(error, requestID: frame.requestID)
         case .peers(let list):
             let adverts = list.peers.prefix(PeerExchange.maximumEntries).compactMap { p -> PeerAdvert? in
                 guard let id = try? NodeID(bytes: Array(p.identityKey)), id != peer,
@@ -179,12 +180,12 @@ public struct SessionInstance: Sendable {
         .malformedFrame, .frameTooLarge, .protocolViolation, .duplicateSession, .shuttingDown, .tooManyConnections,
     ]
 
-    private mutating func onError(_ error: WireError) -> [Directive] {
+    private mutating func onError(_ error: WireError, requestID: UInt64) -> [Directive] {
         var reported = error
         reported.message = error.message.printable(limit: 200)
-        guard Self.fatalErrorCodes.contains(error.code) else { return [.peerReportedError(reported)] }
+        guard Self.fatalErrorCodes.contains(error.code) else { return [.peerReportedError(reported, requestID: requestID)] }
         closed = true
-        return [.peerReportedError(reported), .close(reason: .peerError, farewell: nil)]
+        return [.peerReportedError(reported, requestID: requestID), .close(reason: .peerError, farewell: nil)]
     }
 
     /// The shell could not decode a frame (bytes that are not a `Frame`).

@@ -14,6 +14,7 @@ public final class Exchange: Sendable {
     let host: TCFHost
     let nodeIdentity: Ed25519.PrivateKey
     let verifier = Mutex(QueryVerifier())
+    let lastPrune = Mutex<UInt64>(0)
 
     public init(host: TCFHost, nodeIdentity: Ed25519.PrivateKey) {
         self.host = host
@@ -39,49 +40,67 @@ public final class Exchange: Sendable {
     /// once the query is known to name a TCC hosted here, by the node before that).
     public func respond(to bytes: [UInt8]) -> [UInt8] {
         let now = nowMs
+        pruneNowAndThen(now)
         let signed: SignedQuery
         do {
             signed = try verifier.withLock { verifier throws(ExchangeError) in
                 try verifier.accept(bytes, at: now, hosting: { (try? self.host.store.tcc($0)) != nil })
             }
         } catch {
-            if error.code.refusalSigner == .node {
-                return refusal(for: ObjectID(uncheckedBytes: BLAKE2b.hash(bytes, outputLength: 32)), error, signer: nodeIdentity, at: now)
-            }
-            // Accepted enough to name a hosted target (a replay, an expired or future query).
-            guard let query = try? SignedQuery.open(bytes), let tcc = try? host.store.tcc(query.query.target), let key = try? host.rootKey(of: tcc)
+            let received = ObjectID(uncheckedBytes: BLAKE2b.hash(bytes, outputLength: 32))
+            // Refused before it was known to name a TCC hosted here: the node signs, no TCC's log.
+            guard error.code.refusalSigner == .target, let query = try? SignedQuery.open(bytes), let tcc = try? host.store.tcc(query.query.target),
+                let key = try? host.rootKey(of: tcc)
             else {
-                return refusal(for: ObjectID(uncheckedBytes: BLAKE2b.hash(bytes, outputLength: 32)), error, signer: nodeIdentity, at: now)
+                return Self.refusal(for: received, code: RefusalCode(error.code), rules: [], reason: error.context, signer: nodeIdentity, at: now)
             }
             try? host.audit(tcc, .exchangeRefusal, Self.detail(query, outcome: error.code.name))
-            return refusal(for: query.id, error, signer: key, at: now)
+            return Self.refusal(for: query.id, code: RefusalCode(error.code), rules: [], reason: error.context, signer: key, at: now)
         }
         let query = signed.query
         guard let tcc = try? host.store.tcc(query.target), let key = try? host.rootKey(of: tcc) else {
             // Hosted a moment ago, or its TCF is stopped: it cannot sign, so the node says so.
-            return refusal(
-                for: signed.id, ExchangeError(.unknownTarget, "TCC \(query.target.short) is not answering (its TCF is stopped)"),
+            return Self.refusal(
+                for: signed.id, code: .unknownTarget, rules: [], reason: "TCC \(query.target.short) is not answering (its TCF is stopped)",
                 signer: nodeIdentity, at: now)
         }
+        let nowSigned = Int64(clamping: now)
+        let expires = Int64(clamping: query.expires)
         do {
-            let request = try answerRequest(signed)
-            let outcome = try host.answer(request, for: tcc)
-            let rules = outcome.rules.compactMap { try? RuleID($0) }
+            // Remembered in the store before anything else, so that it stays accepted (and a
+            // replay refused) across restarts, whatever comes of it.
+            try host.store.acceptQuery(tcc: tcc.id, query: query.queryID, requester: query.requester.description, at: nowSigned, expires: expires)
+        } catch {
+            try? host.audit(tcc, .exchangeRefusal, Self.detail(signed, outcome: RefusalCode.replayed.rawValue))
+            return Self.refusal(for: signed.id, code: .replayed, rules: [], reason: "this query was received before", signer: key, at: now)
+        }
+        let request: AnswerRequest
+        do {
+            request = try answerRequest(signed)
+        } catch {
+            let refusal =
+                (error as? AnswerRefusal)
+                ?? AnswerRefusal(code: (error as? ExchangeError).map { RefusalCode($0.code) } ?? .invalidParameter, reason: "\(error)")
+            try? host.store.recordRefusal(
+                tcc: tcc.id, query: query.queryID, code: refusal.code.rawValue, at: nowSigned,
+                audit: (.exchangeRefusal, (try? TCFHost.json(Self.detail(signed, outcome: refusal.code.rawValue))) ?? [], key))
+            return Self.refusal(for: signed.id, code: refusal.code, rules: [], reason: refusal.reason, signer: key, at: now)
+        }
+        do {
+            let outcome = try host.answer(request, for: tcc, accepted: true)
             let answer = try Answer(
-                query: signed.id, target: query.target, answered: nowMs, value: outcome.value, epsilon: outcome.epsilon ?? 0, rules: rules)
+                query: signed.id, target: query.target, answered: nowMs, value: outcome.value, epsilon: outcome.epsilon ?? 0,
+                rules: Array(outcome.rules.compactMap { try? RuleID($0) }.prefix(16)))
             return try answer.signed(with: key).envelope.bytes
         } catch let refusal as AnswerRefusal {
-            // The host has audited it already.
-            return Self.refusal(
-                for: signed.id, code: (try? RefusalCode(refusal.code)) ?? .denied, rules: refusal.rules, reason: refusal.reason, signer: key,
-                at: nowMs)
-        } catch let error as ExchangeError {
-            try? host.audit(tcc, .exchangeRefusal, Self.detail(signed, outcome: error.code.name))
-            return self.refusal(for: signed.id, error, signer: key, at: nowMs)
+            // The host has recorded and audited it.
+            return Self.refusal(for: signed.id, code: refusal.code, rules: refusal.rules, reason: refusal.reason, signer: key, at: nowMs)
         } catch {
+            // Not the error's text: it may say what the store holds.
             try? host.audit(tcc, .exchangeRefusal, Self.detail(signed, outcome: "internal"))
-            return self.refusal(
-                for: signed.id, ExchangeError(.invalidParameter, "the node could not answer: \(error)"), signer: key, at: nowMs)
+            return Self.refusal(
+                for: signed.id, code: .invalidParameter, rules: [], reason: "the node could not answer; its owner's log says why", signer: key,
+                at: nowMs)
         }
     }
 
@@ -96,17 +115,13 @@ public final class Exchange: Sendable {
         }
         let module = try query.answerModule()
         guard let stream = try? StreamName(query.stream) else {
-            throw AnswerRefusal(code: "unknownStream", reason: "'\(query.stream)' is not a stream name")
+            throw AnswerRefusal(code: .unknownStream, reason: "'\(query.stream)' is not a stream here")
         }
         let policyRequest = query.policyRequest(presentations: presentations, memberships: memberships, now: nowMs)
         return AnswerRequest(
             requester: policyRequest.requester, requesterID: query.requester.description, stream: stream, module: module,
-            window: policyRequest.window, purpose: query.purpose, query: query.queryID,
-            expires: Int64(clamping: query.expires), objectID: signed.id)
-    }
-
-    private func refusal(for query: ObjectID, _ error: ExchangeError, signer: Ed25519.PrivateKey, at now: UInt64) -> [UInt8] {
-        Self.refusal(for: query, code: RefusalCode(error.code), rules: [], reason: error.context, signer: signer, at: now)
+            window: policyRequest.window, range: query.window.map { Int64(clamping: $0.from)...Int64(clamping: $0.to) }, purpose: query.purpose,
+            query: query.queryID, expires: Int64(clamping: query.expires), objectID: signed.id)
     }
 
     /// A signed refusal; rule ids and a reason that do not fit the layout are left out rather
@@ -128,6 +143,16 @@ public final class Exchange: Sendable {
             "action": "answer", "outcome": outcome, "requester": signed.query.requester.description, "stream": signed.query.stream,
             "module": signed.query.module.rawValue, "query": signed.id.description,
         ]
+    }
+
+    /// Every ten minutes at most, forgets answered queries that can no longer matter.
+    private func pruneNowAndThen(_ now: UInt64) {
+        let due = lastPrune.withLock { last -> Bool in
+            guard now >= last + 600_000 else { return false }
+            last = now
+            return true
+        }
+        if due { try? host.store.pruneExchanges(before: Int64(clamping: now) - Int64(QueryVerifier.skew)) }
     }
 
     // MARK: Asking
@@ -197,7 +222,7 @@ public final class Exchange: Sendable {
         do {
             outcome = try AnswerCheck(query: query, sentTo: node).check(bytes)
         } catch {
-            try? host.audit(tcc, .exchangeAsk, ["action": "response", "query": query.id.description, "outcome": "invalid: \(error.code.name)"])
+            _ = try? host.audit(tcc, .exchangeAsk, ["action": "response", "query": query.id.description, "outcome": "invalid: \(error.code.name)"])
             throw error
         }
         let result: String =

@@ -13,7 +13,11 @@ public struct AnswerRequest: Sendable {
     public var requesterID: String
     public var stream: StreamName
     public var module: AnswerModule
+    /// The window as the policy sees it, and the same in whole milliseconds (both ends
+    /// included) as the records are read: the query's own integers, never rounded through a
+    /// `Date`.
     public var window: TimeWindow?
+    public var range: ClosedRange<Int64>?
     public var purpose: String?
     /// The query's id (its 32 random bytes, what replays are known by) and when it lapses (ms).
     public var query: [UInt8]
@@ -23,17 +27,23 @@ public struct AnswerRequest: Sendable {
 
     public init(
         requester: PolicyRequest.Requester, requesterID: String, stream: StreamName, module: AnswerModule, window: TimeWindow? = nil,
-        purpose: String? = nil, query: [UInt8], expires: Int64, objectID: ObjectID? = nil
+        range: ClosedRange<Int64>? = nil, purpose: String? = nil, query: [UInt8], expires: Int64, objectID: ObjectID? = nil
     ) {
         self.requester = requester
         self.requesterID = requesterID
         self.stream = stream
         self.module = module
         self.window = window
+        self.range = range ?? window.map { Self.milliseconds($0.from)...Self.milliseconds($0.to) }
         self.purpose = purpose
         self.query = query
         self.expires = expires
         self.objectID = objectID
+    }
+
+    static func milliseconds(_ date: Date) -> Int64 {
+        let ms = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        return ms >= 9.2e18 ? .max : ms <= -9.2e18 ? .min : Int64(ms)
     }
 }
 
@@ -50,107 +60,142 @@ public struct AnswerOutcome: Sendable, Hashable {
 /// A query the engine refused: a code the asker can branch on, the rules that decided (empty
 /// for the default deny), and why in words.
 public struct AnswerRefusal: Error, Sendable, Hashable, CustomStringConvertible {
-    public var code: String
+    public var code: RefusalCode
     public var rules: [String]
     public var reason: String
 
-    public init(code: String, rules: [String] = [], reason: String) {
+    public init(code: RefusalCode, rules: [String] = [], reason: String) {
         self.code = code
         self.rules = rules
         self.reason = reason
     }
 
-    public var description: String { "\(code): \(reason)" + (rules.isEmpty ? "" : " (rules \(rules.joined(separator: ", ")))") }
+    /// The refusal for an answer module's error; a module that does not fit the stream is an
+    /// invalid parameter of the query.
+    init(_ error: AnswerError, rules: [String]) {
+        let code: RefusalCode =
+            switch error.code {
+            case .tooFewRecords: .tooFewRecords
+            case .budgetExhausted: .budgetExhausted
+            case .rateLimited: .rateLimited
+            case .replayed: .replayed
+            default: .invalidParameter
+            }
+        self.init(code: code, rules: rules, reason: error.context)
+    }
+
+    public var description: String { "\(code.rawValue): \(reason)" + (rules.isEmpty ? "" : " (rules \(rules.joined(separator: ", ")))") }
 }
 
 /// The Policy Enforcement Point: decides with the TCC's policies, computes the answer under the
-/// obligations of the rules that permitted it (minimum count, noise, budget, rate), and
-/// records the exchange and an audit entry. Records themselves never leave through here.
+/// obligations of the rules that permitted it (minimum count, noise, budget, rates), and
+/// commits the outcome with its audit entry. Records themselves never leave through here.
 extension TCFHost {
-    public func answer(_ request: AnswerRequest, for tcc: TCCRecord) throws -> AnswerOutcome {
-        let nowMs = Int64(now().timeIntervalSince1970 * 1000)
-        do {
-            let outcome = try computeAnswer(request, for: tcc, nowMs: nowMs)
-            try audit(tcc, .exchangeAnswer, Self.auditDetail(request, outcome: "answer", rules: outcome.rules, epsilon: outcome.epsilon))
-            return outcome
-        } catch let refusal as AnswerRefusal {
-            // A refused query is remembered too, so that replaying it is refused as a replay.
-            if refusal.code != AnswerError.Code.replayed.name {
-                _ = try? store.commitExchange(
-                    tcc: tcc.id, query: request.query, requester: request.requesterID, at: nowMs, expires: request.expires, outcome: "refusal")
+    /// Answers `request` for `tcc`. The query is remembered first (unless the caller did so
+    /// when it accepted it, `accepted`), so that it is answered at most once, across restarts.
+    public func answer(_ request: AnswerRequest, for tcc: TCCRecord, accepted: Bool = false) throws -> AnswerOutcome {
+        let nowMs = AnswerRequest.milliseconds(now())
+        let key = try rootKey(of: tcc)
+        if !accepted {
+            do {
+                try store.acceptQuery(tcc: tcc.id, query: request.query, requester: request.requesterID, at: nowMs, expires: request.expires)
+            } catch let error as AnswerError {
+                let refusal = AnswerRefusal(error, rules: [])
+                try audit(tcc, .exchangeRefusal, Self.auditDetail(request, outcome: refusal.code.rawValue, rules: [], epsilon: nil))
+                throw refusal
             }
-            try audit(tcc, .exchangeRefusal, Self.auditDetail(request, outcome: refusal.code, rules: refusal.rules, epsilon: nil))
+        }
+        do {
+            let (outcome, rates) = try computeAnswer(request, for: tcc)
+            let detail = Self.auditDetail(request, outcome: "answer", rules: outcome.rules, epsilon: outcome.epsilon)
+            do {
+                let spent = try store.commitAnswer(
+                    tcc: tcc.id, query: request.query, requester: request.requesterID, at: nowMs, rates: rates, epsilon: outcome.epsilon,
+                    budget: outcome.epsilon == nil ? nil : (outcome.budgetSpent ?? .infinity), audit: (.exchangeAnswer, try Self.json(detail), key))
+                var answered = outcome
+                answered.budgetSpent = outcome.budgetSpent == nil ? nil : spent
+                return answered
+            } catch let error as AnswerError {
+                throw AnswerRefusal(error, rules: outcome.rules)
+            }
+        } catch let refusal as AnswerRefusal {
+            try refuse(request, in: tcc, refusal, key: key, at: nowMs)
             throw refusal
         }
     }
 
-    private func computeAnswer(_ request: AnswerRequest, for tcc: TCCRecord, nowMs: Int64) throws -> AnswerOutcome {
+    /// Records a refusal of an accepted query, with its audit entry.
+    func refuse(_ request: AnswerRequest, in tcc: TCCRecord, _ refusal: AnswerRefusal, key: Ed25519.PrivateKey, at nowMs: Int64) throws {
+        let detail = Self.auditDetail(request, outcome: refusal.code.rawValue, rules: refusal.rules, epsilon: nil)
+        try store.recordRefusal(
+            tcc: tcc.id, query: request.query, code: refusal.code.rawValue, at: nowMs, audit: (.exchangeRefusal, try Self.json(detail), key))
+    }
+
+    /// The decision and the module's value, or the refusal; nothing is written here. The
+    /// outcome's `budgetSpent` carries the policy's budget until the commit replaces it.
+    private func computeAnswer(_ request: AnswerRequest, for tcc: TCCRecord) throws -> (AnswerOutcome, [PolicyRule.Rate]) {
         guard let schema = try streams(of: tcc)[request.stream] else {
-            throw AnswerRefusal(code: "unknownStream", reason: "\(tcc.name) has no stream \(request.stream)")
+            throw AnswerRefusal(code: .unknownStream, reason: "\(tcc.name) has no stream \(request.stream)")
         }
         let decision = try decide(
             PolicyRequest(
                 requester: request.requester, action: .answer, stream: request.stream.rawValue, module: request.module.name,
                 window: request.window, region: request.module.region, purpose: request.purpose, now: now()), for: tcc)
-        guard decision.isPermitted else { throw AnswerRefusal(code: "denied", rules: decision.rules, reason: decision.reason) }
-        let obligations = decision.obligations
+        guard decision.isPermitted else { throw AnswerRefusal(code: .denied, rules: decision.rules, reason: decision.reason) }
+        var obligations = decision.obligations
         if obligations.budget != nil && obligations.epsilon == nil {
-            throw AnswerRefusal(code: "denied", rules: decision.rules, reason: "the policy sets a budget but no epsilon to spend from it")
+            throw AnswerRefusal(code: .denied, rules: decision.rules, reason: "the policy sets a budget but no epsilon to spend from it")
         }
-        let from = request.window.map { Int64($0.from.timeIntervalSince1970 * 1000) } ?? .min
-        let to = request.window.map { Int64($0.to.timeIntervalSince1970 * 1000) } ?? .max
+        if schema.kind == .gps {
+            // Location modules have no noisy form: a policy asking for noise does not get an
+            // exact location answer dressed as a private one.
+            guard obligations.epsilon == nil else {
+                throw AnswerRefusal(
+                    code: .denied, rules: decision.rules, reason: "the policy asks for noise and \(request.module.name) has no noisy form")
+            }
+            obligations.budget = nil
+        }
+        let range = request.range ?? Int64.min...Int64.max
         let value: AnswerValue
         do throws(AnswerError) {
-            value = try compute(request.module, over: request.stream, schema: schema, tcc: tcc, from: from, to: to, obligations: obligations)
+            value = try compute(request.module, over: request.stream, schema: schema, tcc: tcc, range: range, obligations: obligations)
         } catch {
-            throw AnswerRefusal(code: error.code.name, rules: decision.rules, reason: error.context)
+            throw AnswerRefusal(error, rules: decision.rules)
         }
-        let spent: Double?
-        do {
-            spent = try store.commitExchange(
-                tcc: tcc.id, query: request.query, requester: request.requesterID, at: nowMs, expires: request.expires, outcome: "answer",
-                rate: obligations.rate, epsilon: obligations.epsilon,
-                budget: obligations.epsilon == nil ? nil : (obligations.budget ?? .infinity))
-        } catch let error as AnswerError {
-            throw AnswerRefusal(code: error.code.name, rules: decision.rules, reason: error.context)
-        }
-        return AnswerOutcome(value: value, epsilon: obligations.epsilon, rules: decision.rules, budgetSpent: obligations.budget == nil ? nil : spent)
+        return (AnswerOutcome(value: value, epsilon: obligations.epsilon, rules: decision.rules, budgetSpent: obligations.budget), decision.rates)
     }
 
     private func compute(
-        _ module: AnswerModule, over stream: StreamName, schema: StreamSchema, tcc: TCCRecord, from: Int64, to: Int64, obligations: PolicyRule.Conditions
+        _ module: AnswerModule, over stream: StreamName, schema: StreamSchema, tcc: TCCRecord, range: ClosedRange<Int64>,
+        obligations: PolicyRule.Conditions
     ) throws(AnswerError) -> AnswerValue {
         do {
             switch schema.kind {
             case .gps:
-                let records = try records(of: tcc, stream: stream, from: from, to: to, fields: [0, 1])
-                let fixes = records.compactMap { r -> GPSFix? in
-                    guard let lat = r.values[0]?.number, let lon = r.values[1]?.number else { return nil }
-                    return GPSFix(time: r.time, latitude: lat, longitude: lon)
+                guard let lat = schema.index(of: "lat"), let lon = schema.index(of: "lon") else {
+                    throw AnswerError(.wrongStream, "this GPS stream has no lat and lon")
+                }
+                let fixes = try records(of: tcc, stream: stream, from: range.lowerBound, to: range.upperBound, fields: [lat, lon]).compactMap { r -> GPSFix? in
+                    guard let latitude = r.values[lat]?.number, let longitude = r.values[lon]?.number else { return nil }
+                    return GPSFix(time: r.time, latitude: latitude, longitude: longitude)
                 }
                 return try AnswerModules.compute(module, over: fixes, minimumCount: obligations.minimumCount)
             case .numeric:
                 guard let value = schema.valueField else {
                     throw AnswerError(.wrongStream, "this stream has no numeric value field to answer over")
                 }
-                let samples = try records(of: tcc, stream: stream, from: from, to: to, fields: [value.index]).compactMap { r in
+                let samples = try records(of: tcc, stream: stream, from: range.lowerBound, to: range.upperBound, fields: [value.index]).compactMap { r in
                     r.values[value.index]?.number.map { NumericSample(time: r.time, value: $0) }
                 }
                 return try AnswerModules.compute(
                     module, over: samples, bounds: value.bounds, minimumCount: obligations.minimumCount,
-                    noise: obligations.epsilon.map { ($0, Self.uniformDraw) })
+                    noise: obligations.epsilon.map { ($0, uniform) })
             }
         } catch let error as AnswerError {
             throw error
         } catch {
-            throw AnswerError(.invalidParameter, "the records could not be read: \(error)")
+            throw AnswerError(.invalidParameter, "the records could not be read")
         }
-    }
-
-    /// A uniform draw in (0, 1) from libsodium's generator, for the Laplace mechanism.
-    @Sendable static func uniformDraw() -> Double {
-        let bits = SecureRandom.bytes(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } >> 11
-        return (Double(bits) + 0.5) / 9_007_199_254_740_992
     }
 
     static func auditDetail(_ request: AnswerRequest, outcome: String, rules: [String], epsilon: Double?) -> [String: String] {
@@ -162,5 +207,18 @@ extension TCFHost {
         if let epsilon { detail["epsilon"] = String(epsilon) }
         if let purpose = request.purpose { detail["purpose"] = purpose }
         return detail
+    }
+
+    static func json(_ detail: [String: String]) throws -> [UInt8] {
+        Array(try JSONSerialization.data(withJSONObject: detail, options: [.sortedKeys]))
+    }
+}
+
+/// Uniform draws in (0, 1) for the Laplace mechanism, from libsodium's generator.
+public enum UniformDraw {
+    @Sendable public static func secure() -> Double {
+        // 52 random bits and a half: strictly inside (0, 1), never rounding to either end.
+        let bits = SecureRandom.bytes(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } >> 12
+        return (Double(bits) + 0.5) / 4_503_599_627_370_496
     }
 }

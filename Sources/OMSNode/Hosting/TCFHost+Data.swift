@@ -89,16 +89,7 @@ extension TCFHost {
         let known = try streams(of: tcc)
         let allowed = Set(device.streams)
         let parsed = try IngestBatch.parse(body, format: format, schema: { known[$0] }, mayWrite: { allowed.contains($0) })
-        let dataKey = try dataKey(of: tcc)
-        var blocks: [SealedBlock] = []
-        for (stream, records) in parsed.streams.sorted(by: { $0.key < $1.key }) {
-            for chunk in RecordBlock.chunks(of: records) {
-                blocks.append(
-                    RecordSealing.seal(
-                        RecordBlock.encode(chunk, schema: known[stream]!), tcc: tcc.id, stream: stream, start: chunk.first!.time,
-                        end: chunk.last!.time, count: chunk.count, under: dataKey))
-            }
-        }
+        let blocks = try sealBlocks(parsed, schemas: known, of: tcc)
         let detail: [String: String] = [
             "action": "ingest", "device": device.name.rawValue, "batch": batchID, "records": String(parsed.count),
             "streams": parsed.streams.keys.sorted().map(\.rawValue).joined(separator: ","),
@@ -106,6 +97,24 @@ extension TCFHost {
         return try store.insertBatch(
             tcc: tcc.id, device: device.name, batch: batchID, records: parsed.count, blocks: blocks, at: now(),
             audit: (.dataWrite, Array(try JSONSerialization.data(withJSONObject: detail, options: [.sortedKeys])), try rootKey(of: tcc)))
+    }
+
+    /// A checked batch's records, a stream at a time, time-sorted into blocks and sealed under
+    /// the TCC's data key.
+    func sealBlocks(_ batch: IngestBatch, schemas: [StreamName: StreamSchema], of tcc: TCCRecord) throws -> [SealedBlock] {
+        let dataKey = try dataKey(of: tcc)
+        var blocks: [SealedBlock] = []
+        for (stream, records) in batch.streams.sorted(by: { $0.key < $1.key }) {
+            guard let schema = schemas[stream] else { throw DataError(.unknownStream, "\(tcc.name) has no stream \(stream)") }
+            for chunk in RecordBlock.chunks(of: records) {
+                guard let first = chunk.first, let last = chunk.last else { continue }
+                blocks.append(
+                    RecordSealing.seal(
+                        RecordBlock.encode(chunk, schema: schema), tcc: tcc.id, stream: stream, start: first.time, end: last.time,
+                        count: chunk.count, under: dataKey))
+            }
+        }
+        return blocks
     }
 
     // MARK: Reading
@@ -134,8 +143,9 @@ extension TCFHost {
 
     /// The TCC's data key, made and stored on first use.
     func dataKey(of tcc: TCCRecord) throws -> SecureBytes {
-        if let key = dataKeys.withLock({ $0[tcc.id] }) { return key }
+        // The TCF must be running even when the data key is cached.
         let tcfKey = try key(of: tcc.tcf)
+        if let key = dataKeys.withLock({ $0[tcc.id] }) { return key }
         let sealed =
             try store.sealedDataKey(tcc: tcc.id)
             ?? store.insertDataKey(tcc: tcc.id, sealed: RecordSealing.sealDataKey(RecordSealing.newDataKey(), tcc: tcc.id, tcf: tcc.tcf, under: tcfKey))

@@ -20,7 +20,11 @@ public struct ImportReport: Codable, Sendable, Hashable {
 extension TCFHost {
     /// The lines before the records: header, declared streams, every policy version, claims
     /// and the audit log.
+    /// The export is audited here, before its first byte leaves: a client that disconnects
+    /// half-way has still taken data.
     public func exportPreamble(of tcc: TCCRecord) throws -> [UInt8] {
+        _ = try key(of: tcc.tcf)
+        try audit(tcc, .dataAccess, ["action": "export"])
         var out: [UInt8] = []
         var header = ExportLine.Meta(kind: .header)
         header.version = ExportLine.version
@@ -34,13 +38,16 @@ extension TCFHost {
             line.schema = declared.schema
             out += try line.encoded()
         }
-        for policy in try store.policies(tcc: tcc.id) {
-            for version in try store.policyVersions(tcc: tcc.id, name: policy.name) {
+        // Every version of every policy ever set, removed ones too; the one in force is marked.
+        let inForce = Dictionary(uniqueKeysWithValues: try store.policies(tcc: tcc.id).map { ($0.name, $0.version) })
+        for name in try store.policyNames(tcc: tcc.id) {
+            for version in try store.policyVersions(tcc: tcc.id, name: name) {
                 var line = ExportLine.Meta(kind: .policy)
                 line.name = version.name.rawValue
                 line.policyVersion = version.version
                 line.setAt = version.updatedAt
                 line.yaml = version.body
+                line.inForce = inForce[name] == version.version ? true : nil
                 out += try line.encoded()
             }
         }
@@ -75,9 +82,8 @@ extension TCFHost {
         return (out, records.count)
     }
 
-    /// The last line, and the audit entry saying the owner took everything away.
-    public func exportTrailer(of tcc: TCCRecord, records: Int, lines: Int) throws -> [UInt8] {
-        try audit(tcc, .dataAccess, ["action": "export", "records": String(records)])
+    /// The last line.
+    public func exportTrailer(records: Int, lines: Int) throws -> [UInt8] {
         var end = ExportLine.Meta(kind: .end)
         end.records = records
         end.lines = lines + 1
@@ -97,6 +103,7 @@ extension TCFHost {
         var recordLineNumbers: [Int] = []
         var declared: [StreamName: StreamSchema] = [:]
         var policies: [(name: Name, yaml: String, at: Date)] = []
+        var inForce: Set<Name> = []
         var claims: [(SignedClaim, ClaimRecord.Role)] = []
         var audits = 0
         var trailer: ExportLine.Meta?
@@ -128,6 +135,7 @@ extension TCFHost {
                 guard let name = meta.name.flatMap({ try? Name($0) }), let yaml = meta.yaml else { throw fault("a policy line needs a name and yaml") }
                 do { _ = try PolicyDocument(yaml: yaml) } catch { throw fault("policy \(name): \(error)") }
                 policies.append((name, yaml, meta.setAt ?? now()))
+                if meta.inForce == true { inForce.insert(name) }
             case .claim:
                 guard let envelope = meta.envelope, let role = meta.role.flatMap(ClaimRecord.Role.init(rawValue:)) else {
                     throw fault("a claim line needs a role and an envelope")
@@ -153,16 +161,7 @@ extension TCFHost {
             let original = recordLineNumbers[min(max(error.record - 1, 0), recordLineNumbers.count - 1)]
             throw BatchRefusal(error.error, line: original, record: error.record, field: error.field)
         }
-        let dataKey = try dataKey(of: tcc)
-        var blocks: [SealedBlock] = []
-        for (stream, records) in parsed.streams.sorted(by: { $0.key < $1.key }) {
-            for chunk in RecordBlock.chunks(of: records) {
-                blocks.append(
-                    RecordSealing.seal(
-                        RecordBlock.encode(chunk, schema: known[stream]!), tcc: tcc.id, stream: stream, start: chunk.first!.time,
-                        end: chunk.last!.time, count: chunk.count, under: dataKey))
-            }
-        }
+        let blocks = try sealBlocks(parsed, schemas: known, of: tcc)
         let report = ImportReport(records: parsed.count, streams: declared.count, policies: policies.count, claims: claims.count, auditLines: audits)
         let detail: [String: String] = [
             "action": "import", "records": String(report.records), "policies": String(report.policies), "claims": String(report.claims),
@@ -170,7 +169,7 @@ extension TCFHost {
         try store.importData(
             tcc: tcc.id,
             streams: declared.map { StreamRecord(tcc: tcc.id, name: $0.key, schema: $0.value, createdAt: now()) },
-            blocks: blocks, policies: policies, claims: claims, at: now(),
+            blocks: blocks, policies: policies, inForce: inForce, claims: claims, at: now(),
             audit: (.dataWrite, Array(try JSONSerialization.data(withJSONObject: detail, options: [.sortedKeys])), try rootKey(of: tcc)))
         return report
     }

@@ -22,6 +22,8 @@ public final class TCFHost: Sendable {
     /// The host's clock; tests move it.
     public let now: @Sendable () -> Date
     let archiveParameters: Argon2id.Parameters
+    /// Uniform draws in (0, 1) for the Laplace noise of answers; tests pass their own.
+    let uniform: @Sendable () -> Double
 
     /// TCFs that were running but whose key did not open at start (e.g. a database copied from
     /// another node): they stay closed, and the node says so rather than refusing to run.
@@ -30,9 +32,10 @@ public final class TCFHost: Sendable {
     /// Opens the keys of every TCF that was running when the node last stopped.
     public init(
         store: NodeStore, nodeIdentity: Ed25519.PrivateKey, archiveParameters: Argon2id.Parameters = .moderate,
-        now: @escaping @Sendable () -> Date = Date.init
+        now: @escaping @Sendable () -> Date = Date.init, uniform: @escaping @Sendable () -> Double = UniformDraw.secure
     ) throws {
         self.store = store
+        self.uniform = uniform
         wrappingKey = TCFSealing.wrappingKey(nodeIdentity: nodeIdentity)
         self.archiveParameters = archiveParameters
         self.now = now
