@@ -406,13 +406,17 @@ public struct AskResult: Codable, Sendable {
     public var code: String?
     public var reason: String?
     public var rules: [String]
+    /// The answering TCC, or the node that signed a refusal.
     public var signer: String
     public var envelope: Data
 
-    public init(query: ObjectID, outcome: QueryOutcome) {
-        self.query = query
+    public init(query: SignedQuery, outcome: QueryOutcome) {
+        self.query = query.id
         envelope = Data(outcome.envelope.bytes)
-        signer = outcome.envelope.signer.rawRepresentation.hex
+        // A refusal is signed by the target TCC or, when it could not be read as one for a TCC
+        // hosted there, by the node asked (protocol-spec §13).
+        let key = outcome.envelope.signer.rawRepresentation
+        signer = key == query.query.target.bytes ? query.query.target.description : NodeID(publicKey: outcome.envelope.signer).description
         switch outcome {
         case .answer(let signed):
             let answer = signed.answer

@@ -34,7 +34,7 @@ extension OwnerAPI {
             }
             do {
                 let outcome = try await blocking { try exchange.receive(reply, for: signed, from: node, in: tcc) }
-                return AskResult(query: signed.id, outcome: outcome)
+                return AskResult(query: signed, outcome: outcome)
             } catch let error as ExchangeError {
                 // The other node's response does not check out: its fault, not the request's.
                 throw APIError(.badGateway, code: error.code.name, "the response from node \(node.short) is not valid: \(error)")
