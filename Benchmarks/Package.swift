@@ -55,6 +55,8 @@ let package = Package(
                 .product(name: "OMSCrypto", package: "OpenMustardSeed"),
                 .product(name: "OMSProtocol", package: "OpenMustardSeed"),
                 .product(name: "OMSNode", package: "OpenMustardSeed"),
+                .product(name: "OMSCore", package: "OpenMustardSeed"),
+                .product(name: "OMSStore", package: "OpenMustardSeed"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/PingPong",

@@ -148,4 +148,20 @@ struct IngestBatchTests {
         #expect(chunks.map(\.count) == [RecordBlock.maximumRecords, RecordBlock.maximumRecords, 5])
         #expect(chunks.flatMap { $0.map(\.time) } == (0..<Int64(records.count)).map { $0 })
     }
+
+    @Test func columnsDecodeAsTheRecordsDo() throws {
+        let records: [DataRecord] = (0..<20).map { (i: Int) -> DataRecord in
+            let note: FieldValue? = i % 3 == 0 ? .text("n\(i)") : nil
+            return DataRecord(time: Int64(i * 10), values: [.integer(Int64(i % 11)), note, nil])
+        }
+        let bytes = RecordBlock.encode(records[...], schema: Self.mood)
+        let (times, columns) = try RecordBlock.decodeColumns(bytes, schema: Self.mood, fields: [0])
+        #expect(times == records.map { $0.time })
+        #expect(columns == [records.map { Double($0.time / 10 % 11) }])
+        // Only required numeric columns can be read this way; the rest is refused, not guessed.
+        #expect(throws: DataError.self) { _ = try RecordBlock.decodeColumns(bytes, schema: Self.mood, fields: [1]) }
+        for cut in stride(from: 0, to: bytes.count, by: 7) {
+            #expect(throws: DataError.self) { _ = try RecordBlock.decodeColumns(Array(bytes[..<cut]), schema: Self.mood, fields: [0]) }
+        }
+    }
 }

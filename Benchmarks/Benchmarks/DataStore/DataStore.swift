@@ -139,6 +139,13 @@ let benchmarks: @Sendable () -> Void = {
         report("ingested \(batch) batches of \(batchSize)")
     }
 
+    Benchmark("Ingest part: parse and check the 10,000-record NDJSON batch only (no store)") { benchmark in
+        let body = stepsBody(batchSize)
+        for _ in benchmark.scaledIterations {
+            blackHole(try IngestBatch.parse(body, format: .ndjson, schema: StreamSchema.builtIn, mayWrite: { _ in true }))
+        }
+    }
+
     Benchmark("Ingest limit: raw SQLite, the same 10,000 rows one per row in one transaction") { benchmark in
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("oms-raw-\(getpid())")
         defer { try? FileManager.default.removeItem(at: root) }

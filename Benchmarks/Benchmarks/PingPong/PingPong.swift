@@ -65,6 +65,22 @@ func startPair() async throws -> NodePair {
     return pair
 }
 
+let runningQueryPairs = Mutex<[QueryPair]>([])
+
+func startQueryPair() async throws -> QueryPair {
+    let pair = try await QueryPair.start()
+    runningQueryPairs.withLock { $0.append(pair) }
+    return pair
+}
+
+func stopQueryPairs() async {
+    let pairs = runningQueryPairs.withLock { pairs in
+        defer { pairs = [] }
+        return pairs
+    }
+    for pair in pairs { await pair.stop() }
+}
+
 func stopPairs() async {
     let pairs = runningPairs.withLock { pairs in
         defer { pairs = [] }
@@ -102,5 +118,16 @@ let benchmarks: @Sendable () -> Void = {
         try await startPair()
     } teardown: {
         await stopPairs()
+    }
+
+    Benchmark(
+        "Query/answer round trip (sign, send, check, decide, mean of 1,000, sign, check; audited both sides)",
+        configuration: .init(warmupIterations: 10, scalingFactor: .one, maxDuration: .seconds(10), maxIterations: 5_000)
+    ) { benchmark, pair in
+        try await pair.roundTrip()
+    } setup: {
+        try await startQueryPair()
+    } teardown: {
+        await stopQueryPairs()
     }
 }

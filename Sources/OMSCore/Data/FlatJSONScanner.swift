@@ -9,9 +9,17 @@
 /// 100,000 records/s budget, and build nested values a record never has; this one reads the
 /// bytes in place, keeps the line for error messages, and refuses nesting outright.
 struct FlatJSONScanner {
+    /// A JSON string as read: where its bytes are in the input when it has no escapes (the
+    /// common case, compared and turned into a `String` only when needed), or decoded.
+    struct Text: Equatable {
+        var start: Int
+        var end: Int
+        var decoded: String?
+    }
+
     /// A value of a flat object.
     enum Scalar: Equatable {
-        case string(String)
+        case string(Text)
         /// The value as a double, and as an integer when written as one (no fraction or
         /// exponent) and in range.
         case number(Double, integer: Int64?)
@@ -62,8 +70,9 @@ struct FlatJSONScanner {
     }
 
     /// Reads `{ "key": scalar, ... }` into `fields` (cleared first), refusing nested values,
-    /// duplicate keys and more than `maximumFields` keys.
-    mutating func readObject(into fields: inout [(key: String, value: Scalar)], maximumFields: Int) throws(Failure) {
+    /// duplicate keys and more than `maximumFields` keys. Keys stay bytes in the input: a
+    /// record's few keys are compared byte for byte, with no `String` made or hashed.
+    mutating func readObject(into fields: inout [(key: Text, value: Scalar)], maximumFields: Int) throws(Failure) {
         fields.removeAll(keepingCapacity: true)
         try expect(UInt8(ascii: "{"), "'{' to start a record")
         skipWhitespace()
@@ -74,18 +83,18 @@ struct FlatJSONScanner {
         while true {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw Failure(message: "expected a field name in quotes \(found)") }
-            let key = try readString(limit: 64)
+            let key = try readText(limit: 64)
             skipWhitespace()
-            try expect(UInt8(ascii: ":"), "':' after field '\(key.printable(limit: 64))'")
+            try expect(UInt8(ascii: ":"), "':' after field '\(name(key))'")
             skipWhitespace()
             let value: Scalar
             do throws(Failure) {
                 value = try readScalar()
             } catch {
-                throw Failure(message: error.message, field: key)
+                throw Failure(message: error.message, field: name(key))
             }
-            guard !fields.contains(where: { $0.key == key }) else {
-                throw Failure(message: "the field appears twice", field: key)
+            guard !fields.contains(where: { equal($0.key, key) }) else {
+                throw Failure(message: "the field appears twice", field: name(key))
             }
             guard fields.count < maximumFields else { throw Failure(message: "a record has at most \(maximumFields) fields") }
             fields.append((key, value))
@@ -95,14 +104,40 @@ struct FlatJSONScanner {
             case UInt8(ascii: "}"):
                 position += 1
                 return
-            default: throw Failure(message: "expected ',' or '}' after field '\(key.printable(limit: 64))' \(found)")
+            default: throw Failure(message: "expected ',' or '}' after field '\(name(key))' \(found)")
             }
         }
     }
 
+    /// Whether `text` is exactly `bytes`.
+    func equal(_ text: Text, _ bytes: [UInt8]) -> Bool {
+        if let decoded = text.decoded { return decoded.utf8.elementsEqual(bytes) }
+        guard text.end - text.start == bytes.count else { return false }
+        return bytes.withUnsafeBytes { b in memcmp(self.bytes.baseAddress! + text.start, b.baseAddress!, bytes.count) == 0 }
+    }
+
+    func equal(_ a: Text, _ b: Text) -> Bool {
+        if a.decoded == nil, b.decoded == nil {
+            return a.end - a.start == b.end - b.start && memcmp(bytes.baseAddress! + a.start, bytes.baseAddress! + b.start, a.end - a.start) == 0
+        }
+        return string(a) == string(b)
+    }
+
+    /// The text as a `String`, or nil when its bytes are not UTF-8.
+    func string(_ text: Text) -> String? {
+        if let decoded = text.decoded { return decoded }
+        return String(validating: UnsafeBufferPointer(rebasing: bytes[text.start..<text.end]), as: UTF8.self)
+    }
+
+    /// The text for messages, printable whatever its bytes.
+    func name(_ text: Text) -> String {
+        if let decoded = text.decoded { return decoded.printable(limit: 64) }
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[text.start..<text.end]), as: UTF8.self).printable(limit: 64)
+    }
+
     mutating func readScalar() throws(Failure) -> Scalar {
         switch current ?? 0 {
-        case UInt8(ascii: "\""): return .string(try readString(limit: 4096))
+        case UInt8(ascii: "\""): return .string(try readText(limit: 4096))
         case UInt8(ascii: "t"): try literal("true"); return .boolean(true)
         case UInt8(ascii: "f"): try literal("false"); return .boolean(false)
         case UInt8(ascii: "n"): try literal("null"); return .null
@@ -169,7 +204,7 @@ struct FlatJSONScanner {
 
     /// A JSON string of at most `limit` bytes once decoded: escapes resolved, UTF-8 checked,
     /// raw control characters refused (as RFC 8259 requires).
-    mutating func readString(limit: Int) throws(Failure) -> String {
+    mutating func readText(limit: Int) throws(Failure) -> Text {
         try expect(UInt8(ascii: "\""), "'\"'")
         let start = position
         // The common case: no escapes, so the bytes are the string.
@@ -180,10 +215,9 @@ struct FlatJSONScanner {
         }
         if current == UInt8(ascii: "\"") {
             guard position - start <= limit else { throw Failure(message: "text longer than \(limit) bytes") }
-            let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
             position += 1
-            guard let text = String(validating: slice, as: UTF8.self) else { throw Failure(message: "text is not valid UTF-8") }
-            return text
+            // UTF-8 is checked when the text is made a `String`; compared as bytes, it needs none.
+            return Text(start: start, end: position - 1, decoded: nil)
         }
         var decoded = Array(bytes[start..<position])
         while true {
@@ -192,7 +226,7 @@ struct FlatJSONScanner {
             switch c {
             case UInt8(ascii: "\""):
                 guard let text = String(validating: decoded, as: UTF8.self) else { throw Failure(message: "text is not valid UTF-8") }
-                return text
+                return Text(start: start, end: position - 1, decoded: text)
             case UInt8(ascii: "\\"):
                 guard let e = current else { throw Failure(message: "text is not closed with '\"'") }
                 position += 1

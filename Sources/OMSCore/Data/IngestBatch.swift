@@ -38,7 +38,7 @@ public struct IngestBatch: Sendable {
             case .ndjson: try parser.readLines(&scanner)
             }
         }
-        return parser.batch
+        return parser.result
     }
 
     /// The parse's state: the batch so far and, per stream, its schema's field positions.
@@ -48,13 +48,31 @@ public struct IngestBatch: Sendable {
         let maximumRecords: Int
         var batch = IngestBatch()
         var known: [String: Known] = [:]
-        var fields: [(key: String, value: FlatJSONScanner.Scalar)] = []
+        /// The stream of the record before: batches are mostly runs of one stream, so its name
+        /// is compared as bytes before any lookup.
+        var last: Known?
+        var fields: [(key: FlatJSONScanner.Text, value: FlatJSONScanner.Scalar)] = []
+        /// Records per stream slot, gathered without hashing a stream name per record.
+        var gathered: [[DataRecord]] = []
+
+        /// The batch, its records grouped by stream.
+        var result: IngestBatch {
+            var batch = self.batch
+            for entry in known.values where !gathered[entry.slot].isEmpty { batch.streams[entry.name] = gathered[entry.slot] }
+            return batch
+        }
 
         struct Known {
+            /// Where this stream's records gather while the batch is read.
+            var slot: Int
             var name: StreamName
+            var nameBytes: [UInt8]
             var schema: StreamSchema
-            var positions: [String: Int]
+            var fieldNames: [[UInt8]]
         }
+
+        static let streamKey = Array("stream".utf8)
+        static let timeKey = Array("time".utf8)
 
         init(schema: @escaping (StreamName) -> StreamSchema?, mayWrite: @escaping (StreamName) -> Bool, maximumRecords: Int) {
             self.schema = schema
@@ -126,54 +144,65 @@ public struct IngestBatch: Sendable {
             func fault(_ code: DataError.Code, _ message: String, field: String? = nil) -> BatchRefusal {
                 BatchRefusal(DataError(code, message), line: line, record: record, field: field)
             }
-            guard let streamField = fields.first(where: { $0.key == "stream" }), case .string(let streamText) = streamField.value else {
+            guard let streamField = fields.first(where: { scanner.equal($0.key, Self.streamKey) }), case .string(let streamText) = streamField.value else {
                 throw fault(.invalidField, "every record names its stream as text", field: "stream")
             }
-            let stream = try lookUp(streamText) { fault($0, $1, field: $2) }
-            guard let timeField = fields.first(where: { $0.key == "time" }) else {
+            let stream = try lookUp(streamText, scanner) { fault($0, $1, field: $2) }
+            guard let timeField = fields.first(where: { scanner.equal($0.key, Self.timeKey) }) else {
                 throw fault(.invalidField, "every record has a time", field: "time")
             }
-            guard let time = Self.time(timeField.value) else { throw fault(.invalidField, Self.timeRule, field: "time") }
+            guard let time = Self.time(timeField.value, scanner) else { throw fault(.invalidField, Self.timeRule, field: "time") }
             var values = [FieldValue?](repeating: nil, count: stream.schema.fields.count)
-            for (key, value) in fields where key != "stream" && key != "time" {
-                guard let index = stream.positions[key] else {
-                    throw fault(.invalidField, "stream \(stream.name) has no field '\(key.printable(limit: 64))'", field: key)
+            for (key, value) in fields {
+                guard let index = stream.fieldNames.firstIndex(where: { scanner.equal(key, $0) }) else {
+                    if scanner.equal(key, Self.streamKey) || scanner.equal(key, Self.timeKey) { continue }
+                    let name = scanner.name(key)
+                    throw fault(.invalidField, "stream \(stream.name) has no field '\(name)'", field: name)
                 }
                 let field = stream.schema.fields[index]
                 do throws(FlatJSONScanner.Failure) {
-                    values[index] = try Self.check(value, against: field)
+                    values[index] = try Self.check(value, against: field, scanner)
                 } catch {
-                    throw fault(.invalidField, error.message, field: key)
+                    throw fault(.invalidField, error.message, field: field.name)
                 }
             }
             for (index, field) in stream.schema.fields.enumerated() where field.required && values[index] == nil {
                 throw fault(.invalidField, "stream \(stream.name) needs field '\(field.name)'", field: field.name)
             }
-            batch.streams[stream.name, default: []].append(DataRecord(time: time, values: values))
+            gathered[stream.slot].append(DataRecord(time: time, values: values))
             batch.count += 1
         }
 
-        private mutating func lookUp(_ text: String, _ fault: (DataError.Code, String, String?) -> BatchRefusal) throws(BatchRefusal) -> Known {
-            if let known = known[text] { return known }
-            guard let name = try? StreamName(text), let schema = schema(name) else {
-                throw fault(.unknownStream, "this TCC has no stream '\(text.printable(limit: 64))' (declare it with 'oms stream declare')", "stream")
+        private mutating func lookUp(
+            _ text: FlatJSONScanner.Text, _ scanner: FlatJSONScanner, _ fault: (DataError.Code, String, String?) -> BatchRefusal
+        ) throws(BatchRefusal) -> Known {
+            if let last, scanner.equal(text, last.nameBytes) { return last }
+            guard let string = scanner.string(text) else { throw fault(.unknownStream, "a stream name is not valid UTF-8", "stream") }
+            if let known = known[string] {
+                last = known
+                return known
+            }
+            guard let name = try? StreamName(string), let schema = schema(name) else {
+                throw fault(.unknownStream, "this TCC has no stream '\(string.printable(limit: 64))' (declare it with 'oms stream declare')", "stream")
             }
             guard mayWrite(name) else {
                 throw fault(.notAllowed, "this device's token does not cover stream \(name)", "stream")
             }
             let entry = Known(
-                name: name, schema: schema,
-                positions: Dictionary(uniqueKeysWithValues: schema.fields.enumerated().map { ($1.name, $0) }))
-            known[text] = entry
+                slot: gathered.count, name: name, nameBytes: Array(string.utf8), schema: schema, fieldNames: schema.fields.map { Array($0.name.utf8) })
+            gathered.append([])
+            known[string] = entry
+            last = entry
             return entry
         }
 
         static let timeRule = "a time is milliseconds since the Unix epoch (an integer) or RFC 3339 text, from 1970 to 9999"
 
-        static func time(_ value: FlatJSONScanner.Scalar) -> Int64? {
+        static func time(_ value: FlatJSONScanner.Scalar, _ scanner: FlatJSONScanner) -> Int64? {
             switch value {
             case .number(_, let integer?) where IngestBatch.timeRange.contains(integer): return integer
-            case .string(let text):
+            case .string(let raw):
+                guard let text = scanner.string(raw) else { return nil }
                 guard text.utf8.count <= 40 else { return nil }
                 let date = (try? Date(text, strategy: .iso8601)) ?? (try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)))
                 guard let date, date.timeIntervalSince1970 >= 0 else { return nil }
@@ -183,7 +212,9 @@ public struct IngestBatch: Sendable {
             }
         }
 
-        static func check(_ value: FlatJSONScanner.Scalar, against field: StreamSchema.Field) throws(FlatJSONScanner.Failure) -> FieldValue? {
+        static func check(
+            _ value: FlatJSONScanner.Scalar, against field: StreamSchema.Field, _ scanner: FlatJSONScanner
+        ) throws(FlatJSONScanner.Failure) -> FieldValue? {
             func inRange(_ x: Double) throws(FlatJSONScanner.Failure) {
                 if let minimum = field.minimum, x < minimum { throw .init(message: "\(x) is below the minimum \(minimum)") }
                 if let maximum = field.maximum, x > maximum { throw .init(message: "\(x) is above the maximum \(maximum)") }
@@ -198,7 +229,8 @@ public struct IngestBatch: Sendable {
                 try inRange(Double(integer))
                 return .integer(integer)
             case (.boolean, .boolean(let b)): return .boolean(b)
-            case (.text, .string(let text)):
+            case (.text, .string(let raw)):
+                guard let text = scanner.string(raw) else { throw .init(message: "text is not valid UTF-8") }
                 let limit = field.maximum.map { Int($0) } ?? StreamSchema.maximumTextLength
                 guard text.utf8.count <= limit else { throw .init(message: "text longer than \(limit) bytes") }
                 return .text(text)

@@ -175,18 +175,15 @@ extension TCFHost {
                 guard let lat = schema.index(of: "lat"), let lon = schema.index(of: "lon") else {
                     throw AnswerError(.wrongStream, "this GPS stream has no lat and lon")
                 }
-                let fixes = try records(of: tcc, stream: stream, from: range.lowerBound, to: range.upperBound, fields: [lat, lon]).compactMap { r -> GPSFix? in
-                    guard let latitude = r.values[lat]?.number, let longitude = r.values[lon]?.number else { return nil }
-                    return GPSFix(time: r.time, latitude: latitude, longitude: longitude)
-                }
+                let read = try columns(of: tcc, stream: stream, range: range, fields: [lat, lon])
+                let fixes = read.times.indices.map { GPSFix(time: read.times[$0], latitude: read.columns[0][$0], longitude: read.columns[1][$0]) }
                 return try AnswerModules.compute(module, over: fixes, minimumCount: obligations.minimumCount)
             case .numeric:
                 guard let value = schema.valueField else {
                     throw AnswerError(.wrongStream, "this stream has no numeric value field to answer over")
                 }
-                let samples = try records(of: tcc, stream: stream, from: range.lowerBound, to: range.upperBound, fields: [value.index]).compactMap { r in
-                    r.values[value.index]?.number.map { NumericSample(time: r.time, value: $0) }
-                }
+                let read = try columns(of: tcc, stream: stream, range: range, fields: [value.index])
+                let samples = read.times.indices.map { NumericSample(time: read.times[$0], value: read.columns[0][$0]) }
                 return try AnswerModules.compute(
                     module, over: samples, bounds: value.bounds, minimumCount: obligations.minimumCount,
                     noise: obligations.epsilon.map { ($0, uniform) })

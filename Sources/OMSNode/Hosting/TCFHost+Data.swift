@@ -141,6 +141,35 @@ extension TCFHost {
         return records
     }
 
+    /// The times and the given numeric columns of a stream's records in `range`, column-wise
+    /// (what answers read; `RecordBlock.decodeColumns`).
+    public func columns(
+        of tcc: TCCRecord, stream: StreamName, range: ClosedRange<Int64>, fields: [Int]
+    ) throws -> (times: [Int64], columns: [[Double]]) {
+        let schema = try schema(of: stream, in: tcc)
+        let blocks = try store.blocks(tcc: tcc.id, stream: stream, from: range.lowerBound, to: range.upperBound)
+        var times: [Int64] = []
+        var columns = [[Double]](repeating: [], count: fields.count)
+        guard !blocks.isEmpty else { return (times, columns) }
+        let dataKey = try dataKey(of: tcc)
+        let total = blocks.reduce(0) { $0 + $1.count }
+        times.reserveCapacity(total)
+        for i in columns.indices { columns[i].reserveCapacity(total) }
+        for block in blocks {
+            let decoded = try RecordBlock.decodeColumns(try RecordSealing.open(block, tcc: tcc.id, under: dataKey), schema: schema, fields: fields)
+            if range.contains(block.start) && range.contains(block.end) {
+                times += decoded.times
+                for i in columns.indices { columns[i] += decoded.columns[i] }
+            } else {
+                for (row, time) in decoded.times.enumerated() where range.contains(time) {
+                    times.append(time)
+                    for i in columns.indices { columns[i].append(decoded.columns[i][row]) }
+                }
+            }
+        }
+        return (times, columns)
+    }
+
     /// The TCC's data key, made and stored on first use.
     func dataKey(of tcc: TCCRecord) throws -> SecureBytes {
         // The TCF must be running even when the data key is cached.
