@@ -37,6 +37,13 @@ struct BearerAuthentication: RouterMiddleware {
     let tokens: APITokens
     static let challenge: HTTPFields = [.wwwAuthenticate: "Bearer realm=\"oms\""]
 
+    /// The token of an `Authorization: Bearer TOKEN` header (the scheme in any case), or nil:
+    /// how owners, devices and apps' sessions all present theirs.
+    static func token(in request: Request) -> Substring? {
+        guard let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer " else { return nil }
+        return header.dropFirst(7)
+    }
+
     func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else {
             throw APIError(
@@ -44,7 +51,7 @@ struct BearerAuthentication: RouterMiddleware {
                 "send 'Authorization: Bearer TOKEN' (the token is in owner.token or read.token in the data directory)",
                 headers: Self.challenge)
         }
-        guard header.count > 7, header.prefix(7).lowercased() == "bearer ", let scope = tokens.scope(of: header.dropFirst(7)) else {
+        guard let token = Self.token(in: request), let scope = tokens.scope(of: token) else {
             throw APIError(.unauthorized, code: "unauthorized", "the bearer token is not one of this node's tokens", headers: Self.challenge)
         }
         var context = context

@@ -77,3 +77,13 @@ func parse<T>(_ what: String, _ body: () throws -> T) throws -> T {
         throw APIError(.badRequest, code: "invalidArgument", "\(what): \(error)")
     }
 }
+
+extension OwnerAPI {
+    /// A region as a request writes it: latitude, longitude and radius in metres.
+    static func region(_ values: [Double]?) throws -> Region? {
+        try values.map { values in
+            guard values.count == 3 else { throw HostingError(.invalidArgument, "a region is latitude, longitude and radius") }
+            return try Region(latitude: values[0], longitude: values[1], radius: values[2])
+        }
+    }
+}

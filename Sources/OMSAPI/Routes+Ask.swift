@@ -49,10 +49,7 @@ extension OwnerAPI {
             let to = UInt64(max(0, (body.to ?? Date()).timeIntervalSince1970 * 1000))
             return try Query.Window(from: from, to: to)
         }()
-        let region: Region? = try body.region.map { values in
-            guard values.count == 3 else { throw HostingError(.invalidArgument, "a region is latitude, longitude and radius") }
-            return try Region(latitude: values[0], longitude: values[1], radius: values[2])
-        }
+        let region = try Self.region(body.region)
         let seconds = body.validForSeconds ?? 60
         guard (1...300).contains(seconds) else { throw HostingError(.invalidArgument, "a query is valid for 1 to 300 seconds") }
         return Exchange.Question(

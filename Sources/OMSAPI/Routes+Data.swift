@@ -17,12 +17,11 @@ extension OwnerAPI {
 
     func addIngestRoute(_ router: Router<APIContext>) {
         router.post("v1/ingest") { request, context -> EditedResponse<IngestReceipt> in
-            guard let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer " else {
+            guard let token = BearerAuthentication.token(in: request).map(String.init) else {
                 throw APIError(
                     .unauthorized, code: "unauthorized", "send 'Authorization: Bearer omsd_…' with the token 'oms device add' printed",
                     headers: [.wwwAuthenticate: "Bearer realm=\"oms-ingest\""])
             }
-            let token = String(header.dropFirst(7))
             guard let device = try await blocking({ try host.device(token: token) }) else {
                 throw APIError(
                     .unauthorized, code: "unauthorized", "this device token is not known here (removed, or for another node)",

@@ -67,10 +67,7 @@ extension OwnerAPI {
             guard body.from != nil || body.to != nil else { return nil }
             return try TimeWindow(from: body.from ?? .distantPast, to: body.to ?? now)
         }()
-        let region: Region? = try body.region.map { values in
-            guard values.count == 3 else { throw HostingError(.invalidArgument, "a region is latitude, longitude and radius") }
-            return try Region(latitude: values[0], longitude: values[1], radius: values[2])
-        }
+        let region = try Self.region(body.region)
         return PolicyRequest(
             requester: requester, action: body.action, stream: body.stream, module: body.module, window: window, region: region,
             purpose: body.purpose, now: now)

@@ -25,8 +25,7 @@ extension OwnerAPI {
 
         appRoutes.get("apps/{app}/session") { request, context -> SessionBody in
             let app = try parse("app") { try Name(try context.parameter("app")) }
-            guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer "),
-                let session = apps.session(app: app, token: String(header.dropFirst(7)))
+            guard let token = BearerAuthentication.token(in: request), let session = apps.session(app: app, token: String(token))
             else {
                 throw APIError(
                     .unauthorized, code: "unauthorized", "no live session for this token: sign in again",

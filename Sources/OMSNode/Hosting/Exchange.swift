@@ -54,7 +54,7 @@ public final class Exchange: Sendable {
             else {
                 return Self.refusal(for: received, code: RefusalCode(error.code), rules: [], reason: error.context, signer: nodeIdentity, at: now)
             }
-            try? host.audit(tcc, .exchangeRefusal, Self.detail(query, outcome: error.code.name))
+            _ = try? host.audit(tcc, .exchangeRefusal, Self.detail(query, outcome: error.code.name))
             return Self.refusal(for: query.id, code: RefusalCode(error.code), rules: [], reason: error.context, signer: key, at: now)
         }
         let query = signed.query
@@ -71,7 +71,7 @@ public final class Exchange: Sendable {
             // replay refused) across restarts, whatever comes of it.
             try host.store.acceptQuery(tcc: tcc.id, query: query.queryID, requester: query.requester.description, at: nowSigned, expires: expires)
         } catch {
-            try? host.audit(tcc, .exchangeRefusal, Self.detail(signed, outcome: RefusalCode.replayed.rawValue))
+            _ = try? host.audit(tcc, .exchangeRefusal, Self.detail(signed, outcome: RefusalCode.replayed.rawValue))
             return Self.refusal(for: signed.id, code: .replayed, rules: [], reason: "this query was received before", signer: key, at: now)
         }
         let request: AnswerRequest
@@ -97,7 +97,7 @@ public final class Exchange: Sendable {
             return Self.refusal(for: signed.id, code: refusal.code, rules: refusal.rules, reason: refusal.reason, signer: key, at: nowMs)
         } catch {
             // Not the error's text: it may say what the store holds.
-            try? host.audit(tcc, .exchangeRefusal, Self.detail(signed, outcome: "internal"))
+            _ = try? host.audit(tcc, .exchangeRefusal, Self.detail(signed, outcome: "internal"))
             return Self.refusal(
                 for: signed.id, code: .invalidParameter, rules: [], reason: "the node could not answer; its owner's log says why", signer: key,
                 at: nowMs)
