@@ -402,6 +402,8 @@ public struct AskResult: Codable, Sendable {
     public var numbers: [Double?]?
     public var yes: Bool?
     public var area: [Double]?
+    /// Raw records (the `raw` module, where a policy permits it), as ingest lines.
+    public var records: String?
     public var epsilon: Double?
     public var code: String?
     public var reason: String?
@@ -429,6 +431,7 @@ public struct AskResult: Codable, Sendable {
             case .counts(let xs), .numbers(let xs): numbers = xs.map { $0.isNaN ? nil : $0 }
             case .yesNo(let b): yes = b
             case .area(let latitude, let longitude, let precision): area = [latitude, longitude, precision]
+            case .records(let bytes): records = String(decoding: bytes, as: UTF8.self)
             }
         case .refusal(let signed):
             self.outcome = "refusal"

@@ -100,6 +100,9 @@ extension FuzzTargets {
         case .yesNo: break
         case .area(let latitude, let longitude, let precision):
             try invariant(latitude.isFinite && longitude.isFinite && precision.isFinite && precision > 0, "an area breaks the rule")
+        case .records(let bytes):
+            try invariant(
+                bytes.count <= Answer.maximumRecordsBytes && String(validating: bytes, as: UTF8.self) != nil, "records break the rule")
         }
     }
 

@@ -10,7 +10,8 @@ struct AskCommand: AsyncParsableCommand {
         abstract: "Ask another TCC a question: a signed query to the node that hosts it, a signed answer or refusal back.",
         discussion: """
             Modules: count sum mean min max (no parameters), histogram --numbers EDGES, quantiles --numbers FRACTIONS,
-            distance, time-inside --region LAT,LON,RADIUS, visited --region ..., last-area --numbers PRECISION_METRES.
+            distance, time-inside --region LAT,LON,RADIUS, visited --region ..., last-area --numbers PRECISION_METRES,
+            raw (the records themselves, only where a policy permits the raw action).
             Example: oms ask --tcc bob TCC_ID mean --stream steps --at NODE_ID --as research --purpose activity-study
             """)
     @OptionGroup var dataDir: DataDirectoryOptions
@@ -73,6 +74,10 @@ struct AskCommand: AsyncParsableCommand {
         if let numbers = result.numbers { return numbers.map { $0.map { String($0) } ?? "nan" }.joined(separator: ", ") }
         if let yes = result.yes { return yes ? "yes" : "no" }
         if let area = result.area, area.count == 3 { return "near \(area[0]), \(area[1]) (a cell \(area[2]) m across)" }
+        if let records = result.records {
+            let lines = records.split(separator: "\n")
+            return "\(lines.count) records\n" + lines.map { "  " + $0 }.joined(separator: "\n")
+        }
         return "nothing (the mean of no records)"
     }
 }

@@ -68,6 +68,7 @@ import Testing
         let tag: Int
         let numbers: [String]
         let yes: Bool?
+        let records: String?
     }
 
     struct ValidAnswer: Decodable, Sendable, CustomTestStringConvertible {
@@ -172,12 +173,12 @@ import Testing
         let limits = Self.file.limits
         #expect(limits.queryMaximumPayload == 46555 && Query.maximumPayload == 46555)
         #expect(limits.presentationMaximumLength == Query.maximumPresentationLength)
-        #expect(limits.answerMaximumPayload == 9202 && Answer.maximumPayload == 9202)
+        #expect(limits.answerMaximumPayload == 66732 && Answer.maximumPayload == 66732)
         #expect(limits.refusalMaximumPayload == 1629 && Refusal.maximumPayload == 1629)
         #expect(limits.maximumLifetimeMs == Query.maximumLifetime)
         #expect(limits.skewMs == QueryVerifier.skew)
         #expect(Self.file.queries.count >= 10)
-        #expect(Set(Self.file.answers.map(\.value.tag)) == [1, 2, 3, 4, 5])
+        #expect(Set(Self.file.answers.map(\.value.tag)) == [1, 2, 3, 4, 5, 6])
         #expect(Set(Self.file.refusals.map(\.signedBy)) == ["tcc", "node"])
         #expect(
             Set(Self.file.invalidQueries.map(\.error)) == [
@@ -309,6 +310,9 @@ import Testing
         case 5:
             try #require(numbers.count == 3)
             return .area(latitude: numbers[0], longitude: numbers[1], precision: numbers[2])
+        case 6:
+            let hex = try #require(v.records)
+            return .records(try #require([UInt8](hexString: hex)))
         default: throw ExchangeError(.malformed, "no value tag \(v.tag)")
         }
     }

@@ -79,17 +79,29 @@ extension IntegrationTests {
                 #expect(unknown.code == "unknownModule")
                 let noStream = try await Self.ask(b, a, module: "mean", stream: "sleep")
                 #expect(noStream.code == "unknownStream")
+                // Records themselves only where a rule permits the raw action: answering is not enough.
+                let rawDenied = try await Self.ask(b, a, module: "raw")
+                #expect(rawDenied.code == "denied" && rawDenied.records == nil)
+                let rawPolicy = "version: 1\nrules:\n  - {id: raw-steps, effect: permit, principals: [{persona: \(research.id)}], actions: [raw], streams: [steps]}\n"
+                let _: PolicyRecord = try await a.owner.send(.PUT, "/v1/tccs/alice/policies/raw", json: SetPolicyRequest(yaml: rawPolicy))
+                let raw = try await Self.ask(b, a, module: "raw")
+                #expect(raw.outcome == "answer" && raw.rules == ["raw/raw-steps"])
+                let lines = (raw.records ?? "").split(separator: "\n")
+                #expect(lines.count == 200 && lines[3] == #"{"stream":"steps","time":1795687380000,"count":3}"#)
+                let rawGPS = try await Self.ask(b, a, module: "raw", stream: "gps")
+                #expect(rawGPS.code == "denied" && rawGPS.rules == ["research/no-location"], "the forbid rule still wins")
+
                 // The kept envelope verifies on its own.
                 let refusal = try SignedRefusal.open(Array(location.envelope))
                 #expect(refusal.envelope.signer.rawRepresentation == alice.id.bytes)
 
                 // Both sides wrote it down.
                 let asked: [AuditEntryBody] = try await b.readOnly.get("/v1/tccs/bob/audit?kind=exchange.ask")
-                #expect(asked.filter { $0.detail.contains("\"action\":\"ask\"") }.count == 6)
-                #expect(asked.filter { $0.detail.contains("refusal: denied") }.count == 2)
+                #expect(asked.filter { $0.detail.contains("\"action\":\"ask\"") }.count == 9)
+                #expect(asked.filter { $0.detail.contains("refusal: denied") }.count == 4)
                 let answered: [AuditEntryBody] = try await a.readOnly.get("/v1/tccs/alice/audit?kind=exchange.answer")
                 let refused: [AuditEntryBody] = try await a.readOnly.get("/v1/tccs/alice/audit?kind=exchange.refusal")
-                #expect(answered.count == 2 && refused.count == 4)
+                #expect(answered.count == 3 && refused.count == 6)
                 #expect(answered[0].detail.contains(research.id.description) && answered[0].detail.contains(mean.query.description))
             }
         }

@@ -1520,11 +1520,13 @@ QUERY_MAXIMUM_PAYLOAD = (
 ANSWER_MAXIMUM_VALUES = 1001
 RULES_MAXIMUM = 16
 RULE_LIST_MAXIMUM = 1 + RULES_MAXIMUM * (1 + 64)
-ANSWER_MAXIMUM_PAYLOAD = 1 + 32 + (1 + ID_TEXT_MAXIMUM) + 8 + 1 + (2 + 8 * ANSWER_MAXIMUM_VALUES) + 8 + RULE_LIST_MAXIMUM
+ANSWER_MAXIMUM_RECORDS = 65536
+ANSWER_MAXIMUM_PAYLOAD = (1 + 32 + (1 + ID_TEXT_MAXIMUM) + 8 + 1 + max(2 + 8 * ANSWER_MAXIMUM_VALUES, 4 + ANSWER_MAXIMUM_RECORDS) + 8
+                          + RULE_LIST_MAXIMUM)
 REFUSAL_MAXIMUM_REASON = 512
 REFUSAL_MAXIMUM_PAYLOAD = 1 + 32 + 8 + (1 + 32) + RULE_LIST_MAXIMUM + 2 + REFUSAL_MAXIMUM_REASON
 assert (QUERY_MAXIMUM_PRESENTATION, QUERY_MAXIMUM_PAYLOAD) == (9518, 46555)
-assert (ANSWER_MAXIMUM_PAYLOAD, REFUSAL_MAXIMUM_PAYLOAD) == (9202, 1629)
+assert (ANSWER_MAXIMUM_PAYLOAD, REFUSAL_MAXIMUM_PAYLOAD) == (66732, 1629)
 SKEW_MS = 300000
 CANONICAL_NAN = bytes.fromhex("7ff8000000000000")
 
@@ -1747,6 +1749,14 @@ def decode_answer(payload):
         read_f64(r), read_f64(r)
         if not read_f64(r) > 0:
             raise Refused("malformed")
+    elif tag == 6:
+        length = r.u32()
+        if length > ANSWER_MAXIMUM_RECORDS:
+            raise Refused("malformed")
+        try:
+            r.take(length).decode("utf-8", errors="strict")
+        except UnicodeDecodeError:
+            raise Refused("malformed")
     else:
         raise Refused("malformed")
     if not read_f64(r) >= 0:
@@ -1884,11 +1894,13 @@ def queries():
     answers = []
 
     def add_answer(name, query_name, tag, numbers=(), yes=None, epsilon=0.0, rules=(), answered=at + 10,
-                   seed=QUERY_TARGET_SEED):
+                   seed=QUERY_TARGET_SEED, records=None):
         if tag in (2, 3):
             value = value_list(numbers)
         elif tag == 4:
             value = bytes([1 if yes else 0])
+        elif tag == 6:
+            value = struct.pack(">I", len(records)) + records
         else:
             value = b"".join(f64(x) for x in numbers)
         query_id = blake2b_256(by_name[query_name])
@@ -1896,7 +1908,8 @@ def queries():
         envelope = signed(seed, ANSWER_TYPE, payload)
         answers.append({
             "name": name, "signer_seed": seed.hex(), "query": query_name, "node": node, "target": target,
-            "answered": answered, "value": {"tag": tag, "numbers": number_hex(numbers), "yes": yes},
+            "answered": answered,
+            "value": {"tag": tag, "numbers": number_hex(numbers), "yes": yes, "records": None if records is None else records.hex()},
             "epsilon": f64(epsilon).hex(), "rules": list(rules), "payload": payload.hex(), "envelope": envelope.hex(),
         })
         return envelope
@@ -1917,8 +1930,13 @@ def queries():
     add_answer("1001 counts and 16 rules of 64 characters", valid[5]["name"], 2,
                tuple(float(i % 7) for i in range(1001)), epsilon=0.125,
                rules=tuple(("r%02d!" % i).ljust(64, "~") for i in range(16)))
+    add_answer("raw records as ingest lines", count_name, 6,
+               records='{"stream":"steps","time":1795687200000,"count":120}\n{"stream":"steps","time":1795687260000,"count":7}\n'.encode(),
+               rules=("raw-for-the-doctor",))
+    add_answer("no raw records", count_name, 6, records=b"", rules=("raw-for-the-doctor",))
+    add_answer("65536 bytes of records", count_name, 6, records=(b"x" * 63 + b"\n") * 1024, rules=("raw",))
     add_answer("an answer naming no rule", count_name, 1, (7.0,))
-    assert all(len(r) == 64 for r in answers[-2]["rules"])
+    assert all(len(r) == 64 for r in answers[-5]["rules"])
 
     # Refusals: by the target's key, or by the answering node's when it cannot speak for the target.
     refusals = []
@@ -2117,10 +2135,14 @@ def queries():
     bad_response("answer version 2", target_signed(a(version=2)), "malformed")
     bad_response("answer with a trailing byte", target_signed(a() + b"\x00"), "malformed")
     bad_response("answer truncated in its rules", target_signed(a()[:-1]), "malformed")
-    bad_response("answer payload of 9203 bytes (a valid answer padded)",
+    bad_response("answer payload of %d bytes (a valid answer padded)" % (ANSWER_MAXIMUM_PAYLOAD + 1),
                  target_signed(a() + bytes(ANSWER_MAXIMUM_PAYLOAD + 1 - len(a()))), "malformed")
     bad_response("value tag 0", target_signed(a(tag=0)), "malformed")
-    bad_response("value tag 6", target_signed(a(tag=6)), "malformed")
+    bad_response("value tag 7", target_signed(a(tag=7)), "malformed")
+    bad_response("65537 bytes of records", target_signed(a(tag=6, value=struct.pack(">I", 65537) + b"x" * 65537)), "malformed")
+    bad_response("records that are not UTF-8", target_signed(a(tag=6, value=struct.pack(">I", 2) + b"\xff\n")), "malformed")
+    bad_response("records whose length runs past the payload", target_signed(a(tag=6, value=struct.pack(">I", 100) + b"{}")),
+                 "malformed")
     bad_response("a number +infinity", target_signed(a(value=f64(float("inf")))), "malformed")
     bad_response("a number -infinity", target_signed(a(value=f64(float("-inf")))), "malformed")
     bad_response("a number NaN with another bit pattern", target_signed(a(value=bytes.fromhex("fff8000000000000"))),
@@ -2166,7 +2188,8 @@ def queries():
                  "malformed")
     bad_response("refusal payload of 1630 bytes (a valid refusal padded)",
                  target_signed(r() + bytes(REFUSAL_MAXIMUM_PAYLOAD + 1 - len(r())), type_name=REFUSAL_TYPE), "malformed")
-    bad_response("refusal payload of 9203 bytes", target_signed(bytes(ANSWER_MAXIMUM_PAYLOAD + 1), type_name=REFUSAL_TYPE),
+    bad_response("refusal payload of %d bytes" % (ANSWER_MAXIMUM_PAYLOAD + 1),
+                 target_signed(bytes(ANSWER_MAXIMUM_PAYLOAD + 1), type_name=REFUSAL_TYPE),
                  "malformed")
     bad_response("answer naming the target, signed by the node", target_signed(a(), QUERY_NODE_SEED), "signerMismatch")
     bad_response("answer from another tcc, which signed it",

@@ -22,6 +22,9 @@ public enum AnswerModule: Hashable, Sendable {
     case visited(Region)
     /// The last fix, rounded to a cell of `precision` metres: where, roughly, not exactly.
     case lastArea(precision: Double)
+    /// The records themselves, as ingest lines: only where a policy permits the `raw` action
+    /// explicitly, and never with noise (it has no noisy form).
+    case raw
 
     /// The region a location module asks about, which a policy's region must contain.
     public var region: Region? {
@@ -44,6 +47,7 @@ public enum AnswerModule: Hashable, Sendable {
         case .timeInside: "time-inside"
         case .visited: "visited"
         case .lastArea: "last-area"
+        case .raw: "raw"
         }
     }
 }
@@ -55,6 +59,8 @@ public enum AnswerValue: Hashable, Sendable {
     case numbers([Double])
     case yesNo(Bool)
     case area(latitude: Double, longitude: Double, precision: Double)
+    /// Records as ingest lines (NDJSON, UTF-8), for the `raw` module.
+    case records([UInt8])
 }
 
 public enum AnswerModules {
@@ -117,6 +123,8 @@ public enum AnswerModules {
                 })
         case .distance, .timeInside, .visited, .lastArea:
             throw AnswerError(.wrongStream, "\(module.name) is computed over GPS fixes, not numbers")
+        case .raw:
+            throw AnswerError(.invalidParameter, "raw records are read by the node, not computed")
         }
     }
 
@@ -151,6 +159,8 @@ public enum AnswerModules {
             return .area(latitude: latitude, longitude: longitude, precision: precision)
         case .count, .sum, .mean, .min, .max, .histogram, .quantiles:
             throw AnswerError(.wrongStream, "\(module.name) is computed over numbers, not GPS fixes")
+        case .raw:
+            throw AnswerError(.invalidParameter, "raw records are read by the node, not computed")
         }
     }
 

@@ -11,7 +11,8 @@ import OMSProtocol
 /// where `query` is the query envelope's object id, `target` the TCC's printed id (the signer),
 /// `answered` Unix milliseconds, and the value by tag: 1 number (f64), 2 counts and 3 numbers
 /// (u16 count, at most 1001, then f64 each), 4 yes/no (u8 0 or 1), 5 area (latitude, longitude,
-/// precision, f64 each). `epsilon` is the differential-privacy cost the answer spent (0: no
+/// precision, f64 each), 6 records (u32 length, at most 65536, then that many bytes of UTF-8
+/// ingest lines: only for the `raw` module, which a policy must permit explicitly). `epsilon` is the differential-privacy cost the answer spent (0: no
 /// noise); the rules are the ids of the policy rules that permitted it.
 ///
 /// Numbers are finite, except that `number` and `numbers` may be NaN, meaning "no value": the
@@ -19,12 +20,16 @@ import OMSProtocol
 /// value has one encoding. Infinities never are: no module over clamped records produces one.
 public struct Answer: Hashable, Sendable {
     public static let type = try! EnvelopeType("oms/answer")
+    /// The most bytes of records one answer carries; a requester narrows the window for more.
+    public static let maximumRecordsBytes = 65_536
     static let version: UInt8 = 1
     /// As many values as a query can carry edges: a histogram has one bin fewer.
     public static let maximumValues = Query.maximumNumbers
-    /// The largest payload the layout allows (9202 bytes); an answer envelope is opened with it.
+    /// The largest payload the layout allows (66732 bytes, with the most records); an answer
+    /// envelope is opened with it.
     public static let maximumPayload =
-        1 + 32 + (1 + ExchangeLimits.maximumIDText) + 8 + 1 + (2 + 8 * maximumValues) + 8 + ExchangeLimits.maximumRulesLength
+        1 + 32 + (1 + ExchangeLimits.maximumIDText) + 8 + 1 + max(2 + 8 * maximumValues, 4 + maximumRecordsBytes) + 8
+        + ExchangeLimits.maximumRulesLength
 
     /// The value tags of the layout.
     enum Tag: UInt8 {
@@ -33,6 +38,7 @@ public struct Answer: Hashable, Sendable {
         case numbers = 3
         case yesNo = 4
         case area = 5
+        case records = 6
     }
 
     public let query: ObjectID
@@ -89,6 +95,11 @@ public struct Answer: Hashable, Sendable {
             guard precision.isFinite, precision > 0 else {
                 throw ExchangeError(.malformed, "an area's precision must be positive, not \(precision)")
             }
+        case .records(let bytes):
+            guard bytes.count <= maximumRecordsBytes else {
+                throw ExchangeError(.malformed, "\(bytes.count) bytes of records; an answer carries at most \(maximumRecordsBytes)")
+            }
+            guard String(validating: bytes, as: UTF8.self) != nil else { throw ExchangeError(.malformed, "an answer's records are not UTF-8") }
         }
     }
 
@@ -123,6 +134,10 @@ public struct Answer: Hashable, Sendable {
             bytes.appendDouble(latitude)
             bytes.appendDouble(longitude)
             bytes.appendDouble(precision)
+        case .records(let records):
+            bytes.append(Tag.records.rawValue)
+            bytes.appendBigEndian(UInt32(records.count))
+            bytes += records
         }
         bytes.appendDouble(epsilon)
         bytes.appendRules(rules)
@@ -147,7 +162,7 @@ public struct Answer: Hashable, Sendable {
         let answered = try reader.readUInt64("answer time")
         guard let rawTag = reader.readByte() else { throw ExchangeError(.malformed, "truncated before the value tag") }
         guard let tag = Tag(rawValue: rawTag) else {
-            throw ExchangeError(.malformed, "value tag \(rawTag); this node reads tags 1 to 5")
+            throw ExchangeError(.malformed, "value tag \(rawTag); this node reads tags 1 to 6")
         }
         let value: AnswerValue
         switch tag {
@@ -165,6 +180,14 @@ public struct Answer: Hashable, Sendable {
             let latitude = try reader.readDouble("latitude")
             let longitude = try reader.readDouble("longitude")
             value = .area(latitude: latitude, longitude: longitude, precision: try reader.readDouble("precision"))
+        case .records:
+            guard let length = reader.readUInt32() else { throw ExchangeError(.malformed, "truncated in the records' length") }
+            // Checked before anything is copied: the length is the sender's word.
+            guard length <= Self.maximumRecordsBytes else {
+                throw ExchangeError(.malformed, "\(length) bytes of records; an answer carries at most \(Self.maximumRecordsBytes)")
+            }
+            guard let records = reader.readArray(Int(length)) else { throw ExchangeError(.malformed, "truncated in the records") }
+            value = .records(records)
         }
         let epsilon = try reader.readDouble("epsilon")
         let rules = try reader.readRules()

@@ -8,7 +8,7 @@ public struct ModuleName: Hashable, Sendable, CheckedText {
     public static let maximumLength = 32
     /// The modules of this version (`AnswerModule.name`).
     public static let builtIn: [String] = [
-        "count", "sum", "mean", "min", "max", "histogram", "quantiles", "distance", "time-inside", "visited", "last-area",
+        "count", "sum", "mean", "min", "max", "histogram", "quantiles", "distance", "time-inside", "visited", "last-area", "raw",
     ]
 
     public init(_ text: String) throws(ExchangeError) {

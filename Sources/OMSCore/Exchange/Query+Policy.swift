@@ -30,6 +30,7 @@ extension Query {
         case "min": return try plain(.min)
         case "max": return try plain(.max)
         case "distance": return try plain(.distance)
+        case "raw": return try plain(.raw)
         case "histogram": return try numbered(minimum: 2) { .histogram(edges: $0) }
         case "quantiles": return try numbered(minimum: 1) { .quantiles($0) }
         case "time-inside": return try regional { .timeInside($0) }
@@ -62,7 +63,7 @@ extension Query {
             PolicyRequest.HeldClaim(type: $0.claim.claim.type, issuer: $0.claim.claim.issuer.description)
         }
         return PolicyRequest(
-            requester: requester, action: .answer, stream: stream, module: module.rawValue,
+            requester: requester, action: module.rawValue == "raw" ? .raw : .answer, stream: stream, module: module.rawValue,
             window: window.flatMap { try? TimeWindow(from: Self.date($0.from), to: Self.date($0.to)) }, region: region,
             purpose: purpose, now: Self.date(now))
     }

@@ -137,14 +137,19 @@ extension TCFHost {
         guard let schema = try streams(of: tcc)[request.stream] else {
             throw AnswerRefusal(code: .unknownStream, reason: "\(tcc.name) has no stream \(request.stream)")
         }
+        // Records themselves are the `raw` action, which a rule must permit explicitly.
+        let action: PolicyAction = request.module == .raw ? .raw : .answer
         let decision = try decide(
             PolicyRequest(
-                requester: request.requester, action: .answer, stream: request.stream.rawValue, module: request.module.name,
+                requester: request.requester, action: action, stream: request.stream.rawValue, module: request.module.name,
                 window: request.window, region: request.module.region, purpose: request.purpose, now: now()), for: tcc)
         guard decision.isPermitted else { throw AnswerRefusal(code: .denied, rules: decision.rules, reason: decision.reason) }
         var obligations = decision.obligations
         if obligations.budget != nil && obligations.epsilon == nil {
             throw AnswerRefusal(code: .denied, rules: decision.rules, reason: "the policy sets a budget but no epsilon to spend from it")
+        }
+        if request.module == .raw {
+            return (try rawRecords(request, schema: schema, tcc: tcc, decision: decision), decision.rates)
         }
         if schema.kind == .gps {
             // Location modules have no noisy form: a policy asking for noise does not get an
@@ -163,6 +168,34 @@ extension TCFHost {
             throw AnswerRefusal(error, rules: decision.rules)
         }
         return (AnswerOutcome(value: value, epsilon: obligations.epsilon, rules: decision.rules, budgetSpent: obligations.budget), decision.rates)
+    }
+
+    /// The records in the window as ingest lines, at most `Answer.maximumRecordsBytes` of them:
+    /// no noise (a policy asking for it is refused), the minimum count as for any answer.
+    private func rawRecords(_ request: AnswerRequest, schema: StreamSchema, tcc: TCCRecord, decision: PolicyDecision) throws -> AnswerOutcome {
+        guard decision.obligations.epsilon == nil else {
+            throw AnswerRefusal(code: .denied, rules: decision.rules, reason: "the policy asks for noise and raw records have no noisy form")
+        }
+        let range = request.range ?? Int64.min...Int64.max
+        let records: [DataRecord]
+        do {
+            records = try self.records(of: tcc, stream: request.stream, from: range.lowerBound, to: range.upperBound)
+        } catch {
+            throw AnswerRefusal(code: .invalidParameter, rules: decision.rules, reason: "the records could not be read")
+        }
+        if let minimum = decision.obligations.minimumCount, records.count < minimum {
+            throw AnswerRefusal(code: .tooFewRecords, rules: decision.rules, reason: "fewer records than the policy's minimum of \(minimum)")
+        }
+        var lines: [UInt8] = []
+        for record in records {
+            ExportLine.record(record, stream: request.stream, schema: schema, into: &lines)
+            guard lines.count <= Answer.maximumRecordsBytes else {
+                throw AnswerRefusal(
+                    code: .invalidParameter, rules: decision.rules,
+                    reason: "the records in this window are more than \(Answer.maximumRecordsBytes) bytes: ask for a narrower window")
+            }
+        }
+        return AnswerOutcome(value: .records(lines), epsilon: nil, rules: decision.rules, budgetSpent: nil)
     }
 
     private func compute(
