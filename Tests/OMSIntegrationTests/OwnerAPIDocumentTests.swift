@@ -45,6 +45,63 @@ extension IntegrationTests {
             }
         }
 
+        /// "METHOD /path" → the `x-oms-scope` the document gives it.
+        static func documentedScopes() throws -> [String: String] {
+            let text = try String(
+                contentsOf: SharedVectors.projectRoot.appendingPathComponent("protocol-spec/owner-api.yaml"), encoding: .utf8)
+            var scopes: [String: String] = [:]
+            var inPaths = false
+            var path: String?
+            var operation: String?
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                if !line.hasPrefix(" ") && !line.isEmpty { inPaths = line == "paths:" }
+                guard inPaths else { continue }
+                if line.hasPrefix("  /"), line.hasSuffix(":") {
+                    path = String(line.dropFirst(2).dropLast())
+                    operation = nil
+                } else if let path, line.hasPrefix("    "), !line.hasPrefix("     "), line.hasSuffix(":") {
+                    let key = line.trimmingCharacters(in: .whitespaces).dropLast()
+                    operation = ["get", "post", "put", "delete", "patch"].contains(key) ? "\(key.uppercased()) \(path)" : nil
+                } else if let operation, line.hasPrefix("      x-oms-scope:") {
+                    scopes[operation] = line.split(separator: ":").last?.trimmingCharacters(in: .whitespaces)
+                }
+            }
+            return scopes
+        }
+
+        /// The read-only token is refused (403 `forbidden`) on every route the document marks
+        /// `owner`, before the route looks at its parameters or body, and never on a `read` one.
+        @Test func theReadOnlyTokenChangesNothingAnywhere() async throws {
+            defer { try? FileManager.default.removeItem(at: root) }
+            try await APINode.run(in: root) { node in
+                let scopes = try Self.documentedScopes()
+                #expect(scopes.values.filter { $0 == "owner" }.count > 20)
+                for (route, scope) in scopes.sorted(by: { $0.key < $1.key }) where scope == "owner" || scope == "read" {
+                    let parts = route.split(separator: " ", maxSplits: 1)
+                    let path = String(parts[1]).replacingOccurrences(of: #"\{[a-z]+\}"#, with: "nothing-here", options: .regularExpression)
+                    let body = Array("{}".utf8)
+                    let status: Int
+                    do {
+                        let reply =
+                            switch parts[0] {
+                            case "GET": try await node.readOnly.send(.GET, path)
+                            case "DELETE": try await node.readOnly.send(.DELETE, path)
+                            case "PUT": try await node.readOnly.send(.PUT, path, body: body)
+                            default: try await node.readOnly.send(.POST, path, body: body)
+                            }
+                        status = Int(reply.status.code)
+                    } catch let error as APIClientError {
+                        status = error.status
+                    }
+                    if scope == "owner" {
+                        #expect(status == 403, "\(route) with the read-only token: \(status)")
+                    } else {
+                        #expect(status != 403, "\(route) is a read route, yet the read-only token got 403")
+                    }
+                }
+            }
+        }
+
         @Test func theAPISpeaksHTTP2CleartextToCurl() async throws {
             defer { try? FileManager.default.removeItem(at: root) }
             try await APINode.run(in: root, h2c: true) { node in
