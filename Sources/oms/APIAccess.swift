@@ -49,6 +49,14 @@ func readFile(_ path: String) throws -> Data {
     }
 }
 
+/// A time typed as ISO 8601 (`2026-11-26T10:00:00Z`), or nil when none was given.
+func isoDate(_ text: String?) throws -> Date? {
+    try text.map { t in
+        guard let date = ISO8601DateFormatter().date(from: t) else { throw ValidationError("'\(t)' is not an ISO 8601 time") }
+        return date
+    }
+}
+
 /// "30d", "12h", "90m", "45s" or plain seconds.
 func parseDuration(_ text: String) throws -> UInt64 {
     let units: [Character: UInt64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]

@@ -43,18 +43,12 @@ struct AskCommand: AsyncParsableCommand {
                 return parts.map { $0! }
             }
         }
-        func date(_ text: String?) throws -> Date? {
-            try text.map { t in
-                guard let d = ISO8601DateFormatter().date(from: t) else { throw ValidationError("'\(t)' is not an ISO 8601 time") }
-                return d
-            }
-        }
         let claims = try present.map { text -> ObjectID in
             guard let id = ObjectID(text) else { throw ValidationError("'\(text)' is not a claim id (obj1…)") }
             return id
         }
         let request = AskRequest(
-            target: target, node: node, persona: persona, module: module, stream: stream, from: try date(from), to: try date(to),
+            target: target, node: node, persona: persona, module: module, stream: stream, from: try isoDate(from), to: try isoDate(to),
             numbers: try numbersList(numbers), region: try numbersList(region), purpose: purpose, present: claims.isEmpty ? nil : claims)
         let result: AskResult = try await dataDir.client().send(.POST, apiPath("tccs", tcc.tcc, "asks"), json: request)
         if json { return try printJSON(result) }

@@ -82,12 +82,6 @@ struct PolicyCommand: AsyncParsableCommand {
 
         func run() async throws {
             guard let action = PolicyAction(rawValue: action) else { throw ValidationError("the action is answer, run-app, export or raw") }
-            func date(_ text: String?) throws -> Date? {
-                try text.map { t in
-                    guard let d = ISO8601DateFormatter().date(from: t) else { throw ValidationError("'\(t)' is not an ISO 8601 time") }
-                    return d
-                }
-            }
             let regionValues = try region.map { text -> [Double] in
                 let parts = text.split(separator: ",").compactMap { Double($0) }
                 guard parts.count == 3 else { throw ValidationError("a region is LAT,LON,RADIUS_METRES") }
@@ -98,7 +92,7 @@ struct PolicyCommand: AsyncParsableCommand {
                 return id
             }
             let request = PolicyTestRequest(
-                requester: requester, action: action, stream: stream, module: module, from: try date(from), to: try date(to), region: regionValues,
+                requester: requester, action: action, stream: stream, module: module, from: try isoDate(from), to: try isoDate(to), region: regionValues,
                 purpose: purpose, memberOf: communities, claims: claims)
             let decision: PolicyDecisionBody = try await dataDir.client().send(.POST, apiPath("tccs", tcc.tcc, "policy-tests"), json: request)
             if json { return try printJSON(decision) }

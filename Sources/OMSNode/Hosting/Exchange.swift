@@ -42,9 +42,13 @@ public final class Exchange: Sendable {
         let now = nowMs
         pruneNowAndThen(now)
         let signed: SignedQuery
+        var target: TCCRecord?
         do {
             signed = try verifier.withLock { verifier throws(ExchangeError) in
-                try verifier.accept(bytes, at: now, hosting: { (try? self.host.store.tcc($0)) != nil })
+                try verifier.accept(bytes, at: now, hosting: { id in
+                    target = try? self.host.store.tcc(id)
+                    return target != nil
+                })
             }
         } catch {
             let received = ObjectID(uncheckedBytes: BLAKE2b.hash(bytes, outputLength: 32))
@@ -58,7 +62,7 @@ public final class Exchange: Sendable {
             return Self.refusal(for: query.id, code: RefusalCode(error.code), rules: [], reason: error.context, signer: key, at: now)
         }
         let query = signed.query
-        guard let tcc = try? host.store.tcc(query.target), let key = try? host.rootKey(of: tcc) else {
+        guard let tcc = target, let key = try? host.rootKey(of: tcc) else {
             // Hosted a moment ago, or its TCF is stopped: it cannot sign, so the node says so.
             return Self.refusal(
                 for: signed.id, code: .unknownTarget, rules: [], reason: "TCC \(query.target.short) is not answering (its TCF is stopped)",
@@ -139,10 +143,9 @@ public final class Exchange: Sendable {
     }
 
     static func detail(_ signed: SignedQuery, outcome: String) -> [String: String] {
-        [
-            "action": "answer", "outcome": outcome, "requester": signed.query.requester.description, "stream": signed.query.stream,
-            "module": signed.query.module.rawValue, "query": signed.id.description,
-        ]
+        TCFHost.exchangeDetail(
+            query: signed.id.description, requester: signed.query.requester.description, stream: signed.query.stream,
+            module: signed.query.module.rawValue, outcome: outcome)
     }
 
     /// Every ten minutes at most, forgets answered queries that can no longer matter.

@@ -229,18 +229,22 @@ extension TCFHost {
     }
 
     static func auditDetail(_ request: AnswerRequest, outcome: String, rules: [String], epsilon: Double?) -> [String: String] {
-        var detail = [
-            "action": "answer", "outcome": outcome, "requester": request.requesterID, "stream": request.stream.rawValue,
-            "module": request.module.name, "query": request.objectID?.description ?? request.query.hex,
-        ]
-        if !rules.isEmpty { detail["rules"] = rules.joined(separator: ",") }
-        if let epsilon { detail["epsilon"] = String(epsilon) }
-        if let purpose = request.purpose { detail["purpose"] = purpose }
-        return detail
+        exchangeDetail(
+            query: request.objectID?.description ?? request.query.hex, requester: request.requesterID, stream: request.stream.rawValue,
+            module: request.module.name, outcome: outcome, rules: rules, epsilon: epsilon, purpose: request.purpose)
     }
 
-    static func json(_ detail: [String: String]) throws -> [UInt8] {
-        Array(try JSONSerialization.data(withJSONObject: detail, options: [.sortedKeys]))
+    /// What the answering side's audit entry says of a query (protocol-spec §13, "Frames and
+    /// audit"), whether the engine saw it or it was refused before.
+    static func exchangeDetail(
+        query: String, requester: String, stream: String, module: String, outcome: String, rules: [String] = [], epsilon: Double? = nil,
+        purpose: String? = nil
+    ) -> [String: String] {
+        var detail = ["action": "answer", "outcome": outcome, "requester": requester, "stream": stream, "module": module, "query": query]
+        if !rules.isEmpty { detail["rules"] = rules.joined(separator: ",") }
+        if let epsilon { detail["epsilon"] = String(epsilon) }
+        if let purpose { detail["purpose"] = purpose }
+        return detail
     }
 }
 

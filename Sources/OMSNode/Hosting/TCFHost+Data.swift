@@ -96,7 +96,7 @@ extension TCFHost {
         ]
         return try store.insertBatch(
             tcc: tcc.id, device: device.name, batch: batchID, records: parsed.count, blocks: blocks, at: now(),
-            audit: (.dataWrite, Array(try JSONSerialization.data(withJSONObject: detail, options: [.sortedKeys])), try rootKey(of: tcc)))
+            audit: (.dataWrite, try Self.json(detail), try rootKey(of: tcc)))
     }
 
     /// A checked batch's records, a stream at a time, time-sorted into blocks and sealed under
@@ -119,11 +119,9 @@ extension TCFHost {
 
     // MARK: Reading
 
-    /// The stream's records in `[from, to]` (milliseconds), time-ordered, decrypted; `fields`
-    /// limits which fields are decoded.
-    public func records(
-        of tcc: TCCRecord, stream: StreamName, from: Int64 = .min, to: Int64 = .max, fields: Set<Int>? = nil
-    ) throws -> [DataRecord] {
+    /// The stream's records in `[from, to]` (milliseconds), time-ordered, decrypted (answers
+    /// read columns instead: `columns(of:)`).
+    public func records(of tcc: TCCRecord, stream: StreamName, from: Int64 = .min, to: Int64 = .max) throws -> [DataRecord] {
         let schema = try schema(of: stream, in: tcc)
         let blocks = try store.blocks(tcc: tcc.id, stream: stream, from: from, to: to)
         guard !blocks.isEmpty else { return [] }
@@ -131,7 +129,7 @@ extension TCFHost {
         var records: [DataRecord] = []
         records.reserveCapacity(blocks.reduce(0) { $0 + $1.count })
         for block in blocks {
-            let decoded = try RecordBlock.decode(try RecordSealing.open(block, tcc: tcc.id, under: dataKey), schema: schema, fields: fields)
+            let decoded = try RecordBlock.decode(try RecordSealing.open(block, tcc: tcc.id, under: dataKey), schema: schema)
             if block.start >= from && block.end <= to {
                 records += decoded
             } else {

@@ -170,7 +170,7 @@ extension TCFHost {
             tcc: tcc.id,
             streams: declared.map { StreamRecord(tcc: tcc.id, name: $0.key, schema: $0.value, createdAt: now()) },
             blocks: blocks, policies: policies, inForce: inForce, claims: claims, at: now(),
-            audit: (.dataWrite, Array(try JSONSerialization.data(withJSONObject: detail, options: [.sortedKeys])), try rootKey(of: tcc)))
+            audit: (.dataWrite, try Self.json(detail), try rootKey(of: tcc)))
         return report
     }
 }

@@ -218,8 +218,12 @@ public final class TCFHost: Sendable {
     /// Appends to the TCC's log, with a checkpoint of the new head signed by the TCC's key.
     @discardableResult
     public func audit(_ tcc: TCCRecord, _ kind: AuditKind, _ detail: [String: String]) throws -> AuditEntry {
-        let bytes = try JSONSerialization.data(withJSONObject: detail, options: [.sortedKeys])
-        return try store.appendAudit(tcc: tcc.id, kind: kind, detail: Array(bytes), at: now(), checkpointWith: try rootKey(of: tcc))
+        try store.appendAudit(tcc: tcc.id, kind: kind, detail: try Self.json(detail), at: now(), checkpointWith: try rootKey(of: tcc))
+    }
+
+    /// An audit entry's detail as it is stored: JSON with sorted keys.
+    static func json(_ detail: [String: String]) throws -> [UInt8] {
+        Array(try JSONSerialization.data(withJSONObject: detail, options: [.sortedKeys]))
     }
 
     public func auditEntries(of tcc: TCCRecord, since: Date? = nil, kind: AuditKind? = nil) throws -> [AuditEntry] {
