@@ -5,7 +5,7 @@ import OMSCrypto
 
 struct ManifestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "manifest", abstract: "Community manifests (protocol-spec §15): check one before anyone signs it.",
+        commandName: "manifest", abstract: "Community manifests (protocol-spec §14): check one before anyone signs it.",
         subcommands: [Lint.self])
 
     struct Lint: AsyncParsableCommand {

@@ -1,7 +1,7 @@
 import Foundation
 import Yams
 
-/// Reading a manifest from the YAML people write (protocol-spec §15):
+/// Reading a manifest from the YAML people write (protocol-spec §14):
 ///
 /// ```yaml
 /// manifest: 1

@@ -4,7 +4,7 @@ import OMSCrypto
 /// A community's (or an institution's) manifest: what it is for, how it decides, who may
 /// join and how, what members agree to answer and under which limits, who may ask it what,
 /// what happens on leaving, and which apps it runs. Authored in YAML (`Manifest(yaml:)`,
-/// protocol-spec §15); the manifest is its exact bytes, and their hash is what a newcomer signs
+/// protocol-spec §14); the manifest is its exact bytes, and their hash is what a newcomer signs
 /// when they opt in, so no two readers can disagree about what was agreed.
 public struct Manifest: Hashable, Sendable {
     public static let version = 1
