@@ -257,11 +257,7 @@ struct ManifestLint {
 
     mutating func name(_ node: Node, _ path: String) -> String? {
         guard let text = scalar(node, path) else { return nil }
-        let bytes = Array(text.utf8)
-        let ok = (1...64).contains(bytes.count) && bytes.allSatisfy { b in
-            (0x61...0x7A).contains(b) || (0x30...0x39).contains(b) || b == 0x2E || b == 0x5F || b == 0x2D
-        } && !(bytes.first.map { $0 == 0x2E || $0 == 0x5F || $0 == 0x2D } ?? true)
-        guard ok else {
+        guard Manifest.isName(text.utf8) else {
             problem(path, node, "'\(text.printable(limit: 64))' is not a name: \(Self.namePattern)")
             return nil
         }

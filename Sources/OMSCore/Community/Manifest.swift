@@ -109,3 +109,18 @@ public struct ManifestError: Error, Hashable, Sendable, CustomStringConvertible 
     public var problems: [ManifestProblem]
     public var description: String { problems.map(\.description).joined(separator: "\n") }
 }
+
+extension Manifest {
+    /// Section 14's name rule, for roles, apps, tags, the manifest's name and a log's names.
+    public static func isName<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> Bool {
+        guard (1...64).contains(bytes.count), let first = bytes.first, first != 0x2E, first != 0x5F, first != 0x2D else {
+            return false
+        }
+        return bytes.allSatisfy { b in
+            (0x61...0x7A).contains(b) || (0x30...0x39).contains(b) || b == 0x2E || b == 0x5F || b == 0x2D
+        }
+    }
+
+    /// How `kind` is decided; every valid manifest names a rule for each kind.
+    public func decision(_ kind: DecisionKind) -> Decision { governance.decisions[kind] ?? .admin }
+}

@@ -1,0 +1,186 @@
+import OMSProtocol
+
+/// One replica of a community's log: the DAG of accepted events, its order and the fold over it
+/// (protocol-spec/README.md section 15). Pure: the node stores what `insert` accepts and sends
+/// what `missing(after:)` returns; the time is passed in.
+public struct CommunityLog: Sendable {
+    /// How far ahead of the replica's clock an event may be written (ms).
+    public static let futureSkew: UInt64 = 300_000
+
+    public let community: TCCID
+    public private(set) var events: [ObjectID: SignedCommunityEvent] = [:]
+    /// The events no other event names as parent.
+    public private(set) var heads: Set<ObjectID> = []
+    /// Every event, in the order of the fold.
+    public private(set) var order: [ObjectID] = []
+    /// The fold of `order`.
+    public private(set) var state = CommunityState()
+    /// Accepted events that a concurrent event before them in the order made void.
+    public private(set) var void: [ObjectID: CommunityError] = [:]
+
+    /// A log holding its create event, which names the community.
+    public init(create: SignedCommunityEvent) throws(CommunityError) {
+        guard case .create = create.event.body else {
+            throw CommunityError(.wrongCommunity, "a log starts with its create event, not a \(create.event.body.kind)")
+        }
+        community = create.communityID
+        events[create.id] = create
+        heads = [create.id]
+        order = [create.id]
+        try state.apply(create)
+    }
+
+    public var create: SignedCommunityEvent { events[order[0]]! }
+
+    /// Accepts `event` or refuses it with the code of the first rule it breaks ("Accepting an
+    /// event into a replica"); an accepted event is in `events` and folded into `state`.
+    public mutating func insert(_ event: SignedCommunityEvent, now: UInt64) throws(CommunityError) {
+        guard event.event.community == community else {
+            throw CommunityError(.wrongCommunity, "the event belongs to \(event.event.community?.short ?? "a create of its own")")
+        }
+        guard events[event.id] == nil else { throw CommunityError(.duplicate, "event \(event.id.short) is already held") }
+        let missing = event.event.parents.filter { events[$0] == nil }
+        guard missing.isEmpty else {
+            throw CommunityError(.missingParents, "\(missing.count) parent(s) not held, e.g. \(missing[0].short)")
+        }
+        for parent in event.event.parents where events[parent]!.event.time > event.event.time {
+            throw CommunityError(.timeTravel, "written at \(event.event.time), before its parent \(parent.short)")
+        }
+        guard event.event.time <= now + Self.futureSkew else {
+            throw CommunityError(.notYetValid, "written at \(event.event.time), more than \(Self.futureSkew) ms after \(now)")
+        }
+        if Set(event.event.parents) == heads {
+            // Every event is an ancestor: the causal past is the whole log, and the event is last.
+            try state.apply(event)
+            append(event)
+            return
+        }
+        var past = Self.fold(ancestors(of: event.event.parents), from: self)
+        try past.state.apply(event)
+        if let last = order.last, Self.precedes(events[last]!, event) {
+            // Later than every event held: still last in the order, so the fold extends.
+            append(event)
+            do {
+                try state.apply(event)
+            } catch {
+                void[event.id] = error
+            }
+        } else {
+            append(event)
+            refold()
+        }
+    }
+
+    private mutating func append(_ event: SignedCommunityEvent) {
+        events[event.id] = event
+        for parent in event.event.parents { heads.remove(parent) }
+        heads.insert(event.id)
+        order.append(event.id)
+    }
+
+    /// The fold's tie-break: earlier time first, then the lesser id bytewise.
+    static func precedes(_ a: SignedCommunityEvent, _ b: SignedCommunityEvent) -> Bool {
+        a.event.time != b.event.time ? a.event.time < b.event.time : a.id.bytes.lexicographicallyPrecedes(b.id.bytes)
+    }
+
+    /// `ids` and all their ancestors.
+    func ancestors(of ids: [ObjectID]) -> Set<ObjectID> {
+        var seen = Set(ids)
+        var stack = ids
+        while let id = stack.popLast() {
+            for parent in events[id]!.event.parents where seen.insert(parent).inserted { stack.append(parent) }
+        }
+        return seen
+    }
+
+    private mutating func refold() {
+        let result = Self.fold(Set(events.keys), from: self)
+        order = result.order
+        state = result.state
+        void = result.void
+    }
+
+    /// Orders `subset` (closed under parents) and folds it from the empty state.
+    static func fold(
+        _ subset: Set<ObjectID>, from log: CommunityLog
+    ) -> (order: [ObjectID], state: CommunityState, void: [ObjectID: CommunityError]) {
+        var waiting: [ObjectID: Int] = [:]
+        var children: [ObjectID: [ObjectID]] = [:]
+        var ready = EventHeap()
+        for id in subset {
+            let event = log.events[id]!
+            waiting[id] = event.event.parents.count
+            for parent in event.event.parents { children[parent, default: []].append(id) }
+            if event.event.parents.isEmpty { ready.push(event) }
+        }
+        var order: [ObjectID] = []
+        order.reserveCapacity(subset.count)
+        var state = CommunityState()
+        var void: [ObjectID: CommunityError] = [:]
+        while let event = ready.pop() {
+            order.append(event.id)
+            do {
+                try state.apply(event)
+            } catch {
+                void[event.id] = error
+            }
+            for child in children[event.id] ?? [] {
+                waiting[child]! -= 1
+                if waiting[child] == 0 { ready.push(log.events[child]!) }
+            }
+        }
+        return (order, state, void)
+    }
+
+    /// What a replica whose heads are `theirs` lacks, in the order of the fold, at most `limit`
+    /// events and `byteLimit` bytes of envelopes (at least one event when any is lacking);
+    /// `complete` is false when more remain. Heads this replica does not hold are ignored: the
+    /// answer may then repeat events the other already has, which it drops as duplicates.
+    public func missing(after theirs: [ObjectID], limit: Int, byteLimit: Int) -> (events: [SignedCommunityEvent], complete: Bool) {
+        let held = ancestors(of: theirs.filter { events[$0] != nil })
+        var found: [SignedCommunityEvent] = []
+        var bytes = 0
+        for id in order where !held.contains(id) {
+            let event = events[id]!
+            guard found.count < limit, found.isEmpty || bytes + event.envelope.bytes.count <= byteLimit else {
+                return (found, false)
+            }
+            found.append(event)
+            bytes += event.envelope.bytes.count
+        }
+        return (found, true)
+    }
+}
+
+/// A binary min-heap of events by the fold's tie-break.
+struct EventHeap {
+    private var items: [SignedCommunityEvent] = []
+
+    mutating func push(_ event: SignedCommunityEvent) {
+        items.append(event)
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard CommunityLog.precedes(items[child], items[parent]) else { break }
+            items.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> SignedCommunityEvent? {
+        guard !items.isEmpty else { return nil }
+        items.swapAt(0, items.count - 1)
+        let top = items.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            let right = left + 1
+            var least = parent
+            if left < items.count, CommunityLog.precedes(items[left], items[least]) { least = left }
+            if right < items.count, CommunityLog.precedes(items[right], items[least]) { least = right }
+            guard least != parent else { return top }
+            items.swapAt(parent, least)
+            parent = least
+        }
+    }
+}

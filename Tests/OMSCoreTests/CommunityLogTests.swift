@@ -1,0 +1,155 @@
+import OMSCore
+import OMSCrypto
+import OMSProtocol
+import Testing
+
+/// The fold's rules as a founder, newcomers and admins live them, and the one property that
+/// makes replicas agree: the same events in any order of arrival give the same state.
+struct CommunityLogTests {
+    let ada = Person("ada"), bob = Person("bob"), cyd = Person("cyd"), dan = Person("dan"), eve = Person("eve")
+
+    @Test func anApprovalCommunityAdmitsOnlyWhomAnAdminApproves() throws {
+        var writer = try LogWriter(founder: ada, manifest: CommunityFixtures.manifest())
+        #expect(writer.log.state.isAdmin(ada.persona) && writer.log.state.members[ada.persona]?.roles == ["admin", "member"])
+        try writer.write(writer.join(bob), by: bob)
+        #expect(writer.log.state.applicants[bob.persona] != nil && !writer.log.state.isActive(bob.persona))
+        // Not yet a member, bob cannot approve himself; nor can a plain member approve anyone.
+        let outsider = try #require(throws: CommunityError.self) { try writer.write(.action(.approve(bob.persona)), by: bob) }
+        #expect(outsider.code == .notMember)
+        try writer.write(.action(.approve(bob.persona)), by: ada)
+        #expect(writer.log.state.isActive(bob.persona) && writer.log.state.members[bob.persona]?.roles == ["member"])
+        try writer.write(writer.join(cyd), by: cyd)
+        let refusal = try #require(throws: CommunityError.self) { try writer.write(.action(.approve(cyd.persona)), by: bob) }
+        #expect(refusal.code == .notAuthorized)
+        let double = try #require(throws: CommunityError.self) { try writer.write(writer.join(bob), by: bob) }
+        #expect(double.code == .alreadyMember)
+        let wrong = try #require(throws: CommunityError.self) {
+            try writer.write(.join(manifestHash: [UInt8](repeating: 7, count: 32), tcc: dan.tcc, node: dan.node, evidence: []), by: dan)
+        }
+        #expect(wrong.code == .wrongManifest)
+        try writer.write(.action(.reject(cyd.persona, reason: "unknown to us")), by: ada)
+        #expect(writer.log.state.applicants.isEmpty && writer.log.state.members[cyd.persona] == nil)
+        try writer.write(.leave, by: bob)
+        #expect(writer.log.state.members[bob.persona]?.status == .left)
+        let departed = try #require(throws: CommunityError.self) { try writer.write(.action(.invite(dan.persona)), by: bob) }
+        #expect(departed.code == .notMember)
+        // A refused event leaves no trace: the log holds exactly what was accepted.
+        #expect(writer.log.order.count == 6 && writer.log.void.isEmpty)
+    }
+
+    @Test func votesDecideUnderQuorumThresholdAndDeadline() throws {
+        var writer = try LogWriter(founder: ada, manifest: CommunityFixtures.manifest(joining: "open", decisions: "quorum"))
+        for person in [bob, cyd, dan] { try writer.write(writer.join(person), by: person) }
+        #expect(writer.log.state.members.count == 4)
+        let direct = try #require(throws: CommunityError.self) { try writer.write(.action(.app(add: true, name: "route-map")), by: ada) }
+        #expect(direct.code == .notAuthorized)
+
+        let apps = try writer.write(.propose(.app(add: true, name: "route-map")), by: bob)
+        for person in [ada, bob, cyd] { try writer.write(.vote(proposal: apps.id, yes: true), by: person) }
+        let twice = try #require(throws: CommunityError.self) { try writer.write(.vote(proposal: apps.id, yes: false), by: cyd) }
+        #expect(twice.code == .doubleVote)
+        let early = try #require(throws: CommunityError.self) { try writer.write(.enact(proposal: apps.id), by: ada) }
+        #expect(early.code == .tooEarly)
+        try writer.write(.vote(proposal: apps.id, yes: false), by: dan)
+        try writer.write(.enact(proposal: apps.id), by: dan)  // everyone voted: no need to wait
+        #expect(writer.log.state.proposals[apps.id]?.status == .passed && writer.log.state.apps == ["route-map"])
+
+        // One vote of four is below a quorum of half: it fails once the hour is over.
+        let role = try writer.write(.propose(.role(cyd.persona, grant: true, name: "steward")), by: ada)
+        try writer.write(writer.join(eve), by: eve)
+        try writer.write(.vote(proposal: role.id, yes: true), by: ada)
+        let late = try #require(throws: CommunityError.self) { try writer.write(.vote(proposal: role.id, yes: true), by: eve) }
+        #expect(late.code == .notEligible)
+        writer.now += 3_600_000
+        let closed = try #require(throws: CommunityError.self) { try writer.write(.vote(proposal: role.id, yes: true), by: bob) }
+        #expect(closed.code == .closed)
+        try writer.write(.enact(proposal: role.id), by: bob)
+        #expect(writer.log.state.proposals[role.id]?.status == .failed)
+        #expect(writer.log.state.members[cyd.persona]?.roles == ["member"])
+    }
+
+    @Test func aChangedConsentSectionAsksEveryMemberAgain() throws {
+        var writer = try LogWriter(founder: ada, manifest: CommunityFixtures.manifest(joining: "open"))
+        try writer.write(writer.join(bob), by: bob)
+        #expect(writer.log.state.consents(bob.persona))
+        try writer.write(.action(.manifest(CommunityFixtures.manifest(joining: "open", consent: "[count]"))), by: ada)
+        #expect(writer.log.state.consents(ada.persona) && !writer.log.state.consents(bob.persona))
+        let stale = try #require(throws: CommunityError.self) {
+            try writer.write(.consent(manifestHash: CommunityFixtures.manifest(joining: "open").hash), by: bob)
+        }
+        #expect(stale.code == .wrongManifest)
+        try writer.write(.consent(manifestHash: writer.manifestHash), by: bob)
+        #expect(writer.log.state.consents(bob.persona) && writer.log.state.version == 2)
+        // A new manifest with the same consent section keeps the terms: nobody is asked again.
+        try writer.write(.action(.manifest(CommunityFixtures.manifest(joining: "approval", consent: "[count]"))), by: ada)
+        #expect(writer.log.state.consents(bob.persona) && writer.log.state.version == 3)
+    }
+
+    /// Two partitions write concurrently from the same heads; every order of arrival that a
+    /// network could produce (parents may arrive after children: they are held back and
+    /// retried, as a node fetches missing parents) gives the same order, state hash and void set.
+    @Test func anyOrderOfArrivalFoldsToTheSameState() throws {
+        var writer = try LogWriter(founder: ada, manifest: CommunityFixtures.manifest(joining: "open", decisions: "majority"))
+        for person in [bob, cyd, dan] { try writer.write(writer.join(person), by: person) }
+        let proposal = try writer.write(.propose(.suspend(dan.persona, reason: "spam")), by: bob)
+        let fork = writer
+
+        // Partition one: ada and bob vote yes; after the deadline ada enacts (2 to 0: passed, here).
+        var left = fork
+        try left.write(.vote(proposal: proposal.id, yes: true), by: ada)
+        try left.write(.vote(proposal: proposal.id, yes: true), by: bob)
+        left.now += 3_600_000
+        try left.write(.enact(proposal: proposal.id), by: ada)
+        #expect(left.log.state.members[dan.persona]?.status == .suspended)
+        // Partition two: cyd and dan vote no, cyd leaves, and dan enacts a little later.
+        var right = fork
+        try right.write(.vote(proposal: proposal.id, yes: false), by: cyd)
+        try right.write(.vote(proposal: proposal.id, yes: false), by: dan)
+        try right.write(.leave, by: cyd)
+        right.now += 3_600_010
+        let lateEnact = try right.write(.enact(proposal: proposal.id), by: dan)
+
+        let shared = Array(fork.log.order.dropFirst())
+        let branchEvents = (left.log.order + right.log.order).filter { fork.log.events[$0] == nil }
+        let all = shared.map { fork.log.events[$0]! } + branchEvents.map { left.log.events[$0] ?? right.log.events[$0]! }
+        // The merge: whoever sees both branches writes an event over both heads.
+        var merged = left
+        for id in right.log.order where merged.log.events[id] == nil { try merged.log.insert(right.log.events[id]!, now: merged.now) }
+        let reference = merged.log
+
+        var generator = SplitMix64(seed: 42)
+        for _ in 0..<200 {
+            var log = try CommunityLog(create: writer.log.create)
+            var pending = all.shuffled(using: &generator)
+            var progress = true
+            while !pending.isEmpty && progress {
+                progress = false
+                var held: [SignedCommunityEvent] = []
+                for event in pending {
+                    do {
+                        try log.insert(event, now: 1_900_000_000_000)
+                        progress = true
+                    } catch {
+                        #expect(error.code == .missingParents)
+                        held.append(event)
+                    }
+                }
+                pending = held
+            }
+            #expect(pending.isEmpty)
+            #expect(log.state.hash == reference.state.hash)
+            #expect(log.order == reference.order)
+            #expect(log.void.keys.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+                == reference.void.keys.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) })
+        }
+        // Merged, all four votes precede both enacts: 2 to 2 is no majority, and the second enact
+        // finds the proposal closed.
+        #expect(reference.heads.count == 2)
+        #expect(reference.state.proposals[proposal.id]?.status == .failed)
+        #expect(reference.state.members[dan.persona]?.status == .active)
+        #expect(reference.void.keys.map { $0 } == [lateEnact.id] && reference.void[lateEnact.id]?.code == .closed)
+    }
+}
+
+
+extension SplitMix64: RandomNumberGenerator {}
