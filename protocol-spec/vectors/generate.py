@@ -4,8 +4,8 @@
 This is a second, independent implementation of the formats described in
 protocol-spec/README.md, written from the prose and not from the Swift code. It uses only the
 Python standard library (hashlib.blake2b, json, struct) and the `cryptography` package for
-Ed25519 and X25519. Bech32m (BIP 350) and the protobuf wire encoding are implemented here by
-hand.
+Ed25519 and X25519, plus PyYAML (`yaml`) to read community manifests (section 14) as a node tree.
+Bech32m (BIP 350) and the protobuf wire encoding are implemented here by hand.
 
 Every input is fixed, Ed25519 signatures are deterministic (RFC 8032) and JSON is written with
 sorted keys, so running the script again produces byte-identical files:
@@ -22,6 +22,7 @@ import math
 import os
 import struct
 
+import yaml
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -2356,6 +2357,1656 @@ def check_sign_in(content):
         assert got == case["error"], (case["name"], got)
 
 
+# ---------------------------------------------------------------------------------------------
+# Community manifests (section 14) and community logs (section 15); times are Unix milliseconds
+
+COMMUNITY_EVENT_TYPE = "oms/community-event"
+COMMUNITY_MAXIMUM_PAYLOAD = 66560
+COMMUNITY_MAXIMUM_PARENTS = 16
+COMMUNITY_FUTURE_SKEW_MS = 300000
+MANIFEST_MAXIMUM = 65536
+MANIFEST_MAXIMUM_DURATION = 3650 * DAY  # ten years, in seconds
+COMMUNITY_REASON_MAXIMUM = 200
+COMMUNITY_EVIDENCE_MAXIMUM = QUERY_MAXIMUM_PRESENTATION  # 9518: one claim presentation envelope
+COMMUNITY_STATE_DOMAIN = b"oms/v1/community-state\x00"
+ZERO_ID = bytes(32)
+
+EVENT_KINDS = {
+    1: "create", 2: "join", 3: "approve", 4: "reject", 5: "leave", 6: "suspend", 7: "reinstate", 8: "invite",
+    9: "role", 10: "app", 11: "manifest", 12: "propose", 13: "vote", 14: "enact", 15: "consent",
+}
+EVENT_KIND_NUMBERS = {name: number for number, name in EVENT_KINDS.items()}
+ACTION_KINDS = ("approve", "reject", "suspend", "reinstate", "invite", "role", "app", "manifest")
+DECISION_OF_ACTION = {
+    "approve": "admission", "reject": "admission", "invite": "admission", "suspend": "suspension",
+    "reinstate": "suspension", "role": "roles", "app": "apps", "manifest": "manifest",
+}
+DECISION_KINDS = ("manifest", "roles", "apps", "admission", "suspension")
+ANSWER_MODULES = ("count", "sum", "mean", "min", "max", "distance", "histogram", "quantiles", "time-inside", "visited",
+                  "last-area", "raw")
+MEMBER_STATUS = {"active": 1, "suspended": 2, "left": 3}
+PROPOSAL_STATUS = {"open": 1, "passed": 2, "failed": 3}
+NAME_CHARACTERS = b"abcdefghijklmnopqrstuvwxyz0123456789._-"
+
+TC = (T0 + 60 * DAY) * 1000  # the communities' clocks start here, in ms
+MINUTE_MS = 60000
+HOUR_MS = 3600000
+
+
+class ManifestInvalid(Exception):
+    """A manifest section 14 refuses; the message says where and why (for debugging the vectors)."""
+
+
+def is_control(c):
+    return ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F
+
+
+def is_manifest_name(raw):
+    """Section 14's name rule: 1 to 64 of a-z 0-9 . _ -, starting with a letter or digit (bytes)."""
+    return 1 <= len(raw) <= 64 and all(c in NAME_CHARACTERS for c in raw) and raw[0] not in b"._-"
+
+
+_YAML_VALUES = yaml.constructor.SafeConstructor()
+
+
+def _bad(path, message):
+    raise ManifestInvalid((path or "the manifest") + ": " + message)
+
+
+def _mapping(node, path, allowed, required=()):
+    if not isinstance(node, yaml.MappingNode):
+        _bad(path, "not a mapping")
+    out = {}
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            _bad(path, "a key that is not text")
+        at = key.value if not path else path + "." + key.value
+        if key.value not in allowed:
+            _bad(at, "unknown key")
+        if key.value in out:
+            _bad(at, "appears twice")
+        out[key.value] = value
+    for key in required:
+        if key not in out:
+            _bad(key if not path else path + "." + key, "missing")
+    return out
+
+
+def _scalar(node, path):
+    if not isinstance(node, yaml.ScalarNode):
+        _bad(path, "not a single value")
+    return node.value
+
+
+def _typed(node, path, tags):
+    if not isinstance(node, yaml.ScalarNode) or node.tag.rsplit(":", 1)[-1] not in tags:
+        _bad(path, "not a " + " or ".join(tags))
+    return _YAML_VALUES.construct_object(node, deep=True)
+
+
+def _number(node, path):
+    value = float(_typed(node, path, ("int", "float")))
+    if not math.isfinite(value):
+        _bad(path, "not a finite number")
+    return value
+
+
+def _text(node, path, maximum):
+    text = _scalar(node, path)
+    if not 1 <= len(text.encode("utf-8")) <= maximum or any(is_control(c) and c != "\n" for c in text):
+        _bad(path, "not 1 to %d bytes of text without control characters" % maximum)
+    return text
+
+
+def _name(node, path):
+    text = _scalar(node, path)
+    if not is_manifest_name(text.encode("utf-8")):
+        _bad(path, "not a name")
+    return text
+
+
+def _sequence(node, path, maximum=None):
+    if not isinstance(node, yaml.SequenceNode):
+        _bad(path, "not a list")
+    if maximum is not None and len(node.value) > maximum:
+        _bad(path, "more than %d entries" % maximum)
+    return [(item, "%s[%d]" % (path, i)) for i, item in enumerate(node.value)]
+
+
+def _names(node, path, maximum):
+    return [_name(item, at) for item, at in _sequence(node, path, maximum)]
+
+
+def _modules(node, path):
+    out = []
+    for item, at in _sequence(node, path):
+        module = _scalar(item, at)
+        if module not in ANSWER_MODULES:
+            _bad(at, "not an answer module")
+        out.append(module)
+    return out
+
+
+def _duration(node, path, zero_allowed=False):
+    text = _scalar(node, path)
+    factors = {"s": 1, "m": 60, "h": 3600, "d": DAY}
+    if len(text) < 2 or text[-1] not in factors or not all("0" <= c <= "9" for c in text[:-1]):
+        _bad(path, "not a duration")
+    seconds = int(text[:-1]) * factors[text[-1]]
+    if seconds > MANIFEST_MAXIMUM_DURATION or (seconds == 0 and not zero_allowed):
+        _bad(path, "out of range")
+    return seconds
+
+
+def _decision(node, path):
+    by = _scalar(_mapping(node, path, ("by", "quorum", "threshold", "period"), ("by",))["by"], path + ".by")
+    if by == "admin":
+        _mapping(node, path, ("by",))
+        return ("admin",)
+    if by == "majority":
+        rule = _mapping(node, path, ("by", "period"), ("period",))
+        return ("majority", _duration(rule["period"], path + ".period"))
+    if by == "quorum":
+        rule = _mapping(node, path, ("by", "quorum", "threshold", "period"), ("quorum", "threshold", "period"))
+        quorum = _number(rule["quorum"], path + ".quorum")
+        threshold = _number(rule["threshold"], path + ".threshold")
+        if not 0 < quorum <= 1:
+            _bad(path + ".quorum", "not in (0, 1]")
+        if not 0.5 < threshold <= 1:
+            _bad(path + ".threshold", "not in (0.5, 1]")
+        return ("quorum", quorum, threshold, _duration(rule["period"], path + ".period"))
+    _bad(path + ".by", "not admin, majority or quorum")
+
+
+def read_manifest(raw):
+    """Section 14: the exact bytes of a manifest -> what the log needs of it, or ManifestInvalid. The YAML is
+    read with PyYAML as a node tree (so repeated keys and aliases are seen) and walked by hand."""
+    if not 1 <= len(raw) <= MANIFEST_MAXIMUM:
+        _bad("", "%d bytes" % len(raw))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        _bad("", "not UTF-8")
+    try:
+        if any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(text, Loader=yaml.SafeLoader)):
+            _bad("", "an alias")
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as e:
+        _bad("", "not YAML (%s)" % type(e).__name__)
+    if root is None:
+        _bad("", "empty")
+    top = _mapping(root, "", ("manifest", "name", "purpose", "tags", "governance", "joining", "consent", "access",
+                              "departure", "apps"),
+                   ("manifest", "name", "purpose", "governance", "joining", "departure"))
+    if _typed(top["manifest"], "manifest", ("int",)) != 1:
+        _bad("manifest", "not 1")
+    name = _name(top["name"], "name")
+    _text(top["purpose"], "purpose", 2000)
+    if "tags" in top:
+        _names(top["tags"], "tags", 16)
+    governance = _mapping(top["governance"], "governance", ("roles", "decisions"), ("roles", "decisions"))
+    roles = _names(governance["roles"], "governance.roles", 32)
+    if "member" not in roles and "admin" not in roles:
+        _bad("governance.roles", "neither member nor admin")
+    rules = _mapping(governance["decisions"], "governance.decisions", DECISION_KINDS, DECISION_KINDS)
+    decisions = {kind: _decision(rules[kind], "governance.decisions." + kind) for kind in DECISION_KINDS}
+    mode = _scalar(_mapping(top["joining"], "joining", ("mode", "type", "issuer"), ("mode",))["mode"], "joining.mode")
+    joining = {"mode": mode, "type": None, "issuer": None}
+    if mode in ("open", "approval", "invitation"):
+        _mapping(top["joining"], "joining", ("mode",))
+    elif mode == "claim":
+        claim = _mapping(top["joining"], "joining", ("mode", "type", "issuer"), ("type",))
+        joining["type"] = _name(claim["type"], "joining.type")
+        if "issuer" in claim:
+            issuer = _scalar(claim["issuer"], "joining.issuer")
+            try:
+                joining["issuer"] = parse_id_text(issuer.encode("utf-8"), CLAIM_ISSUER_KINDS)
+            except Refused:
+                _bad("joining.issuer", "not the id of a persona or tcc")
+    else:
+        _bad("joining.mode", "not open, approval, invitation or claim")
+    consent = []
+    for item, at in _sequence(top["consent"], "consent", 64) if "consent" in top else ():
+        entry = _mapping(item, at, ("stream", "answers", "min-count", "epsilon", "budget"), ("stream", "answers"))
+        answers = _modules(entry["answers"], at + ".answers")
+        if "raw" in answers:
+            _bad(at + ".answers", "raw is never consented to")
+        minimum = _typed(entry["min-count"], at + ".min-count", ("int",)) if "min-count" in entry else None
+        if minimum is not None and minimum < 1:
+            _bad(at + ".min-count", "below 1")
+        limits = []
+        for key in ("epsilon", "budget"):
+            value = _number(entry[key], at + "." + key) if key in entry else None
+            if value is not None and value <= 0:
+                _bad(at + "." + key, "not positive")
+            limits.append(value)
+        if limits[1] is not None and limits[0] is None:
+            _bad(at + ".budget", "a budget needs an epsilon")
+        consent.append((_name(entry["stream"], at + ".stream"), tuple(answers), minimum, limits[0], limits[1]))
+    for item, at in _sequence(top["access"], "access", 64) if "access" in top else ():
+        entry = _mapping(item, at, ("who", "streams", "answers"), ("who", "streams", "answers"))
+        who = _scalar(entry["who"], at + ".who")
+        if who not in ("members", "anyone") and not (
+                who.startswith("role:") and is_manifest_name(who[5:].encode("utf-8"))):
+            _bad(at + ".who", "not members, anyone or role:NAME")
+        _names(entry["streams"], at + ".streams", None)
+        _modules(entry["answers"], at + ".answers")
+    departure = _mapping(top["departure"], "departure", ("export", "retain"), ("export", "retain"))
+    _typed(departure["export"], "departure.export", ("bool",))
+    _duration(departure["retain"], "departure.retain", zero_allowed=True)
+    apps = _names(top["apps"], "apps", 64) if "apps" in top else []
+    return {"name": name, "roles": roles, "decisions": decisions, "joining": joining, "consent": consent,
+            "apps": apps}
+
+
+_MANIFESTS_READ = {}
+
+
+def manifest_of(raw):
+    """read_manifest, once per distinct manifest; Refused('malformed') when it is not one."""
+    if raw not in _MANIFESTS_READ:
+        try:
+            _MANIFESTS_READ[raw] = read_manifest(raw)
+        except ManifestInvalid:
+            _MANIFESTS_READ[raw] = None
+    if _MANIFESTS_READ[raw] is None:
+        raise Refused("malformed")
+    return _MANIFESTS_READ[raw]
+
+
+# Events: building payloads from fields (nothing checked, so they also build bad events) and reading them.
+
+
+def manifest_field(manifest, length=None):
+    return struct.pack(">I", len(manifest) if length is None else length) + manifest
+
+
+def event_body(kind, f):
+    """f: the body's fields (personas, tcc and node as 32 bytes; reasons as text or bytes; manifests as bytes)."""
+    if kind == "create":
+        return bytes([f["group"]]) + f["tcc"] + f["node"] + manifest_field(f["manifest"])
+    if kind == "join":
+        return f["manifest_hash"] + f["tcc"] + f["node"] + struct.pack(">I", len(f["evidence"])) + f["evidence"]
+    if kind in ("approve", "reject"):
+        return f["applicant"] + (len8(as_bytes(f["reason"])) if kind == "reject" else b"")
+    if kind == "leave":
+        return b""
+    if kind in ("suspend", "reinstate"):
+        return f["member"] + (len8(as_bytes(f["reason"])) if kind == "suspend" else b"")
+    if kind == "invite":
+        return f["invitee"]
+    if kind == "role":
+        return f["member"] + bytes([f["grant"]]) + len8(as_bytes(f["name"]))
+    if kind == "app":
+        return bytes([f["add"]]) + len8(as_bytes(f["name"]))
+    if kind == "manifest":
+        return manifest_field(f["manifest"])
+    if kind == "propose":
+        action = dict(f["action"])
+        action_kind = action.pop("kind")
+        return bytes([EVENT_KIND_NUMBERS[action_kind]]) + event_body(action_kind, action)
+    if kind == "vote":
+        return f["proposal"] + bytes([f["choice"]])
+    if kind == "enact":
+        return f["proposal"]
+    if kind == "consent":
+        return f["manifest_hash"]
+    raise AssertionError(kind)
+
+
+def event_payload(kind, community, time, parents, fields, version=1, kind_number=None, parent_count=None, body=None):
+    if body is None:
+        body = event_body(kind, fields)
+    return (bytes([version, EVENT_KIND_NUMBERS[kind] if kind_number is None else kind_number]) + community
+            + struct.pack(">Q", time) + bytes([len(parents) if parent_count is None else parent_count])
+            + b"".join(parents) + body)
+
+
+def read_name(r):
+    raw = r.take(r.u8())
+    if not is_manifest_name(raw):
+        raise Refused("malformed")
+    return raw.decode("ascii")
+
+
+def read_reason(r):
+    return free_text(r.take(r.u8()), COMMUNITY_REASON_MAXIMUM)
+
+
+def read_bit(r):
+    value = r.u8()
+    if value > 1:
+        raise Refused("malformed")
+    return value
+
+
+def read_manifest_field(r):
+    length = r.u32()
+    if not 1 <= length <= MANIFEST_MAXIMUM:
+        raise Refused("malformed")
+    raw = r.take(length)
+    manifest_of(raw)
+    return raw
+
+
+def read_event_body(kind, r):
+    if kind == "create":
+        group = r.u8()
+        if group not in (1, 2):
+            raise Refused("malformed")
+        return {"group": group, "tcc": r.take(32), "node": r.take(32), "manifest": read_manifest_field(r)}
+    if kind == "join":
+        f = {"manifest_hash": r.take(32), "tcc": r.take(32), "node": r.take(32)}
+        length = r.u32()
+        if length > COMMUNITY_EVIDENCE_MAXIMUM:
+            raise Refused("malformed")
+        f["evidence"] = r.take(length)
+        return f
+    if kind == "approve":
+        return {"applicant": r.take(32)}
+    if kind == "reject":
+        return {"applicant": r.take(32), "reason": read_reason(r)}
+    if kind == "leave":
+        return {}
+    if kind == "suspend":
+        return {"member": r.take(32), "reason": read_reason(r)}
+    if kind == "reinstate":
+        return {"member": r.take(32)}
+    if kind == "invite":
+        return {"invitee": r.take(32)}
+    if kind == "role":
+        return {"member": r.take(32), "grant": read_bit(r), "name": read_name(r)}
+    if kind == "app":
+        return {"add": read_bit(r), "name": read_name(r)}
+    if kind == "manifest":
+        return {"manifest": read_manifest_field(r)}
+    if kind == "propose":
+        action_kind = EVENT_KINDS.get(r.u8())
+        if action_kind not in ACTION_KINDS:
+            raise Refused("malformed")
+        return {"action": dict(kind=action_kind, **read_event_body(action_kind, r))}
+    if kind == "vote":
+        return {"proposal": r.take(32), "choice": read_bit(r)}
+    if kind == "enact":
+        return {"proposal": r.take(32)}
+    if kind == "consent":
+        return {"manifest_hash": r.take(32)}
+    raise AssertionError(kind)
+
+
+def decode_event(payload):
+    r = PayloadReader(payload)
+    r.version_1()
+    kind = EVENT_KINDS.get(r.u8())
+    if kind is None:
+        raise Refused("malformed")
+    community, time, count = r.take(32), r.u64(), r.u8()
+    if kind == "create" and (community != ZERO_ID or count != 0):
+        raise Refused("malformed")
+    if kind != "create" and not 1 <= count <= COMMUNITY_MAXIMUM_PARENTS:
+        raise Refused("malformed")
+    parents = [r.take(32) for _ in range(count)]
+    if any(a >= b for a, b in zip(parents, parents[1:])):
+        raise Refused("malformed")
+    fields = read_event_body(kind, r)
+    r.end()
+    return {"kind": kind, "community": community, "time": time, "parents": parents, "fields": fields}
+
+
+def open_event(envelope):
+    """'Opening an event': (author, event), or Refused(malformed | wrongType | badSignature)."""
+    author, payload = open_envelope(envelope, COMMUNITY_EVENT_TYPE, COMMUNITY_MAXIMUM_PAYLOAD)
+    return author, decode_event(payload)
+
+
+# The state and how each event changes it ('Applying an event'). apply_event checks everything before it
+# changes anything, so a refused (or void) event leaves the state as it was.
+
+
+class CommunityState:
+    def __init__(self, community):
+        self.community = community
+        self.group = 0
+        self.manifest = None  # exact bytes
+        self.manifest_hash = ZERO_ID
+        self.version = 0
+        self.consent_epoch = ZERO_ID
+        self.members = {}  # persona -> {status, tcc, node, since, left, consented, roles}
+        self.applicants = {}  # persona -> {tcc, node, join_event, consented}
+        self.invitations = set()
+        self.proposals = {}  # propose event id -> {author, action, rule, deadline, eligible, votes, status}
+        self.apps = set()
+
+    @property
+    def rules(self):
+        return manifest_of(self.manifest)
+
+    def status(self, persona):
+        member = self.members.get(persona)
+        return member["status"] if member else None
+
+    def admins(self):
+        return [p for p, m in self.members.items() if m["status"] == "active" and "admin" in m["roles"]]
+
+    def decided_by_admin(self, action_kind):
+        return self.rules["decisions"][DECISION_OF_ACTION[action_kind]] == ("admin",)
+
+    def new_member(self, persona, tcc, node, since, consented):
+        roles = {"member"} & set(self.rules["roles"])
+        self.members[persona] = {"status": "active", "tcc": tcc, "node": node, "since": since, "left": 0,
+                                 "consented": consented, "roles": roles}
+
+
+def check_action(s, a):
+    kind = a["kind"]
+    if kind in ("approve", "reject"):
+        if a["applicant"] not in s.applicants:
+            raise Refused("notApplicant")
+    elif kind == "invite":
+        if s.status(a["invitee"]) in ("active", "suspended") or a["invitee"] in s.invitations:
+            raise Refused("alreadyMember")
+    elif kind == "suspend":
+        if s.status(a["member"]) != "active":
+            raise Refused("notMember")
+    elif kind == "reinstate":
+        if s.status(a["member"]) != "suspended":
+            raise Refused("notMember")
+    elif kind == "role":
+        if a["name"] not in s.rules["roles"]:
+            raise Refused("invalidAction")
+        if s.status(a["member"]) != "active":
+            raise Refused("notMember")
+        held = a["name"] in s.members[a["member"]]["roles"]
+        if held == bool(a["grant"]):
+            raise Refused("invalidAction")
+        if (not a["grant"] and a["name"] == "admin" and s.admins() == [a["member"]]
+                and ("admin",) in s.rules["decisions"].values()):
+            raise Refused("lastAdmin")
+    elif kind == "app":
+        if a["add"] and (a["name"] not in s.rules["apps"] or a["name"] in s.apps):
+            raise Refused("invalidAction")
+        if not a["add"] and a["name"] not in s.apps:
+            raise Refused("invalidAction")
+    elif kind == "manifest":
+        if a["manifest"] == s.manifest:
+            raise Refused("invalidAction")
+    else:
+        raise AssertionError(kind)
+
+
+def do_action(s, a, t, author, direct):
+    kind = a["kind"]
+    if kind == "approve":
+        application = s.applicants.pop(a["applicant"])
+        s.new_member(a["applicant"], application["tcc"], application["node"], t, application["consented"])
+    elif kind == "reject":
+        del s.applicants[a["applicant"]]
+    elif kind == "invite":
+        s.invitations.add(a["invitee"])
+    elif kind in ("suspend", "reinstate"):
+        s.members[a["member"]]["status"] = "suspended" if kind == "suspend" else "active"
+    elif kind == "role":
+        (set.add if a["grant"] else set.discard)(s.members[a["member"]]["roles"], a["name"])
+    elif kind == "app":
+        (set.add if a["add"] else set.discard)(s.apps, a["name"])
+    elif kind == "manifest":
+        old = s.rules
+        s.manifest = a["manifest"]
+        s.manifest_hash = blake2b_256(a["manifest"])
+        s.version += 1
+        new = s.rules
+        if new["consent"] != old["consent"]:
+            s.consent_epoch = s.manifest_hash
+        for member in s.members.values():
+            member["roles"] &= set(new["roles"])
+        s.apps &= set(new["apps"])
+        if direct:
+            s.members[author]["consented"] = s.consent_epoch
+
+
+def check_join_evidence(s, evidence, author, t):
+    """Joining mode claim: the presentation verifies at t (in seconds) for the community's text as audience and
+    the manifest hash as nonce, is signed by the author, and carries a claim of the manifest's type (and issuer)."""
+    joining = s.rules["joining"]
+    try:
+        verify_presentation(evidence, bech32m_encode("tcc", s.community), s.manifest_hash, t // 1000)
+        _, presenter, _, payload = read_envelope(evidence, PRESENTATION_MAXIMUM_PAYLOAD)
+        r = PayloadReader(payload)
+        r.take(2 + r.data[1] + 32 + 8)
+        _, _, _, claim = read_envelope(r.take(r.u32()), CLAIM_MAXIMUM_PAYLOAD)
+        c = PayloadReader(claim)
+        c.u8()
+        issuer = parse_id_text(c.take(c.u8()), CLAIM_ISSUER_KINDS)
+        c.take(c.u8())
+        claim_type = c.take(c.u8()).decode("ascii")
+    except Refused:
+        raise Refused("badEvidence")
+    if presenter != author or claim_type != joining["type"]:
+        raise Refused("badEvidence")
+    if joining["issuer"] is not None and issuer != joining["issuer"]:
+        raise Refused("badEvidence")
+
+
+def apply_event(s, event_id, author, ev):
+    kind, t, f = ev["kind"], ev["time"], ev["fields"]
+    if kind == "create":
+        assert s.manifest is None
+        s.group = f["group"]
+        s.manifest = f["manifest"]
+        s.manifest_hash = s.consent_epoch = blake2b_256(f["manifest"])
+        s.version = 1
+        s.new_member(author, f["tcc"], f["node"], t, s.consent_epoch)
+        s.members[author]["roles"] = {"admin", "member"} & set(s.rules["roles"])
+        return
+    if kind not in ("join", "leave", "consent") and s.status(author) != "active":
+        raise Refused("notMember")
+    if kind == "join":
+        if s.status(author) in ("active", "suspended") or author in s.applicants:
+            raise Refused("alreadyMember")
+        if f["manifest_hash"] != s.manifest_hash:
+            raise Refused("wrongManifest")
+        mode = s.rules["joining"]["mode"]
+        if mode == "claim":
+            check_join_evidence(s, f["evidence"], author, t)
+        elif f["evidence"]:
+            raise Refused("badEvidence")
+        if mode == "invitation":
+            if author not in s.invitations:
+                raise Refused("notInvited")
+            s.invitations.discard(author)
+        if mode == "approval":
+            s.applicants[author] = {"tcc": f["tcc"], "node": f["node"], "join_event": event_id,
+                                    "consented": s.consent_epoch}
+        else:
+            s.new_member(author, f["tcc"], f["node"], t, s.consent_epoch)
+    elif kind == "leave":
+        if s.status(author) in ("active", "suspended"):
+            s.members[author].update(status="left", left=t, roles=set())
+        elif author in s.applicants:
+            del s.applicants[author]
+        else:
+            raise Refused("notMember")
+    elif kind == "consent":
+        if s.status(author) not in ("active", "suspended"):
+            raise Refused("notMember")
+        if f["manifest_hash"] != s.manifest_hash:
+            raise Refused("wrongManifest")
+        if s.members[author]["consented"] == s.consent_epoch:
+            raise Refused("alreadyConsented")
+        s.members[author]["consented"] = s.consent_epoch
+    elif kind in ("vote", "enact"):
+        p = s.proposals.get(f["proposal"])
+        if p is None:
+            raise Refused("unknownProposal")
+        if p["status"] != "open":
+            raise Refused("closed")
+        if kind == "vote":
+            if author not in p["eligible"]:
+                raise Refused("notEligible")
+            if author in p["votes"]:
+                raise Refused("doubleVote")
+            if t > p["deadline"]:
+                raise Refused("closed")
+            p["votes"][author] = f["choice"]
+            return
+        if t < p["deadline"] and len(p["votes"]) < len(p["eligible"]):
+            raise Refused("tooEarly")
+        yes = sum(1 for c in p["votes"].values() if c == 1)
+        no = len(p["votes"]) - yes
+        rule = p["rule"]
+        if rule[0] == "majority":
+            passed = yes > no
+        else:
+            passed = (yes + no) / len(p["eligible"]) >= rule[1] and yes / (yes + no) >= rule[2]
+        p["status"] = "failed"
+        if passed:
+            try:
+                check_action(s, p["action"])
+            except Refused:
+                return
+            do_action(s, p["action"], t, author, direct=False)
+            p["status"] = "passed"
+    elif kind == "propose":
+        action = f["action"]
+        if s.decided_by_admin(action["kind"]):
+            raise Refused("notByVote")
+        check_action(s, action)
+        rule = s.rules["decisions"][DECISION_OF_ACTION[action["kind"]]]
+        s.proposals[event_id] = {
+            "author": author, "action": action, "rule": rule, "deadline": t + rule[-1] * 1000,
+            "eligible": {p for p, m in s.members.items() if m["status"] == "active"}, "votes": {}, "status": "open",
+        }
+    else:
+        action = dict(kind=kind, **f)
+        if not s.decided_by_admin(kind) or author not in s.admins():
+            raise Refused("notAuthorized")
+        check_action(s, action)
+        do_action(s, action, t, author, direct=True)
+
+
+def state_bytes(s):
+    """The input of the state hash ('State hash')."""
+    out = (COMMUNITY_STATE_DOMAIN + s.community + bytes([s.group]) + s.manifest_hash + struct.pack(">I", s.version)
+           + s.consent_epoch + struct.pack(">I", len(s.members)))
+    for persona in sorted(s.members):
+        m = s.members[persona]
+        out += (persona + bytes([MEMBER_STATUS[m["status"]]]) + m["tcc"] + m["node"]
+                + struct.pack(">QQ", m["since"], m["left"]) + m["consented"] + bytes([len(m["roles"])])
+                + b"".join(len8(r.encode("ascii")) for r in sorted(m["roles"])))
+    out += struct.pack(">I", len(s.applicants))
+    for persona in sorted(s.applicants):
+        a = s.applicants[persona]
+        out += persona + a["tcc"] + a["node"] + a["join_event"] + a["consented"]
+    out += struct.pack(">I", len(s.invitations)) + b"".join(sorted(s.invitations))
+    out += struct.pack(">I", len(s.proposals))
+    for proposal_id in sorted(s.proposals):
+        p = s.proposals[proposal_id]
+        yes = sum(1 for c in p["votes"].values() if c == 1)
+        out += (proposal_id + bytes([PROPOSAL_STATUS[p["status"]]])
+                + struct.pack(">IIQ", yes, len(p["votes"]) - yes, p["deadline"]))
+    out += struct.pack(">I", len(s.apps)) + b"".join(len8(a.encode("ascii")) for a in sorted(s.apps))
+    return out
+
+
+class CommunityLog:
+    """One replica of a community's log ('Accepting an event into a replica', 'Order and fold')."""
+
+    def __init__(self, community):
+        self.community = community
+        self.events = {}  # id -> (author, event)
+
+    def heads(self):
+        named = {p for _, ev in self.events.values() for p in ev["parents"]}
+        return sorted(i for i in self.events if i not in named)
+
+    def ancestors(self, parents):
+        seen, stack = set(), list(parents)
+        while stack:
+            event_id = stack.pop()
+            if event_id not in seen:
+                seen.add(event_id)
+                stack.extend(self.events[event_id][1]["parents"])
+        return seen
+
+    def order(self, ids):
+        """Repeatedly the least (time, id) among the events whose parents are all taken."""
+        import heapq
+
+        waiting = {i: len(self.events[i][1]["parents"]) for i in ids}
+        children = {i: [] for i in ids}
+        for i in ids:
+            for p in self.events[i][1]["parents"]:
+                children[p].append(i)
+        ready = [(self.events[i][1]["time"], i) for i in ids if waiting[i] == 0]
+        heapq.heapify(ready)
+        out = []
+        while ready:
+            _, i = heapq.heappop(ready)
+            out.append(i)
+            for c in children[i]:
+                waiting[c] -= 1
+                if waiting[c] == 0:
+                    heapq.heappush(ready, (self.events[c][1]["time"], c))
+        assert len(out) == len(ids)
+        return out
+
+    def fold(self, ids=None):
+        """(state, order, void) of the events `ids` (all held events by default), which include their ancestors."""
+        ids = set(self.events) if ids is None else ids
+        state = CommunityState(self.community)
+        order = self.order(ids)
+        void = []
+        for event_id in order:
+            author, ev = self.events[event_id]
+            try:
+                apply_event(state, event_id, author, ev)
+            except Refused as e:
+                void.append((event_id, e.code))
+        return state, order, void
+
+    def offer(self, envelope, now):
+        """'accepted' (and the event is stored) or the code refusing it."""
+        try:
+            author, ev = open_event(envelope)
+        except Refused as e:
+            return e.code
+        event_id = blake2b_256(envelope)
+        if (event_id if ev["kind"] == "create" else ev["community"]) != self.community:
+            return "wrongCommunity"
+        if event_id in self.events:
+            return "duplicate"
+        if any(p not in self.events for p in ev["parents"]):
+            return "missingParents"
+        if any(ev["time"] < self.events[p][1]["time"] for p in ev["parents"]):
+            return "timeTravel"
+        if ev["time"] > now + COMMUNITY_FUTURE_SKEW_MS:
+            return "notYetValid"
+        state, _, _ = self.fold(self.ancestors(ev["parents"]))
+        try:
+            apply_event(state, event_id, author, ev)
+        except Refused as e:
+            return e.code
+        self.events[event_id] = (author, ev)
+        return "accepted"
+
+
+# Readable forms for the file.
+
+
+class CommunityPerson:
+    def __init__(self, name):
+        self.name = name
+        self.label = "community/" + name
+        self.seed = fixed_bytes(self.label)
+        self.key = ed25519_public(self.seed)
+        self.tcc = ed25519_public(fixed_bytes(self.label + "/tcc"))
+        self.node = ed25519_public(fixed_bytes(self.label + "/node"))
+
+    def json(self):
+        return {"seed_label": self.label, "seed": self.seed.hex(), "persona": bech32m_encode("persona", self.key),
+                "persona_hex": self.key.hex(), "tcc": bech32m_encode("tcc", self.tcc),
+                "node": bech32m_encode("node", self.node)}
+
+
+MANIFEST_NAMES = {}  # manifest bytes -> its name in community.json's `manifests`
+
+
+def fields_json(f):
+    out = {}
+    for key, value in f.items():
+        if key in ("applicant", "member", "invitee"):
+            out[key] = bech32m_encode("persona", value)
+        elif key in ("tcc", "node"):
+            out[key] = bech32m_encode(key, value)
+        elif key in ("manifest_hash", "proposal", "evidence"):
+            out[key] = value.hex()
+        elif key == "manifest":
+            out[key] = MANIFEST_NAMES[value]
+        elif key == "action":
+            out[key] = fields_json(value)
+        else:
+            out[key] = value
+    return out
+
+
+def event_json(ev):
+    return dict(kind=ev["kind"], community=ev["community"].hex(), time=ev["time"],
+                parents=[p.hex() for p in ev["parents"]], **fields_json(ev["fields"]))
+
+
+def state_json(s):
+    def persona(p):
+        return bech32m_encode("persona", p)
+
+    return {
+        "community": bech32m_encode("tcc", s.community),
+        "group": s.group,
+        "manifest": MANIFEST_NAMES[s.manifest],
+        "manifest_hash": s.manifest_hash.hex(),
+        "version": s.version,
+        "consent_epoch": s.consent_epoch.hex(),
+        "members": {
+            persona(p): {"status": m["status"], "roles": sorted(m["roles"]), "consented": m["consented"].hex(),
+                         "consenting": m["consented"] == s.consent_epoch, "since": m["since"], "left": m["left"],
+                         "tcc": bech32m_encode("tcc", m["tcc"]), "node": bech32m_encode("node", m["node"])}
+            for p, m in s.members.items()
+        },
+        "applicants": {
+            persona(p): {"join_event": a["join_event"].hex(), "consented": a["consented"].hex(),
+                         "tcc": bech32m_encode("tcc", a["tcc"]), "node": bech32m_encode("node", a["node"])}
+            for p, a in s.applicants.items()
+        },
+        "invitations": sorted(persona(p) for p in s.invitations),
+        "proposals": {
+            i.hex(): {"author": persona(p["author"]), "action": fields_json(p["action"]), "status": p["status"],
+                      "yes": sum(1 for c in p["votes"].values() if c == 1),
+                      "no": sum(1 for c in p["votes"].values() if c == 0), "deadline": p["deadline"],
+                      "eligible": sorted(persona(e) for e in p["eligible"]),
+                      "votes": {persona(v): c for v, c in p["votes"].items()}}
+            for i, p in s.proposals.items()
+        },
+        "apps": sorted(s.apps),
+    }
+
+
+# The manifests of the vectors, written by hand.
+
+COMMUNITY_MANIFESTS = {}
+
+
+def add_manifest(name, text):
+    raw = text.encode("utf-8")
+    COMMUNITY_MANIFESTS[name] = raw
+    MANIFEST_NAMES[raw] = name
+    return raw
+
+
+BIKE_CLUB = add_manifest("bike-club", """\
+manifest: 1
+name: bike-club
+purpose: Pool our rides to map safe routes across town.
+tags: [cycling, safety]
+governance:
+  roles: [admin, member, treasurer]
+  decisions:
+    manifest: {by: admin}
+    roles: {by: admin}
+    apps: {by: admin}
+    admission: {by: admin}
+    suspension: {by: admin}
+joining: {mode: approval}
+consent:
+  - {stream: steps, answers: [count, mean], min-count: 3}
+access:
+  - {who: members, streams: [steps], answers: [count]}
+departure: {export: true, retain: 30d}
+apps: [route-map, ride-log]
+""")
+
+# Version 2: another consent section (a new epoch); the role treasurer and the app ride-log are gone.
+BIKE_CLUB_2 = add_manifest("bike-club-2", """\
+manifest: 1
+name: bike-club
+purpose: Pool our rides to map safe routes across town.
+tags: [cycling, safety]
+governance:
+  roles: [admin, member]
+  decisions:
+    manifest: {by: admin}
+    roles: {by: admin}
+    apps: {by: admin}
+    admission: {by: admin}
+    suspension: {by: admin}
+joining: {mode: approval}
+consent:
+  - {stream: steps, answers: [count, mean], min-count: 3}
+  - {stream: heart_rate, answers: [mean], min-count: 5, epsilon: 0.5, budget: 5}
+access:
+  - {who: members, streams: [steps], answers: [count]}
+departure: {export: true, retain: 30d}
+apps: [route-map]
+""")
+
+# Version 3: the consent section of version 2, written the same way; only the purpose differs.
+BIKE_CLUB_3 = add_manifest("bike-club-3", BIKE_CLUB_2.decode().replace(
+    "purpose: Pool our rides to map safe routes across town.",
+    "purpose: Pool our rides to map safe routes across town, and our heart rates to pace group rides."))
+
+RIDE_COMMONS = add_manifest("ride-commons", """\
+manifest: 1
+name: ride-commons
+purpose: A cooperative of riders that decides everything together.
+governance:
+  roles: [member, moderator]
+  decisions:
+    manifest: {by: quorum, quorum: 0.5, threshold: 0.6, period: 1h}
+    roles: {by: quorum, quorum: 0.5, threshold: 0.6, period: 1h}
+    apps: {by: quorum, quorum: 0.5, threshold: 0.6, period: 1h}
+    admission: {by: majority, period: 1h}
+    suspension: {by: majority, period: 1h}
+joining: {mode: open}
+consent:
+  - {stream: steps, answers: [count, mean], min-count: 3}
+departure: {export: false, retain: 0d}
+apps: [ride-map]
+""")
+
+assert BIKE_CLUB_3 != BIKE_CLUB_2
+RIDE_COMMONS_2 = add_manifest("ride-commons-2", RIDE_COMMONS.decode().replace(
+    "  - {stream: steps, answers: [count, mean], min-count: 3}\n",
+    "  - {stream: steps, answers: [count, mean, histogram], min-count: 5}\n"))
+
+assert RIDE_COMMONS_2 != RIDE_COMMONS
+NIGHT_RIDERS = add_manifest("night-riders", """\
+manifest: 1
+name: night-riders
+purpose: Riders who meet after dark.
+governance:
+  roles: [admin, member]
+  decisions:
+    manifest: {by: admin}
+    roles: {by: admin}
+    apps: {by: majority, period: 1h}
+    admission: {by: admin}
+    suspension: {by: admin}
+joining: {mode: approval}
+consent:
+  - {stream: gps.phone, answers: [distance], min-count: 3}
+departure: {export: true, retain: 7d}
+apps: [ride-map]
+""")
+
+CARE_CIRCLE = add_manifest("care-circle", """\
+manifest: 1
+name: care-circle
+purpose: |
+  A small circle of carers, by invitation only.
+  We share how many hours we sleep.
+governance:
+  roles: [admin, member]
+  decisions:
+    manifest: {by: admin}
+    roles: {by: admin}
+    apps: {by: admin}
+    admission: {by: admin}
+    suspension: {by: admin}
+joining: {mode: invitation}
+consent:
+  - {stream: sleep, answers: [mean, quantiles], min-count: 3, epsilon: 1.0}
+departure: {export: true, retain: 0d}
+""")
+
+CLUB_TCC_SEED = fixed_bytes("community/club-tcc")
+CLUB_RIDERS = add_manifest("club-riders", """\
+manifest: 1
+name: club-riders
+purpose: Members of the bike club, who show their membership card to join.
+governance:
+  roles: [admin, member]
+  decisions:
+    manifest: {by: admin}
+    roles: {by: admin}
+    apps: {by: admin}
+    admission: {by: admin}
+    suspension: {by: admin}
+joining: {mode: claim, type: member.bike-club, issuer: %s}
+consent:
+  - {stream: steps, answers: [count, mean], min-count: 3}
+departure: {export: false, retain: 1d}
+apps: []
+""" % tcc_text(CLUB_TCC_SEED))
+
+
+def padded_manifest(size):
+    """The bike-club manifest grown to exactly `size` bytes with comment lines."""
+    text = BIKE_CLUB
+    line = b"# " + b"x" * 77 + b"\n"
+    while len(text) + len(line) <= size:
+        text += line
+    rest = size - len(text)
+    return text + (b"#" + b"y" * (rest - 2) + b"\n" if rest >= 2 else b"\n" * rest)
+
+
+LARGEST_MANIFEST = add_manifest("bike-club-largest", padded_manifest(MANIFEST_MAXIMUM).decode())
+
+BAD_MANIFESTS = [
+    ("no name", BIKE_CLUB.replace(b"name: bike-club\n", b"")),
+    ("joining mode lottery", BIKE_CLUB.replace(b"{mode: approval}", b"{mode: lottery}")),
+    ("not YAML", b"manifest: 1\nname: [bike-club\n"),
+    ("name written twice", BIKE_CLUB.replace(b"name: bike-club\n", b"name: bike-club\nname: bike-club\n")),
+    ("a decision kind missing", BIKE_CLUB.replace(b"    suspension: {by: admin}\n", b"")),
+    ("raw among the consented answers", BIKE_CLUB.replace(b"answers: [count, mean]", b"answers: [count, raw]")),
+    ("an admin decision with a period", BIKE_CLUB.replace(b"apps: {by: admin}", b"apps: {by: admin, period: 1h}")),
+    ("an unknown key", BIKE_CLUB + b"colour: blue\n"),
+    ("one byte over the maximum", padded_manifest(MANIFEST_MAXIMUM + 1)),
+    ("empty", b""),
+]
+
+
+def community_event(person, kind, fields, time, parents=(), community=ZERO_ID, **changes):
+    """(payload, envelope, id) of an event signed by person."""
+    payload = event_payload(kind, community, time, sorted(parents), fields, **changes)
+    envelope = signed(person.seed, COMMUNITY_EVENT_TYPE, payload)
+    return payload, envelope, blake2b_256(envelope)
+
+
+class LogScenario:
+    """Events offered one by one to a replica; each step records the outcome, the state hash of the whole log
+    and its heads."""
+
+    def __init__(self, name, description, creator, manifest, time, group=1):
+        self.name, self.description, self.creator = name, description, creator
+        _, envelope, self.community = community_event(
+            creator, "create", {"group": group, "tcc": creator.tcc, "node": creator.node, "manifest": manifest}, time)
+        self.log = CommunityLog(self.community)
+        self.now = time
+        self.steps = []
+        self.envelopes = {}
+        self.deliver("%s creates the community" % creator.name, envelope, "accepted", now=time + 500)
+
+    @property
+    def manifest_hash(self):
+        return self.log.fold()[0].manifest_hash
+
+    def deliver(self, name, envelope, expect, now=None):
+        self.now = max(self.now, now if now is not None else 0)
+        outcome = self.log.offer(envelope, self.now)
+        assert outcome == expect, (self.name, name, outcome, expect)
+        event_id = blake2b_256(envelope)
+        if outcome == "accepted":
+            self.envelopes[event_id] = envelope
+        state, _, _ = self.log.fold()
+        self.steps.append({"name": name, "event": envelope.hex(), "id": event_id.hex(), "now": self.now,
+                           "outcome": outcome, "state_hash": blake2b_256(state_bytes(state)).hex(),
+                           "heads": [h.hex() for h in self.log.heads()]})
+        return event_id
+
+    def event(self, name, person, kind, fields, time, expect="accepted", parents=None, now=None, community=None):
+        """An event by person over the replica's heads (or the given parents), delivered when the replica's clock
+        reads max(its last reading, time + 500) unless now is given."""
+        _, envelope, _ = community_event(person, kind, fields, time,
+                                         self.log.heads() if parents is None else parents,
+                                         self.community if community is None else community)
+        return self.deliver(name, envelope, expect, time + 500 if now is None else now)
+
+    def join(self, name, person, time, expect="accepted", evidence=b"", manifest_hash=None, **kw):
+        return self.event(name, person, "join", {
+            "manifest_hash": self.manifest_hash if manifest_hash is None else manifest_hash, "tcc": person.tcc,
+            "node": person.node, "evidence": evidence}, time, expect, **kw)
+
+    def result(self, permutations=()):
+        state, order, void = self.log.fold()
+        return {
+            "name": self.name,
+            "description": self.description,
+            "community": bech32m_encode("tcc", self.community),
+            "community_hex": self.community.hex(),
+            "steps": self.steps,
+            "order": [i.hex() for i in order],
+            "void": [{"id": i.hex(), "code": code} for i, code in void],
+            "state_hash": blake2b_256(state_bytes(state)).hex(),
+            "state_bytes": state_bytes(state).hex(),
+            "state": state_json(state),
+            "permutations": list(permutations),
+        }
+
+
+def community_people():
+    return {name: CommunityPerson(name) for name in ("alice", "bob", "carol", "dave", "erin", "frank", "grace")}
+
+
+def admin_scenario(p):
+    alice, bob, carol, dave, erin, frank = (p[n] for n in ("alice", "bob", "carol", "dave", "erin", "frank"))
+    m = MINUTE_MS
+    s = LogScenario("admin-run approval community",
+                    "bike-club: joining by approval and every decision by an admin; alice creates it.",
+                    alice, BIKE_CLUB, TC)
+    t = TC
+    s.join("bob asks to join", bob, t + 1 * m)
+    s.event("bob, an applicant, approves himself", bob, "approve", {"applicant": bob.key}, t + 2 * m, "notMember")
+    s.event("alice approves bob", alice, "approve", {"applicant": bob.key}, t + 3 * m)
+    s.join("carol asks to join", carol, t + 4 * m)
+    s.event("alice approves carol", alice, "approve", {"applicant": carol.key}, t + 5 * m)
+    s.join("dave asks to join", dave, t + 6 * m)
+    s.event("carol, a member but no admin, approves dave", carol, "approve", {"applicant": dave.key}, t + 7 * m,
+            "notAuthorized")
+    s.event("alice rejects dave with a reason", alice, "reject", {"applicant": dave.key, "reason": "not a club member"},
+            t + 8 * m)
+    s.event("alice approves dave, no longer an applicant", alice, "approve", {"applicant": dave.key}, t + 9 * m,
+            "notApplicant")
+    s.join("bob asks to join again", bob, t + 10 * m, "alreadyMember")
+    s.join("erin signs a manifest not in force", erin, t + 11 * m, "wrongManifest",
+           manifest_hash=blake2b_256(BIKE_CLUB_2))
+    s.event("alice invites erin", alice, "invite", {"invitee": erin.key}, t + 12 * m)
+    s.event("alice invites erin again", alice, "invite", {"invitee": erin.key}, t + 13 * m, "alreadyMember")
+    s.event("alice invites bob, a member", alice, "invite", {"invitee": bob.key}, t + 14 * m, "alreadyMember")
+    s.event("alice grants bob admin", alice, "role", {"member": bob.key, "grant": 1, "name": "admin"}, t + 15 * m)
+    s.event("alice grants carol treasurer", alice, "role", {"member": carol.key, "grant": 1, "name": "treasurer"},
+            t + 16 * m)
+    s.event("alice grants carol a role the manifest does not list", alice, "role",
+            {"member": carol.key, "grant": 1, "name": "chair"}, t + 17 * m, "invalidAction")
+    s.event("alice grants bob admin again", alice, "role", {"member": bob.key, "grant": 1, "name": "admin"},
+            t + 18 * m, "invalidAction")
+    s.event("alice grants dave, not a member, a role", alice, "role", {"member": dave.key, "grant": 1,
+            "name": "treasurer"}, t + 19 * m, "notMember")
+    s.event("bob revokes his own admin", bob, "role", {"member": bob.key, "grant": 0, "name": "admin"}, t + 20 * m)
+    s.event("alice revokes admin from herself, the last admin", alice, "role",
+            {"member": alice.key, "grant": 0, "name": "admin"}, t + 21 * m, "lastAdmin")
+    s.event("alice registers route-map", alice, "app", {"add": 1, "name": "route-map"}, t + 22 * m)
+    s.event("alice registers ride-log", alice, "app", {"add": 1, "name": "ride-log"}, t + 23 * m)
+    s.event("alice registers weather, not in the manifest", alice, "app", {"add": 1, "name": "weather"}, t + 24 * m,
+            "invalidAction")
+    s.event("alice registers route-map again", alice, "app", {"add": 1, "name": "route-map"}, t + 25 * m,
+            "invalidAction")
+    s.event("alice removes weather, never registered", alice, "app", {"add": 0, "name": "weather"}, t + 26 * m,
+            "invalidAction")
+    s.event("alice suspends carol", alice, "suspend", {"member": carol.key, "reason": "missed three rides"},
+            t + 27 * m)
+    s.event("carol, suspended, invites frank", carol, "invite", {"invitee": frank.key}, t + 28 * m, "notMember")
+    s.event("alice suspends carol again", alice, "suspend", {"member": carol.key, "reason": ""}, t + 29 * m,
+            "notMember")
+    s.event("alice reinstates carol", alice, "reinstate", {"member": carol.key}, t + 30 * m)
+    s.event("alice reinstates carol again", alice, "reinstate", {"member": carol.key}, t + 31 * m, "notMember")
+    s.event("alice proposes to invite frank, an admin decision", alice, "propose",
+            {"action": {"kind": "invite", "invitee": frank.key}}, t + 32 * m, "notByVote")
+    s.event("alice puts the manifest in force again", alice, "manifest", {"manifest": BIKE_CLUB}, t + 33 * m,
+            "invalidAction")
+    s.event("alice changes the manifest and its consent (a new epoch)", alice, "manifest", {"manifest": BIKE_CLUB_2},
+            t + 34 * m)
+    s.event("carol consents to the old manifest", carol, "consent", {"manifest_hash": blake2b_256(BIKE_CLUB)},
+            t + 35 * m, "wrongManifest")
+    s.event("bob consents to the new epoch", bob, "consent", {"manifest_hash": blake2b_256(BIKE_CLUB_2)}, t + 36 * m)
+    s.event("bob consents again", bob, "consent", {"manifest_hash": blake2b_256(BIKE_CLUB_2)}, t + 37 * m,
+            "alreadyConsented")
+    s.event("alice changes the purpose only (the epoch stays)", alice, "manifest", {"manifest": BIKE_CLUB_3},
+            t + 38 * m)
+    s.event("bob consents to version 3, whose epoch he signed", bob, "consent",
+            {"manifest_hash": blake2b_256(BIKE_CLUB_3)}, t + 39 * m, "alreadyConsented")
+    s.event("dave, not a member, consents", dave, "consent", {"manifest_hash": blake2b_256(BIKE_CLUB_3)}, t + 40 * m,
+            "notMember")
+    s.event("bob leaves", bob, "leave", {}, t + 41 * m)
+    s.event("bob, who left, invites frank", bob, "invite", {"invitee": frank.key}, t + 42 * m, "notMember")
+    s.event("bob leaves again", bob, "leave", {}, t + 43 * m, "notMember")
+    s.join("bob asks to join again", bob, t + 44 * m)
+    s.event("alice approves bob again (his record is replaced)", alice, "approve", {"applicant": bob.key},
+            t + 45 * m)
+    s.join("frank asks to join", frank, t + 46 * m)
+    s.event("frank withdraws his application", frank, "leave", {}, t + 47 * m)
+    _, envelope, _ = community_event(alice, "invite", {"invitee": frank.key}, t + 48 * m, s.log.heads(), s.community)
+    s.deliver("an event whose signature has one bit flipped", flip_bit(envelope, signature_offset(
+        COMMUNITY_EVENT_TYPE) + 7, 2), "badSignature", t + 48 * m + 500)
+    payload, _, _ = community_event(alice, "invite", {"invitee": frank.key}, t + 48 * m, s.log.heads(), s.community)
+    s.deliver("an event in an envelope of another type", signed(alice.seed, "oms/community-events", payload),
+              "wrongType", t + 48 * m + 500)
+    s.deliver("an event with a trailing byte", signed(alice.seed, COMMUNITY_EVENT_TYPE, payload + b"\x00"), "malformed",
+              t + 48 * m + 500)
+    s.event("alice invites frank exactly 300000 ms ahead of the replica's clock", alice, "invite",
+            {"invitee": frank.key}, s.now + COMMUNITY_FUTURE_SKEW_MS, now=s.now)
+    last = s.log.fold()[0]
+    head_time = s.log.events[s.log.heads()[0]][1]["time"]
+    s.event("an event 1 ms older than its parent", alice, "suspend", {"member": carol.key, "reason": ""},
+            head_time - 1, "timeTravel", now=s.now)
+    s.event("an event 300001 ms ahead of the replica's clock", alice, "suspend", {"member": carol.key, "reason": ""},
+            s.now + COMMUNITY_FUTURE_SKEW_MS + 1, "notYetValid", now=s.now)
+    s.event("an event naming a parent the replica does not hold", alice, "suspend",
+            {"member": carol.key, "reason": ""}, head_time + m, "missingParents",
+            parents=[fixed_bytes("community/unknown-parent")])
+    s.event("an event of another community", alice, "suspend", {"member": carol.key, "reason": ""}, head_time + m,
+            "wrongCommunity", community=fixed_bytes("community/elsewhere"))
+    _, other_create, _ = community_event(alice, "create", {"group": 1, "tcc": alice.tcc, "node": alice.node,
+                                                           "manifest": BIKE_CLUB}, t + m)
+    s.deliver("the create event of another community", other_create, "wrongCommunity", head_time + m)
+    s.deliver("bob's first join again", bytes.fromhex(s.steps[1]["event"]), "duplicate", head_time + m)
+    s.deliver("the create event again", bytes.fromhex(s.steps[0]["event"]), "duplicate", head_time + m)
+    s.event("carol leaves", carol, "leave", {}, head_time + 2 * m)
+    assert last.version == 3 and last.consent_epoch == blake2b_256(BIKE_CLUB_2)
+    return s.result()
+
+
+def voting_scenario(p):
+    alice, bob, carol, dave, erin, frank = (p[n] for n in ("alice", "bob", "carol", "dave", "erin", "frank"))
+    m = MINUTE_MS
+    t = TC + DAY * 1000
+    s = LogScenario("voting community",
+                    "ride-commons: open joining; manifest, roles and apps by quorum 0.5 and threshold 0.6, admission "
+                    "and suspension by majority, all within 1 h; alice creates it.", alice, RIDE_COMMONS, t)
+    for i, person in enumerate((bob, carol, dave, erin)):
+        s.join("%s joins" % person.name, person, t + (1 + i) * m)
+    s.event("alice suspends erin directly, where a vote is needed", alice, "suspend",
+            {"member": erin.key, "reason": "spam"}, t + 5 * m, "notAuthorized")
+    p1 = s.event("P1: alice proposes a manifest with another consent section", alice, "propose",
+                 {"action": {"kind": "manifest", "manifest": RIDE_COMMONS_2}}, t + 6 * m)
+    s.event("alice votes yes on P1", alice, "vote", {"proposal": p1, "choice": 1}, t + 7 * m)
+    s.event("bob votes yes on P1", bob, "vote", {"proposal": p1, "choice": 1}, t + 8 * m)
+    s.event("carol votes no on P1", carol, "vote", {"proposal": p1, "choice": 0}, t + 9 * m)
+    s.event("bob votes on P1 again", bob, "vote", {"proposal": p1, "choice": 0}, t + 10 * m, "doubleVote")
+    s.event("alice enacts P1 with 3 of 5 votes, before the deadline", alice, "enact", {"proposal": p1}, t + 11 * m,
+            "tooEarly")
+    s.event("dave votes yes on P1", dave, "vote", {"proposal": p1, "choice": 1}, t + 12 * m)
+    s.event("erin votes yes on P1", erin, "vote", {"proposal": p1, "choice": 1}, t + 13 * m)
+    s.event("carol enacts P1 once everyone has voted: passed, a new epoch nobody consents to", carol, "enact",
+            {"proposal": p1}, t + 14 * m)
+    s.event("carol votes on P1, closed", carol, "vote", {"proposal": p1, "choice": 1}, t + 15 * m, "closed")
+    s.event("bob enacts P1 again", bob, "enact", {"proposal": p1}, t + 16 * m, "closed")
+    s.event("bob consents to the new manifest", bob, "consent", {"manifest_hash": blake2b_256(RIDE_COMMONS_2)},
+            t + 17 * m)
+    p2 = s.event("P2: carol proposes to make bob a moderator", carol, "propose",
+                 {"action": {"kind": "role", "member": bob.key, "grant": 1, "name": "moderator"}}, t + 18 * m)
+    s.join("frank joins", frank, t + 19 * m)
+    s.event("frank, who joined after P2, votes on it", frank, "vote", {"proposal": p2, "choice": 1}, t + 20 * m,
+            "notEligible")
+    bob_on_p2 = s.event("bob votes yes on P2", bob, "vote", {"proposal": p2, "choice": 1}, t + 21 * m)
+    s.event("dave votes no on P2", dave, "vote", {"proposal": p2, "choice": 0}, t + 22 * m)
+    p3 = s.event("P3: dave proposes to register ride-map", dave, "propose",
+                 {"action": {"kind": "app", "add": 1, "name": "ride-map"}}, t + 23 * m)
+    p3b = s.event("P3b: erin proposes to register ride-map too", erin, "propose",
+                  {"action": {"kind": "app", "add": 1, "name": "ride-map"}}, t + 24 * m)
+    p4 = s.event("P4: alice proposes to suspend erin", alice, "propose",
+                 {"action": {"kind": "suspend", "member": erin.key, "reason": "spam"}}, t + 25 * m)
+    s.event("alice votes on a proposal that does not exist (a vote's id)", alice, "vote",
+            {"proposal": bob_on_p2, "choice": 1}, t + 26 * m, "unknownProposal")
+    for i, person in enumerate((alice, bob, carol)):
+        s.event("%s votes yes on P3" % person.name, person, "vote", {"proposal": p3, "choice": 1}, t + (27 + i) * m)
+    for i, person in enumerate((dave, erin, frank)):
+        s.event("%s votes yes on P3b" % person.name, person, "vote", {"proposal": p3b, "choice": 1}, t + (30 + i) * m)
+    for i, (person, choice) in enumerate(((alice, 1), (bob, 1), (carol, 0))):
+        s.event("%s votes %s on P4" % (person.name, "yes" if choice else "no"), person, "vote",
+                {"proposal": p4, "choice": choice}, t + (33 + i) * m)
+    s.event("dave enacts P2 before its deadline with 2 of 5 votes", dave, "enact", {"proposal": p2}, t + 60 * m,
+            "tooEarly")
+    s.event("carol votes on P2 1 ms after its deadline", carol, "vote", {"proposal": p2, "choice": 1},
+            t + 78 * m + 1, "closed")
+    s.event("bob enacts P2 after its deadline: 2 of 5 voted, under the quorum, failed", bob, "enact",
+            {"proposal": p2}, t + 79 * m)
+    s.event("dave enacts P3 at its deadline: 3 of 6 voted, all yes, passed", dave, "enact", {"proposal": p3},
+            t + 83 * m)
+    s.event("erin enacts P3b: it passed, but ride-map is registered already, failed", erin, "enact",
+            {"proposal": p3b}, t + 84 * m)
+    s.event("bob enacts P4: 2 yes, 1 no, passed by majority; erin is suspended", bob, "enact", {"proposal": p4},
+            t + 85 * m)
+    s.event("erin, suspended, proposes to remove ride-map", erin, "propose",
+            {"action": {"kind": "app", "add": 0, "name": "ride-map"}}, t + 86 * m, "notMember")
+    s.event("erin, suspended, consents to the manifest in force", erin, "consent",
+            {"manifest_hash": blake2b_256(RIDE_COMMONS_2)}, t + 87 * m)
+    s.event("P5: frank proposes to reinstate erin (left open)", frank, "propose",
+            {"action": {"kind": "reinstate", "member": erin.key}}, t + 88 * m)
+    s.event("frank proposes to approve dave, who is no applicant", frank, "propose",
+            {"action": {"kind": "approve", "applicant": dave.key}}, t + 89 * m, "notApplicant")
+    p6 = s.event("P6: bob proposes to invite grace (admission, by majority)", bob, "propose",
+                 {"action": {"kind": "invite", "invitee": p["grace"].key}}, t + 90 * m)
+    for i, person in enumerate((alice, bob, carol, dave, frank)):
+        s.event("%s votes yes on P6" % person.name, person, "vote", {"proposal": p6, "choice": 1}, t + (91 + i) * m)
+    s.event("carol enacts P6 once its 5 eligible members have voted: passed, grace is invited", carol, "enact",
+            {"proposal": p6}, t + 96 * m)
+    return s.result()
+
+
+def concurrency_scenario(p):
+    alice, bob, carol, dave = (p[n] for n in ("alice", "bob", "carol", "dave"))
+    m = MINUTE_MS
+    t = TC + 2 * DAY * 1000
+    deadline = t + 7 * m + HOUR_MS
+
+    def build(k):
+        s = LogScenario("concurrency",
+                        "night-riders: admins decide everything but apps, which go by majority within 1 h. After a "
+                        "common past, alice (partition 1) and bob, dave and carol (partition 2) act from the same "
+                        "heads, then alice merges the partitions.", alice, NIGHT_RIDERS, t)
+        s.join("bob asks to join", bob, t + 1 * m)
+        s.event("alice approves bob", alice, "approve", {"applicant": bob.key}, t + 2 * m)
+        s.event("alice makes bob an admin", alice, "role", {"member": bob.key, "grant": 1, "name": "admin"}, t + 3 * m)
+        s.join("carol asks to join", carol, t + 4 * m)
+        s.event("alice approves carol", alice, "approve", {"applicant": carol.key}, t + 5 * m)
+        s.join("dave asks to join", dave, t + 6 * m)
+        proposal = s.event("P: carol proposes to register ride-map", carol, "propose",
+                           {"action": {"kind": "app", "add": 1, "name": "ride-map"}}, t + 7 * m)
+        s.event("alice votes yes on P", alice, "vote", {"proposal": proposal, "choice": 1}, t + 8 * m)
+        common = [s.event("bob votes no on P", bob, "vote", {"proposal": proposal, "choice": 0}, t + 9 * m)]
+        ids = {}
+        ids["a1"] = s.event("partition 1: alice suspends bob", alice, "suspend",
+                            {"member": bob.key, "reason": "gone quiet"}, t + 10 * m, parents=common)
+        ids["b1"] = s.event("partition 2: bob approves dave (void: bob is suspended before it in the order)", bob,
+                            "approve", {"applicant": dave.key}, t + 11 * m, parents=common)
+        ids["b2"] = s.event("partition 2: bob suspends alice (void)", bob, "suspend",
+                            {"member": alice.key, "reason": ""}, t + 12 * m + k, parents=[ids["b1"]])
+        ids["d1"] = s.event("partition 2: dave, a member there, proposes to register ride-map (void: dave is no "
+                            "member)", dave, "propose", {"action": {"kind": "app", "add": 1, "name": "ride-map"}},
+                            t + 13 * m, parents=[ids["b2"]])
+        ids["a2"] = s.event("partition 1: alice enacts P at its deadline: 1 yes, 1 no, failed", alice, "enact",
+                            {"proposal": proposal}, deadline, parents=[ids["a1"]])
+        ids["b3"] = s.event("partition 2: carol votes yes on P at its deadline, as the enact (void: P was enacted "
+                            "before it in the order)", carol, "vote", {"proposal": proposal, "choice": 1}, deadline,
+                            parents=[ids["d1"]])
+        ids["m1"] = s.event("alice, merging both partitions, approves dave", alice, "approve",
+                            {"applicant": dave.key}, deadline + m)
+        ids["m2"] = s.event("dave proposes to register ride-map again", dave, "propose",
+                            {"action": {"kind": "app", "add": 1, "name": "ride-map"}}, deadline + 2 * m)
+        return s, ids
+
+    # The enact and the concurrent vote share a time, so the lesser id comes first. bob's suspension of alice
+    # (an ancestor of the vote) moves by whole milliseconds until the enact's id is the lesser.
+    for k in range(64):
+        s, ids = build(k)
+        if ids["a2"] < ids["b3"]:
+            break
+    assert ids["a2"] < ids["b3"]
+    result = s.result()
+    void = result["void"]
+    assert [v["code"] for v in void] == ["notMember", "notMember", "notMember", "closed"], void
+    assert [v["id"] for v in void] == [ids[n].hex() for n in ("b1", "b2", "d1", "b3")]
+    # Other delivery orders of the same events (parents first): the same verdicts, state and void events.
+    accepted = [bytes.fromhex(step["id"]) for step in result["steps"] if step["outcome"] == "accepted"]
+    envelopes = {i: s.envelopes[i] for i in accepted}
+    parents = {i: s.log.events[i][1]["parents"] for i in accepted}
+    common = accepted[:accepted.index(ids["a1"])]
+    partitions = [ids[n] for n in ("b1", "b2", "d1", "b3", "a1", "a2", "m1", "m2")]
+    def topological(pick):
+        taken, order = set(), []
+        while len(order) < len(accepted):
+            ready = sorted(i for i in accepted if i not in taken and all(q in taken for q in parents[i]))
+            choice = pick(ready)
+            taken.add(choice)
+            order.append(choice)
+        return order
+
+    orders = [("partition 2 delivered before partition 1", common + partitions),
+              ("the newest event first whenever the parents allow",
+               topological(lambda ready: max(ready, key=lambda i: (s.log.events[i][1]["time"], i))))]
+    import random
+
+    rng = random.Random("community/permutations")
+    while len(orders) < 6:
+        order = topological(rng.choice)
+        if order != accepted and all(order != o for _, o in orders):
+            orders.append(("a random order with parents first, %d" % (len(orders) - 1), order))
+    last_time = max(s.log.events[i][1]["time"] for i in accepted)
+    permutations = []
+    for name, order in orders:
+        assert sorted(order) == sorted(accepted) and order != accepted, name
+        assert all(all(order.index(q) < order.index(i) for q in parents[i]) for i in order)
+        replica = CommunityLog(s.community)
+        for i in order:
+            assert replica.offer(envelopes[i], last_time + 500) == "accepted", name
+        state, _, got_void = replica.fold()
+        assert blake2b_256(state_bytes(state)).hex() == result["state_hash"]
+        assert [{"id": i.hex(), "code": c} for i, c in got_void] == void
+        permutations.append({"name": name, "now": last_time + 500, "delivery": [i.hex() for i in order],
+                             "state_hash": result["state_hash"], "void": void})
+    result["permutations"] = permutations
+    return result
+
+
+def invitation_scenario(p):
+    alice, bob, carol, dave = (p[n] for n in ("alice", "bob", "carol", "dave"))
+    m = MINUTE_MS
+    t = TC + 3 * DAY * 1000
+    s = LogScenario("invitation community", "care-circle: joining by invitation; alice creates it.", alice,
+                    CARE_CIRCLE, t)
+    s.event("alice invites bob", alice, "invite", {"invitee": bob.key}, t + 1 * m)
+    s.join("bob joins with his invitation", bob, t + 2 * m)
+    s.join("carol joins without an invitation", carol, t + 3 * m, "notInvited")
+    s.event("alice invites bob, now a member", alice, "invite", {"invitee": bob.key}, t + 4 * m, "alreadyMember")
+    s.event("alice invites dave", alice, "invite", {"invitee": dave.key}, t + 5 * m)
+    s.join("dave joins with evidence, which this mode does not take", dave, t + 6 * m, "badEvidence",
+           evidence=b"\x01")
+    s.join("dave joins", dave, t + 7 * m)
+    s.event("bob leaves", bob, "leave", {}, t + 8 * m)
+    s.join("bob joins again: his invitation was used up", bob, t + 9 * m, "notInvited")
+    s.event("alice invites bob again", alice, "invite", {"invitee": bob.key}, t + 10 * m)
+    s.join("bob returns (his record is replaced)", bob, t + 11 * m)
+    s.event("alice invites carol (left pending)", alice, "invite", {"invitee": carol.key}, t + 12 * m)
+    return s.result()
+
+
+def claim_scenario(p):
+    alice, erin, frank = p["alice"], p["erin"], p["frank"]
+    m = MINUTE_MS
+    t = TC + 4 * DAY * 1000
+    s = LogScenario("claim community",
+                    "club-riders: joining with a presentation of a member.bike-club claim by the club's TCC, made to "
+                    "the community's tcc1 text with the manifest hash as nonce; alice creates it.", alice,
+                    CLUB_RIDERS, t)
+    audience = bech32m_encode("tcc", s.community)
+    nonce = s.manifest_hash
+    other_seed = fixed_bytes("community/other-issuer")
+
+    def presentation(subject, at, claim_type="member.bike-club", issuer_seed=CLUB_TCC_SEED, audience=audience,
+                     nonce=nonce, issuer_kind="tcc", expires=T0 + YEAR):
+        issuer = bech32m_encode(issuer_kind, ed25519_public(issuer_seed))
+        claim = signed(issuer_seed, CLAIM_TYPE, claim_payload(issuer, bech32m_encode("persona", subject.key),
+                                                              claim_type, b"true", T0, expires))
+        return signed(subject.seed, CLAIM_PRESENTATION_TYPE, presentation_payload(audience, nonce, at // 1000, claim))
+
+    s.join("erin joins with her presentation", erin, t + 1 * m, evidence=presentation(erin, t + 1 * m))
+    s.join("frank joins with no evidence", frank, t + 2 * m, "badEvidence")
+    s.join("frank presents for another nonce", frank, t + 3 * m, "badEvidence",
+           evidence=presentation(frank, t + 3 * m, nonce=blake2b_256(BIKE_CLUB)))
+    s.join("frank presents to another audience", frank, t + 4 * m, "badEvidence",
+           evidence=presentation(frank, t + 4 * m, audience=bech32m_encode("tcc", fixed_bytes("community/elsewhere"))))
+    s.join("frank presents a claim of another type", frank, t + 5 * m, "badEvidence",
+           evidence=presentation(frank, t + 5 * m, claim_type="member.ski-club"))
+    s.join("frank presents a claim by another issuer", frank, t + 6 * m, "badEvidence",
+           evidence=presentation(frank, t + 6 * m, issuer_seed=other_seed))
+    s.join("frank presents a claim by a persona with the club TCC's key", frank, t + 7 * m, "badEvidence",
+           evidence=presentation(frank, t + 7 * m, issuer_kind="persona"))
+    s.join("frank presents erin's presentation", frank, t + 8 * m, "badEvidence",
+           evidence=presentation(erin, t + 8 * m))
+    s.join("frank presents an expired claim", frank, t + 9 * m, "badEvidence",
+           evidence=presentation(frank, t + 9 * m, expires=(t + 9 * m) // 1000))
+    s.join("frank presents 301 s after his clock", frank, t + 10 * m, "badEvidence",
+           evidence=presentation(frank, t + 10 * m - 301000))
+    s.join("frank joins with his presentation", frank, t + 11 * m, evidence=presentation(frank, t + 11 * m))
+    return s.result()
+
+
+def community_events(p, community):
+    """One valid event of each kind (and a proposal of each action) -> payload, envelope, id."""
+    alice, bob, carol, erin = p["alice"], p["bob"], p["carol"], p["erin"]
+    t = TC + 10 * DAY * 1000
+    parents = sorted(fixed_bytes("community/parent/%d" % i) for i in range(3))
+    sixteen = sorted(fixed_bytes("community/parent/%d" % i) for i in range(16))
+    out = []
+
+    def add(name, person, kind, fields, parents=parents, community=community, time=t):
+        payload, envelope, event_id = community_event(person, kind, fields, time, parents, community)
+        author, ev = open_event(envelope)
+        assert author == person.key and ev["fields"] == fields and ev["kind"] == kind, name
+        out.append({"name": name, "author": bech32m_encode("persona", person.key), "author_seed_label": person.label,
+                    "author_seed": person.seed.hex(), "fields": event_json(ev), "payload": payload.hex(),
+                    "envelope": envelope.hex(), "id": event_id.hex()})
+
+    club_hash = blake2b_256(BIKE_CLUB)
+    add("create a community", alice, "create",
+        {"group": 1, "tcc": alice.tcc, "node": alice.node, "manifest": BIKE_CLUB}, parents=(), community=ZERO_ID)
+    add("create an institution", alice, "create",
+        {"group": 2, "tcc": alice.tcc, "node": alice.node, "manifest": CARE_CIRCLE}, parents=(), community=ZERO_ID)
+    add("join", bob, "join", {"manifest_hash": club_hash, "tcc": bob.tcc, "node": bob.node, "evidence": b""})
+    add("join with 9518 bytes of evidence (opaque until applied)", bob, "join",
+        {"manifest_hash": club_hash, "tcc": bob.tcc, "node": bob.node, "evidence": bytes(range(256)) * 37 + b"e" * 46})
+    add("approve", alice, "approve", {"applicant": bob.key})
+    add("reject with a reason", alice, "reject", {"applicant": bob.key, "reason": "not a club member"})
+    add("reject with an empty reason", alice, "reject", {"applicant": bob.key, "reason": ""})
+    add("reject with a 200-byte non-ASCII reason", alice, "reject", {"applicant": bob.key, "reason": "\u00e9" * 100})
+    add("leave", bob, "leave", {})
+    add("suspend", alice, "suspend", {"member": carol.key, "reason": "missed three rides \u2713"})
+    add("reinstate", alice, "reinstate", {"member": carol.key})
+    add("invite", alice, "invite", {"invitee": erin.key})
+    add("grant a role", alice, "role", {"member": carol.key, "grant": 1, "name": "treasurer"})
+    add("revoke a role of 64 characters", alice, "role",
+        {"member": carol.key, "grant": 0, "name": "0" + "a._-" * 15 + "zzz"})
+    add("register an app", alice, "app", {"add": 1, "name": "route-map"})
+    add("remove an app", alice, "app", {"add": 0, "name": "route-map"})
+    add("change the manifest", alice, "manifest", {"manifest": BIKE_CLUB_2})
+    add("change to a manifest of 65536 bytes", alice, "manifest", {"manifest": LARGEST_MANIFEST})
+    actions = [
+        {"kind": "approve", "applicant": bob.key},
+        {"kind": "reject", "applicant": bob.key, "reason": "no"},
+        {"kind": "suspend", "member": carol.key, "reason": ""},
+        {"kind": "reinstate", "member": carol.key},
+        {"kind": "invite", "invitee": erin.key},
+        {"kind": "role", "member": carol.key, "grant": 1, "name": "moderator"},
+        {"kind": "app", "add": 1, "name": "ride-map"},
+        {"kind": "manifest", "manifest": RIDE_COMMONS_2},
+    ]
+    for action in actions:
+        add("propose: " + action["kind"], carol, "propose", {"action": action})
+    proposal = fixed_bytes("community/a-proposal")
+    add("vote yes", bob, "vote", {"proposal": proposal, "choice": 1})
+    add("vote no", bob, "vote", {"proposal": proposal, "choice": 0})
+    add("enact", carol, "enact", {"proposal": proposal})
+    add("consent", bob, "consent", {"manifest_hash": blake2b_256(BIKE_CLUB_2)})
+    add("an event with 16 parents", bob, "vote", {"proposal": proposal, "choice": 1}, parents=sixteen)
+    add("time 0 and one parent", bob, "leave", {}, parents=parents[:1], time=0)
+    assert {e["fields"]["kind"] for e in out} == set(EVENT_KINDS.values())
+    return out
+
+
+def community_invalid_events(p, community):
+    alice, bob = p["alice"], p["bob"]
+    t = TC + 10 * DAY * 1000
+    parents = sorted(fixed_bytes("community/parent/%d" % i) for i in range(3))
+    approve = {"applicant": bob.key}
+    out = []
+
+    def bad(name, envelope, error):
+        out.append({"name": name, "envelope": envelope.hex(), "error": error})
+
+    def signed_payload(payload, seed=alice.seed, type_name=COMMUNITY_EVENT_TYPE):
+        return signed(seed, type_name, payload)
+
+    def ev(kind="approve", fields=approve, parents=parents, community=community, **changes):
+        return event_payload(kind, community, t, parents, fields, **changes)
+
+    def create(manifest=BIKE_CLUB, **changes):
+        fields = {"group": 1, "tcc": alice.tcc, "node": alice.node, "manifest": manifest}
+        fields.update(changes.pop("fields", {}))
+        return event_payload("create", changes.pop("community", ZERO_ID), t, changes.pop("parents", []), fields,
+                             **changes)
+
+    def join(evidence):
+        return ev("join", {"manifest_hash": blake2b_256(BIKE_CLUB), "tcc": bob.tcc, "node": bob.node,
+                           "evidence": evidence})
+
+    good = signed_payload(ev())
+    bad("signature with one bit flipped", flip_bit(good, signature_offset(COMMUNITY_EVENT_TYPE) + 3, 1), "badSignature")
+    bad("payload with one bit flipped after signing", flip_bit(good, len(good) - 1, 0), "badSignature")
+    bad("signed by another key than the signer field", good[:6 + len(COMMUNITY_EVENT_TYPE)] + bob.key
+        + good[6 + len(COMMUNITY_EVENT_TYPE) + 32:], "badSignature")
+    bad("another envelope type", signed_payload(ev(), type_name="oms/note"), "wrongType")
+    bad("envelope version 2", good[:4] + b"\x02" + good[5:], "malformed")
+    bad("payload version 2", signed_payload(ev(version=2)), "malformed")
+    bad("payload version 0", signed_payload(ev(version=0)), "malformed")
+    bad("kind 0", signed_payload(ev(kind_number=0)), "malformed")
+    bad("kind 16", signed_payload(ev(kind_number=16)), "malformed")
+    bad("empty payload", signed_payload(b""), "malformed")
+    bad("payload cut inside the header", signed_payload(ev()[:40]), "malformed")
+    bad("create with a parent", signed_payload(create(parents=parents[:1])), "malformed")
+    bad("create with a non-zero community", signed_payload(create(community=community)), "malformed")
+    bad("create of group 0", signed_payload(create(fields={"group": 0})), "malformed")
+    bad("create of group 3", signed_payload(create(fields={"group": 3})), "malformed")
+    bad("approve with no parents", signed_payload(ev(parents=[])), "malformed")
+    bad("17 parents", signed_payload(ev(parents=sorted(fixed_bytes("community/parent/%d" % i) for i in range(17)))),
+        "malformed")
+    bad("parents not ascending", signed_payload(ev(parents=[parents[1], parents[0]])), "malformed")
+    bad("a repeated parent", signed_payload(ev(parents=[parents[0], parents[0], parents[1]])), "malformed")
+    bad("parent count larger than the parents present", signed_payload(ev(parent_count=4)), "malformed")
+    bad("one trailing byte", signed_payload(ev() + b"\x00"), "malformed")
+    bad("applicant cut to 31 bytes", signed_payload(ev()[:-1]), "malformed")
+    bad("leave with a body", signed_payload(ev("leave", {}, body=b"\x00")), "malformed")
+    bad("role grant 2", signed_payload(ev("role", {"member": bob.key, "grant": 2, "name": "admin"})), "malformed")
+    bad("app add 2", signed_payload(ev("app", {"add": 2, "name": "route-map"})), "malformed")
+    bad("vote choice 2", signed_payload(ev("vote", {"proposal": parents[0], "choice": 2})), "malformed")
+    bad("role name with a capital letter", signed_payload(ev("role", {"member": bob.key, "grant": 1, "name": "Admin"})),
+        "malformed")
+    bad("empty role name", signed_payload(ev("role", {"member": bob.key, "grant": 1, "name": ""})), "malformed")
+    bad("app name starting with '-'", signed_payload(ev("app", {"add": 1, "name": "-map"})), "malformed")
+    bad("app name of 65 characters", signed_payload(ev("app", {"add": 1, "name": "a" * 65})), "malformed")
+    bad("name length running past the payload", signed_payload(ev("app", {"add": 1, "name": "map"})[:-1]),
+        "malformed")
+    bad("reason with a line feed", signed_payload(ev("reject", {"applicant": bob.key, "reason": "no\nthanks"})),
+        "malformed")
+    bad("reason with U+0085", signed_payload(ev("suspend", {"member": bob.key, "reason": "no\u0085"})), "malformed")
+    bad("reason of 201 bytes", signed_payload(ev("reject", {"applicant": bob.key, "reason": "r" * 201})), "malformed")
+    bad("reason not UTF-8", signed_payload(ev("reject", {"applicant": bob.key, "reason": b"caf\xe9"})), "malformed")
+    bad("join evidence length past the payload",
+        signed_payload(ev("join", {}, body=blake2b_256(BIKE_CLUB) + bob.tcc + bob.node + struct.pack(">I", 5) + b"ab")),
+        "malformed")
+    bad("join evidence of 9519 bytes", signed_payload(join(b"e" * (COMMUNITY_EVIDENCE_MAXIMUM + 1))), "malformed")
+    bad("payload of 66561 bytes", signed_payload(join(b"e" * (COMMUNITY_MAXIMUM_PAYLOAD + 1 - len(join(b""))))),
+        "malformed")
+    for name, manifest in BAD_MANIFESTS:
+        try:
+            read_manifest(manifest)
+            raise AssertionError(name)
+        except ManifestInvalid:
+            pass
+        bad("manifest event, manifest " + name, signed_payload(ev("manifest", {"manifest": manifest})), "malformed")
+    bad("create, manifest with no name", signed_payload(create(BAD_MANIFESTS[0][1])), "malformed")
+    bad("manifest length past the payload", signed_payload(ev("manifest", {}, body=manifest_field(BIKE_CLUB, 4000))),
+        "malformed")
+    for number in (0, 1, 2, 5, 12, 13, 14, 15, 16):
+        body = bytes([number]) + (bob.key if number not in (1, 2, 5) else b"")
+        bad("propose with action kind %d" % number, signed_payload(ev("propose", {}, body=body)), "malformed")
+    bad("propose with a trailing byte after the action",
+        signed_payload(ev("propose", {"action": {"kind": "approve", "applicant": bob.key}}) + b"\x00"), "malformed")
+    bad("propose of a manifest that is not one",
+        signed_payload(ev("propose", {"action": {"kind": "manifest", "manifest": BAD_MANIFESTS[1][1]}})), "malformed")
+    for case in out:
+        envelope = bytes.fromhex(case["envelope"])
+        got = refusal(open_event, envelope)
+        assert got == case["error"], (case["name"], got)
+    assert len(bytes.fromhex(out[[c["name"] for c in out].index("payload of 66561 bytes")]["envelope"])) == (
+        106 + len(COMMUNITY_EVENT_TYPE) + COMMUNITY_MAXIMUM_PAYLOAD + 1)
+    return out
+
+
+def community():
+    people = community_people()
+    for name, raw in COMMUNITY_MANIFESTS.items():
+        read_manifest(raw)
+    assert len(LARGEST_MANIFEST) == MANIFEST_MAXIMUM
+    logs = [admin_scenario(people), voting_scenario(people), concurrency_scenario(people),
+            invitation_scenario(people), claim_scenario(people)]
+    community_id = bytes.fromhex(logs[0]["community_hex"])
+    return {
+        "description": (
+            "Community logs (protocol-spec/README.md, 'Community manifests' and 'Community logs'); times are Unix "
+            "milliseconds. limits: the maximum event payload, parents per event and how far ahead of a replica's "
+            "clock an event may be. manifests: name -> the exact text (UTF-8) and its BLAKE2b-256; events name "
+            "manifests by these names. people: the personas of the vectors (seed_label is what the generator "
+            "derives the seed from; tcc and node are what their joins name). events: an oms/community-event "
+            "signed with author_seed whose payload is built from fields MUST be exactly payload and envelope, "
+            "and id its BLAKE2b-256; opening it MUST give back fields. invalid_events: opening envelope as an "
+            "event MUST fail with error (malformed, wrongType, badSignature). logs: a replica of community, empty "
+            "at first, offered each step's event with its clock at now, MUST answer outcome ('accepted' or the "
+            "code refusing it) and then hold heads (ascending) and state_hash (of the fold of every event it "
+            "holds). At the end: order (the fold's order), void (events accepted but void in that order, with "
+            "their code), state_hash and state_bytes (the hash's input), and state, a readable form for debugging. "
+            "permutations: other delivery orders (event ids, parents first) of the accepted events, each offered "
+            "with the clock at now: every event MUST be accepted, and the final state_hash and void MUST be the "
+            "same."
+        ),
+        "limits": {
+            "maximum_payload": COMMUNITY_MAXIMUM_PAYLOAD,
+            "maximum_parents": COMMUNITY_MAXIMUM_PARENTS,
+            "future_skew_ms": COMMUNITY_FUTURE_SKEW_MS,
+            "maximum_manifest": MANIFEST_MAXIMUM,
+            "maximum_reason": COMMUNITY_REASON_MAXIMUM,
+            "maximum_evidence": COMMUNITY_EVIDENCE_MAXIMUM,
+        },
+        "manifests": {name: {"text": raw.decode("utf-8"), "hash": blake2b_256(raw).hex()}
+                      for name, raw in COMMUNITY_MANIFESTS.items()},
+        "people": {name: person.json() for name, person in people.items()},
+        "events": community_events(people, community_id),
+        "invalid_events": community_invalid_events(people, community_id),
+        "logs": logs,
+    }
+
+
+def check_community(content):
+    """Every community.json vector again, from the file's own bytes, through the readers and the fold above."""
+    for name, m in content["manifests"].items():
+        raw = m["text"].encode("utf-8")
+        assert blake2b_256(raw).hex() == m["hash"]
+        read_manifest(raw)
+    for case in content["events"]:
+        envelope = bytes.fromhex(case["envelope"])
+        author, ev = open_event(envelope)
+        assert envelope.endswith(bytes.fromhex(case["payload"])) and blake2b_256(envelope).hex() == case["id"]
+        assert author == ed25519_public(fixed_bytes(case["author_seed_label"])) and event_json(ev) == case["fields"]
+    for case in content["invalid_events"]:
+        assert refusal(open_event, bytes.fromhex(case["envelope"])) == case["error"], case["name"]
+    for log in content["logs"]:
+        community_id = bytes.fromhex(log["community_hex"])
+        assert bech32m_decode(log["community"]) == ("tcc", community_id)
+        replica = CommunityLog(community_id)
+        for step in log["steps"]:
+            assert replica.offer(bytes.fromhex(step["event"]), step["now"]) == step["outcome"], step["name"]
+            state, order, void = replica.fold()
+            assert blake2b_256(state_bytes(state)).hex() == step["state_hash"], step["name"]
+            assert [h.hex() for h in replica.heads()] == step["heads"]
+        assert [i.hex() for i in order] == log["order"]
+        assert [{"id": i.hex(), "code": c} for i, c in void] == log["void"]
+        assert state_bytes(state).hex() == log["state_bytes"]
+        assert blake2b_256(state_bytes(state)).hex() == log["state_hash"] and state_json(state) == log["state"]
+        envelopes = {step["id"]: bytes.fromhex(step["event"]) for step in log["steps"]}
+        for permutation in log["permutations"]:
+            other = CommunityLog(community_id)
+            for i in permutation["delivery"]:
+                assert other.offer(envelopes[i], permutation["now"]) == "accepted"
+            state, _, void = other.fold()
+            assert blake2b_256(state_bytes(state)).hex() == permutation["state_hash"] == log["state_hash"]
+            assert [{"id": i.hex(), "code": c} for i, c in void] == permutation["void"] == log["void"]
+    names = [c["name"] for c in content["invalid_events"]] + [c["name"] for c in content["events"]]
+    assert len(names) == len(set(names))
+    codes = {step["outcome"] for log in content["logs"] for step in log["steps"]}
+    for code in ("accepted", "malformed", "notMember", "notAuthorized", "notApplicant", "alreadyMember",
+                 "wrongManifest", "invalidAction", "lastAdmin", "notByVote", "alreadyConsented", "timeTravel", "notYetValid",
+                 "missingParents", "wrongCommunity", "duplicate", "badSignature", "wrongType", "doubleVote", "closed",
+                 "tooEarly", "notEligible", "unknownProposal", "notInvited", "badEvidence"):
+        assert code in codes, code
+
+
 def write(name, content):
     path = os.path.join(HERE, name)
     text = json.dumps(content, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
@@ -2402,6 +4053,7 @@ def self_check():
     check_persona_links(persona_links())
     check_sign_in(sign_in())
     check_queries(queries())
+    check_community(community())
 
 
 def main():
@@ -2416,6 +4068,7 @@ def main():
     write("persona-links.json", persona_links())
     write("sign-in.json", sign_in())
     write("queries.json", queries())
+    write("community.json", community())
 
 
 if __name__ == "__main__":
