@@ -2743,6 +2743,8 @@ def decode_event(payload):
     community, time, count = r.take(32), r.u64(), r.u8()
     if kind == "create" and (community != ZERO_ID or count != 0):
         raise Refused("malformed")
+    if kind != "create" and community == ZERO_ID:
+        raise Refused("malformed")
     if kind != "create" and not 1 <= count <= COMMUNITY_MAXIMUM_PARENTS:
         raise Refused("malformed")
     parents = [r.take(32) for _ in range(count)]
@@ -3862,6 +3864,7 @@ def community_invalid_events(p, community):
     bad("payload cut inside the header", signed_payload(ev()[:40]), "malformed")
     bad("create with a parent", signed_payload(create(parents=parents[:1])), "malformed")
     bad("create with a non-zero community", signed_payload(create(community=community)), "malformed")
+    bad("approve naming no community", signed_payload(ev(community=ZERO_ID)), "malformed")
     bad("create of group 0", signed_payload(create(fields={"group": 0})), "malformed")
     bad("create of group 3", signed_payload(create(fields={"group": 3})), "malformed")
     bad("approve with no parents", signed_payload(ev(parents=[])), "malformed")

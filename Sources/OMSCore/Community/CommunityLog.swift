@@ -35,8 +35,9 @@ public struct CommunityLog: Sendable {
     /// Accepts `event` or refuses it with the code of the first rule it breaks ("Accepting an
     /// event into a replica"); an accepted event is in `events` and folded into `state`.
     public mutating func insert(_ event: SignedCommunityEvent, now: UInt64) throws(CommunityError) {
-        guard event.event.community == community else {
-            throw CommunityError(.wrongCommunity, "the event belongs to \(event.event.community?.short ?? "a create of its own")")
+        // A create belongs to the community its id names: this log's own create is a duplicate.
+        guard event.communityID == community else {
+            throw CommunityError(.wrongCommunity, "the event belongs to \(event.communityID.short), not \(community.short)")
         }
         guard events[event.id] == nil else { throw CommunityError(.duplicate, "event \(event.id.short) is already held") }
         let missing = event.event.parents.filter { events[$0] == nil }

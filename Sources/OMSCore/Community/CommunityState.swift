@@ -95,8 +95,11 @@ public struct CommunityState: Hashable, Sendable {
 
     static let hashDomain = Array("oms/v1/community-state".utf8) + [0]
 
-    /// BLAKE2b-256 of the canonical encoding of section 15 ("State hash").
-    public var hash: [UInt8] {
+    /// BLAKE2b-256 of `canonicalBytes`: what replicas compare to know they agree.
+    public var hash: [UInt8] { BLAKE2b.hash(canonicalBytes, outputLength: 32) }
+
+    /// The canonical encoding of section 15 ("State hash").
+    public var canonicalBytes: [UInt8] {
         var bytes = Self.hashDomain
         bytes += community?.bytes ?? [UInt8](repeating: 0, count: 32)
         bytes.append(group.rawValue)
@@ -130,7 +133,7 @@ public struct CommunityState: Hashable, Sendable {
         }
         bytes.appendBigEndian(UInt32(apps.count))
         for app in apps.sorted(by: Self.ascending) { bytes.appendName(app) }
-        return BLAKE2b.hash(bytes, outputLength: 32)
+        return bytes
     }
 
     /// Bytewise, as the spec orders names (Swift's `<` on strings is by Unicode scalars).
