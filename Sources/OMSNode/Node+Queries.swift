@@ -37,9 +37,7 @@ extension Node {
         guard let session = sessions[peer], await session.isEstablished else {
             throw QueryDeliveryError(description: "no session with node \(peer.short): add it with 'oms peer add' and wait until it is connected")
         }
-        lastQueryRequestID &+= 1
-        if lastQueryRequestID == 0 { lastQueryRequestID = 1 }
-        let requestID = lastQueryRequestID
+        let requestID = nextRequestID()
         var frame = WireFrame()
         frame.requestID = requestID
         frame.query = .with { $0.envelope = Data(query) }

@@ -36,6 +36,11 @@ public actor Node {
     /// Queries this node sent, by request id, waiting for their `QueryResponse`.
     var pendingQueries: [UInt64: PendingQuery] = [:]
     var lastQueryRequestID: UInt64 = 0
+    /// Answers the requests of protocol-spec §15 (`serveRequests`); without one they are unknown.
+    var requestHandler: RequestHandler?
+    var requestsInFlight: [NodeID: Int] = [:]
+    /// Requests this node sent (`request(_:to:timeout:)`), by request id.
+    var pendingRequests: [UInt64: PendingRequest] = [:]
     /// Dial requests for `run()`'s task group, which owns every dial loop.
     let dialRequests: AsyncStream<Endpoint>
     let dialRequestSink: AsyncStream<Endpoint>.Continuation
@@ -212,6 +217,7 @@ public actor Node {
         sessions[session.remote] = nil
         metrics.sessions.record(sessions.count)
         failQueries(to: session.remote, because: "the session with node \(session.remote.short) closed before it answered")
+        failRequests(to: session.remote)
         let reason = await session.closeReason ?? "connection-lost"
         logger.info("session closed", metadata: ["node/peer": "\(session.remote.short)", "node/reason": "\(reason)"])
     }
@@ -253,8 +259,13 @@ public actor Node {
                 receivedQuery(envelope, requestID: requestID, from: session)
             case .receivedAnswer(let requestID, let envelope):
                 receivedAnswer(envelope, requestID: requestID, from: session.remote)
+            case .receivedRequest(let frame):
+                receivedRequest(frame, from: session)
+            case .receivedResponse(let frame):
+                receivedResponse(frame, from: session.remote)
             case .peerReportedError(let error, let requestID):
                 failQuery(requestID, from: session.remote, because: "node \(session.remote.short) refused it: \(error.code) \(error.message)")
+                failRequest(requestID, from: session.remote, with: RequestError(peer: session.remote, code: error.code, message: error.message))
                 logger.notice(
                     "peer reported an error",
                     metadata: ["node/peer": "\(session.remote.short)", "wire/error-code": "\(error.code)", "wire/error": "\(error.message)"])

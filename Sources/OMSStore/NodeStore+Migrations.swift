@@ -192,6 +192,21 @@ extension NodeStore {
             }
             try db.create(index: "exchange_by_requester", on: "exchange", columns: ["tcc", "requester", "at_ms"])
         }
+        migrator.registerMigration("v5-communities") { db in
+            // A replica of each community log this node holds (protocol-spec §15). Events keep
+            // their arrival order (rowid), in which parents always precede children, so the log
+            // is rebuilt by reading them back in that order.
+            try db.create(table: "community") { t in
+                t.column("id", .blob).primaryKey()
+                t.column("added_at", .datetime).notNull()
+            }
+            try db.create(table: "community_event") { t in
+                t.column("community", .blob).notNull().references("community", onDelete: .cascade)
+                t.column("id", .blob).notNull()
+                t.column("envelope", .blob).notNull()
+                t.uniqueKey(["community", "id"])
+            }
+        }
         return migrator
     }
 }

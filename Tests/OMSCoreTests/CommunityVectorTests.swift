@@ -8,13 +8,15 @@ import Testing
 /// The community-log vectors of protocol-spec/README.md section 15 (`community.json`), written by
 /// the independent Python implementation: Swift opens every valid event into the same id and
 /// re-signs it into the same bytes, refuses every invalid one with the same code, and replays
-/// each scenario's log step by step to the same outcomes, heads, order, void events and state.
+/// each scenario's log step by step to the same outcomes, heads, order, void events and state, and
+/// builds each sync frame into the same protobuf bytes.
 @Suite struct CommunityVectorTests {
     struct File: Decodable {
         let limits: Limits
         let events: [ValidEvent]
         let invalidEvents: [InvalidEvent]
         let logs: [Log]
+        let frames: [FrameVector]
     }
 
     struct Limits: Decodable {
@@ -71,6 +73,31 @@ import Testing
         let stateHash: String
         let stateBytes: String
         let permutations: [Permutation]?
+    }
+
+    /// A `Frame` of section 15's "Sync over the wire", or an `Error`: `body` names the set case of
+    /// `Frame.body`, and the fields of that body follow (bytes in hex).
+    struct FrameVector: Decodable {
+        let name: String
+        let requestId: String
+        let body: String
+        let community: String?
+        let createEvent: String?
+        let manifest: String?
+        let heads: [String]?
+        let events: [String]?
+        let complete: Bool?
+        let accepted: UInt32?
+        let refused: [Refusal]?
+        let code: Int?
+        let message: String?
+        let bytes: String
+    }
+
+    struct Refusal: Decodable {
+        let id: String
+        let code: String
+        let reason: String
     }
 
     static let file: File = try! IdentityVectorTests.load("community.json")
@@ -133,6 +160,89 @@ import Testing
             #expect(replica.state.hash.hex == permutation.stateHash, "\(name) / \(permutation.name)")
             #expect(Self.voids(replica) == permutation.void.sorted { $0.id < $1.id }, "\(name) / \(permutation.name)")
         }
+    }
+
+    @Test func everyCommunityFrameEncodesToTheSameBytes() throws {
+        #expect(Self.file.frames.count >= 12)
+        for vector in Self.file.frames {
+            let frame = try Self.wireFrame(vector)
+            #expect((try frame.serializedBytes() as [UInt8]).hex == vector.bytes, "\(vector.name)")
+            let decoded = try WireFrame(serializedBytes: try #require([UInt8](hexString: vector.bytes)))
+            #expect(decoded == frame, "\(vector.name)")
+            #expect(decoded.unknownFields.data.isEmpty, "\(vector.name)")
+        }
+        let bodies = Set(Self.file.frames.map(\.body))
+        #expect(bodies == [
+            "community_describe", "community_description", "community_sync", "community_events", "community_push",
+            "community_ack", "error",
+        ])
+        #expect(Set(Self.file.frames.compactMap(\.code)) == [10, 11])
+        #expect(Set(Self.file.frames.compactMap(\.complete)) == [false, true])
+    }
+
+    /// The vector's frame, built field by field.
+    static func wireFrame(_ vector: FrameVector) throws -> WireFrame {
+        var frame = WireFrame()
+        frame.requestID = try #require(UInt64(vector.requestId), "\(vector.name)")
+        switch vector.body {
+        case "community_describe":
+            var describe = WireCommunityDescribe()
+            describe.community = try data(vector.community)
+            frame.communityDescribe = describe
+        case "community_description":
+            var description = WireCommunityDescription()
+            description.community = try data(vector.community)
+            description.createEvent = try data(vector.createEvent)
+            description.manifest = try data(vector.manifest)
+            description.heads = try data(each: vector.heads)
+            frame.communityDescription = description
+        case "community_sync":
+            var sync = WireCommunitySync()
+            sync.community = try data(vector.community)
+            sync.heads = try data(each: vector.heads)
+            frame.communitySync = sync
+        case "community_events":
+            var events = WireCommunityEvents()
+            events.community = try data(vector.community)
+            events.events = try data(each: vector.events)
+            events.complete = try #require(vector.complete, "\(vector.name)")
+            frame.communityEvents = events
+        case "community_push":
+            var push = WireCommunityPush()
+            push.community = try data(vector.community)
+            push.events = try data(each: vector.events)
+            frame.communityPush = push
+        case "community_ack":
+            var ack = WireCommunityAck()
+            ack.community = try data(vector.community)
+            ack.accepted = try #require(vector.accepted, "\(vector.name)")
+            ack.refused = try #require(vector.refused, "\(vector.name)").map { (refusal) throws -> WireEventRefusal in
+                var wire = WireEventRefusal()
+                wire.id = try data(refusal.id)
+                wire.code = refusal.code
+                wire.reason = refusal.reason
+                return wire
+            }
+            frame.communityAck = ack
+        case "error":
+            var error = WireError()
+            let code = try #require(vector.code, "\(vector.name)")
+            error.code = try #require(WireErrorCode(rawValue: code), "\(vector.name)")
+            error.message = try #require(vector.message, "\(vector.name)")
+            frame.error = error
+        default:
+            Issue.record("\(vector.name): unknown body '\(vector.body)'")
+        }
+        return frame
+    }
+
+    static func data(_ hex: String?) throws -> Data {
+        let text = try #require(hex)
+        return Data(try #require([UInt8](hexString: text)))
+    }
+
+    static func data(each hexes: [String]?) throws -> [Data] {
+        try #require(hexes).map { try data($0) }
     }
 
     /// Opens and inserts (or starts the log with a create); the outcome as the vectors name it.

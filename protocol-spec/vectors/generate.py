@@ -3923,6 +3923,226 @@ def community_invalid_events(p, community):
     return out
 
 
+# Community frames (section 15, 'Sync over the wire'), hand-encoded like frames(): each message's fields by
+# number as oms.proto declares them, in field-number order, proto3 defaults omitted.
+
+COMMUNITY_FRAME_BODIES = {
+    # Frame.body field number -> (body name, {field number: (name, kind)}); kind "bytes*" is repeated.
+    5: ("error", {1: ("code", "varint"), 2: ("message", "string")}),
+    10: ("community_describe", {1: ("community", "bytes")}),
+    11: ("community_description", {1: ("community", "bytes"), 2: ("create_event", "bytes"),
+                                   3: ("manifest", "bytes"), 4: ("heads", "bytes*")}),
+    12: ("community_sync", {1: ("community", "bytes"), 2: ("heads", "bytes*")}),
+    13: ("community_events", {1: ("community", "bytes"), 2: ("events", "bytes*"), 3: ("complete", "bool")}),
+    14: ("community_push", {1: ("community", "bytes"), 2: ("events", "bytes*")}),
+    15: ("community_ack", {1: ("community", "bytes"), 2: ("accepted", "varint"), 3: ("refused", "refusal*")}),
+}
+EVENT_REFUSAL_FIELDS = {1: ("id", "bytes"), 2: ("code", "string"), 3: ("reason", "string")}
+
+
+def pb_encode_fields(schema, values):
+    out = b""
+    for number in sorted(schema):
+        name, kind = schema[number]
+        value = values[name]
+        if kind == "varint":
+            out += pb_varint_field(number, value)
+        elif kind == "bool":
+            out += pb_varint_field(number, 1 if value else 0)
+        elif kind == "string":
+            out += pb_string_field(number, value)
+        elif kind == "bytes":
+            out += pb_bytes_field(number, bytes.fromhex(value))
+        elif kind == "bytes*":
+            # A repeated bytes element is written even when empty (it is not a default).
+            out += b"".join(varint(number << 3 | 2) + varint(len(v) // 2) + bytes.fromhex(v) for v in value)
+        elif kind == "refusal*":
+            out += b"".join(pb_message_field(number, pb_encode_fields(EVENT_REFUSAL_FIELDS, r)) for r in value)
+        else:
+            raise AssertionError(kind)
+    return out
+
+
+def community_frame(name, request_id, body, **values):
+    """{name, request_id, body, the body's fields, bytes}: every field of the body is listed, defaults included."""
+    number = next(n for n, (b, _) in COMMUNITY_FRAME_BODIES.items() if b == body)
+    schema = COMMUNITY_FRAME_BODIES[number][1]
+    assert sorted(values) == sorted(name for name, _ in schema.values()), (body, values)
+    encoded = pb_varint_field(1, request_id) + pb_message_field(number, pb_encode_fields(schema, values))
+    return dict(name=name, request_id=str(request_id), body=body, **values, bytes=encoded.hex())
+
+
+def pb_read(data):
+    """A second reading: [(number, value)] with value an int (varint) or bytes (length-delimited); raises
+    ValueError on anything else or a truncation."""
+    out, i = [], 0
+
+    def read_varint():
+        nonlocal i
+        shift = value = 0
+        while True:
+            if i >= len(data) or shift > 63:
+                raise ValueError("truncated varint")
+            b = data[i]
+            i += 1
+            value |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                return value
+
+    while i < len(data):
+        key = read_varint()
+        number, wire = key >> 3, key & 7
+        if number == 0:
+            raise ValueError("field number 0")
+        if wire == 0:
+            out.append((number, read_varint()))
+        elif wire == 2:
+            n = read_varint()
+            if i + n > len(data):
+                raise ValueError("truncated field")
+            out.append((number, data[i:i + n]))
+            i += n
+        else:
+            raise ValueError("wire type %d" % wire)
+    return out
+
+
+def pb_decode_fields(schema, data):
+    """The fields of schema from data, defaults where absent; checks field-number order and omitted defaults."""
+    fields = pb_read(data)
+    numbers = [n for n, _ in fields]
+    assert numbers == sorted(numbers), numbers
+    out = {}
+    for number, (name, kind) in schema.items():
+        got = [v for n, v in fields if n == number]
+        if kind.endswith("*"):
+            out[name] = [v.hex() if kind == "bytes*" else pb_decode_fields(EVENT_REFUSAL_FIELDS, v) for v in got]
+            continue
+        assert len(got) <= 1, name
+        if kind in ("varint", "bool"):
+            value = got[0] if got else 0
+            assert not got or got[0] != 0, name
+            out[name] = bool(value) if kind == "bool" else value
+            assert kind != "bool" or value in (0, 1)
+        else:
+            assert not got or len(got[0]) > 0, name
+            raw = got[0] if got else b""
+            out[name] = raw.decode("utf-8") if kind == "string" else raw.hex()
+    assert set(numbers) <= set(schema), numbers
+    return out
+
+
+def read_community_frame(data):
+    """(request_id, body, fields) of Frame bytes whose body is one of COMMUNITY_FRAME_BODIES."""
+    fields = pb_read(data)
+    assert [n for n, _ in fields] in ([1, fields[-1][0]], [fields[-1][0]]), fields
+    request_id = fields[0][1] if fields[0][0] == 1 else 0
+    assert request_id != 0 or fields[0][0] != 1
+    body, schema = COMMUNITY_FRAME_BODIES[fields[-1][0]]
+    return request_id, body, pb_decode_fields(schema, fields[-1][1])
+
+
+def replay(log, steps):
+    """A replica of log fed the given steps, each at its clock reading, with the outcomes the file records."""
+    replica = CommunityLog(bytes.fromhex(log["community_hex"]))
+    for step in steps:
+        assert replica.offer(bytes.fromhex(step["event"]), step["now"]) == step["outcome"], step["name"]
+    return replica
+
+
+def step_index(log, name):
+    return [step["name"] for step in log["steps"]].index(name)
+
+
+def community_frames(logs):
+    admin, concurrency = logs[0], logs[2]
+    assert admin["name"] == "admin-run approval community" and concurrency["name"] == "concurrency"
+    frames = []
+
+    # The concurrency log just before the merge: two heads, one per partition.
+    merge = step_index(concurrency, "alice, merging both partitions, approves dave")
+    held = replay(concurrency, concurrency["steps"][:merge])
+    community = concurrency["community_hex"]
+    envelope = {bytes.fromhex(s["id"]): s["event"] for s in concurrency["steps"]}
+    heads = held.heads()
+    assert len(heads) == 2 and [h.hex() for h in heads] == concurrency["steps"][merge - 1]["heads"]
+    state, order, _ = held.fold()
+    create = concurrency["steps"][0]["event"]
+    assert order[0] == bytes.fromhex(concurrency["steps"][0]["id"])
+    frames.append(community_frame("describe", 1, "community_describe", community=community))
+    frames.append(community_frame(
+        "its description: the create event, the manifest in force, two heads", 1, "community_description",
+        community=community, create_event=create, manifest=state.manifest.hex(), heads=[h.hex() for h in heads]))
+
+    # A requester holding nothing gets the log from the start, in order; this responder stops where the
+    # events taken so far have two heads (the common past and each partition's first event).
+    def heads_of(ids):
+        named = {p for i in ids for p in held.events[i][1]["parents"]}
+        return sorted(i for i in ids if i not in named)
+
+    split = next(k for k in range(1, len(order)) if len(heads_of(order[:k])) == 2)
+    frames.append(community_frame("sync with no heads", 2, "community_sync", community=community, heads=[]))
+    frames.append(community_frame(
+        "the first %d events, more to come" % split, 2, "community_events", community=community,
+        events=[envelope[i] for i in order[:split]], complete=False))
+    requester_heads = heads_of(order[:split])
+    lacking = [i for i in order if i not in held.ancestors(requester_heads)]
+    assert lacking == order[split:]
+    frames.append(community_frame(
+        "sync again with the two new heads", 3, "community_sync", community=community,
+        heads=[h.hex() for h in requester_heads]))
+    frames.append(community_frame(
+        "the remaining %d events, complete" % len(lacking), 3, "community_events", community=community,
+        events=[envelope[i] for i in lacking], complete=True))
+
+    # alice's merge and dave's proposal over it, pushed to the replica above.
+    pushed = concurrency["steps"][merge:merge + 2]
+    assert [held.offer(bytes.fromhex(s["event"]), pushed[-1]["now"]) for s in pushed] == ["accepted", "accepted"]
+    frames.append(community_frame("push of two events", 4, "community_push", community=community,
+                                  events=[s["event"] for s in pushed]))
+    frames.append(community_frame("both accepted", 4, "community_ack", community=community, accepted=2,
+                                  refused=[]))
+
+    # Five events of the admin-run community pushed at once to a replica holding the log before them.
+    first = step_index(admin, "alice approves carol")
+    pushed = admin["steps"][first:first + 5]
+    assert pushed[-1]["name"] == "alice approves dave, no longer an applicant"
+    receiver = replay(admin, admin["steps"][:first])
+    outcomes = [receiver.offer(bytes.fromhex(s["event"]), pushed[-1]["now"]) for s in pushed]
+    assert outcomes == ["accepted", "accepted", "notAuthorized", "accepted", "notApplicant"], outcomes
+    assert outcomes == [s["outcome"] for s in pushed]
+    reasons = {"notAuthorized": "carol is not an admin, and an admin decides admissions", "notApplicant": ""}
+    frames.append(community_frame("push of five events", 1000, "community_push",
+                                  community=admin["community_hex"], events=[s["event"] for s in pushed]))
+    frames.append(community_frame(
+        "three accepted, two refused (one without a reason)", 1000, "community_ack",
+        community=admin["community_hex"], accepted=outcomes.count("accepted"),
+        refused=[{"id": s["id"], "code": o, "reason": reasons[o]} for s, o in zip(pushed, outcomes) if o != "accepted"]))
+
+    frames.append(community_frame("error unknown community, answering a describe", 5, "error", code=10,
+                                  message="this node holds no community with that id"))
+    frames.append(community_frame("error not a member, answering a sync", 6, "error", code=11,
+                                  message="this community's log is served only to the nodes of its members and applicants"))
+    return frames
+
+
+def check_community_frames(frames):
+    bodies = {body for body, _ in COMMUNITY_FRAME_BODIES.values()}
+    for case in frames:
+        request_id, body, fields = read_community_frame(bytes.fromhex(case["bytes"]))
+        assert str(request_id) == case["request_id"] != "0" and body == case["body"], case["name"]
+        assert dict(name=case["name"], request_id=case["request_id"], body=body, **fields,
+                    bytes=case["bytes"]) == case, case["name"]
+        for event in fields.get("events", []) + ([fields["create_event"]] if "create_event" in fields else []):
+            open_event(bytes.fromhex(event))
+    assert {c["body"] for c in frames} == bodies
+    assert {c["code"] for c in frames if c["body"] == "error"} == {10, 11}
+    assert {c["complete"] for c in frames if c["body"] == "community_events"} == {False, True}
+    names = [c["name"] for c in frames]
+    assert len(names) == len(set(names))
+
+
 def community():
     people = community_people()
     for name, raw in COMMUNITY_MANIFESTS.items():
@@ -3947,7 +4167,13 @@ def community():
             "their code), state_hash and state_bytes (the hash's input), and state, a readable form for debugging. "
             "permutations: other delivery orders (event ids, parents first) of the accepted events, each offered "
             "with the clock at now: every event MUST be accepted, and the final state_hash and void MUST be the "
-            "same."
+            "same. frames: Frames of section 15's 'Sync over the wire' (and two Errors), each encoded with fields "
+            "in field-number order and proto3 defaults omitted MUST be exactly bytes, and decoding bytes MUST give "
+            "them back. body names the set case of Frame.body; the body's fields follow, every one listed, defaults "
+            "included (complete false, an empty heads or refused), bytes fields in hex, events and create_event as "
+            "envelope bytes, error code as the ErrorCode number, request_id as a decimal string. The values are "
+            "real: the concurrency log just before its merge (described, synced from nothing in two frames, then "
+            "pushed the merge and the next event) and five events of the admin-run log pushed at once."
         ),
         "limits": {
             "maximum_payload": COMMUNITY_MAXIMUM_PAYLOAD,
@@ -3963,6 +4189,7 @@ def community():
         "events": community_events(people, community_id),
         "invalid_events": community_invalid_events(people, community_id),
         "logs": logs,
+        "frames": community_frames(logs),
     }
 
 
@@ -4000,6 +4227,7 @@ def check_community(content):
             state, _, void = other.fold()
             assert blake2b_256(state_bytes(state)).hex() == permutation["state_hash"] == log["state_hash"]
             assert [{"id": i.hex(), "code": c} for i, c in void] == permutation["void"] == log["void"]
+    check_community_frames(content["frames"])
     names = [c["name"] for c in content["invalid_events"]] + [c["name"] for c in content["events"]]
     assert len(names) == len(set(names))
     codes = {step["outcome"] for log in content["logs"] for step in log["steps"]}

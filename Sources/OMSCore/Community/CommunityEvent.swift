@@ -184,3 +184,18 @@ public struct SignedCommunityEvent: Hashable, Sendable {
     /// The community this event belongs to: its own id for a create event.
     public var communityID: TCCID { event.community ?? TCCID(uncheckedBytes: id.bytes) }
 }
+
+extension SignedCommunityEvent {
+    /// Decodes an event this node stored after it verified it, without checking the signature
+    /// again: restoring a long log at start would otherwise cost a verification per event.
+    public static func open(stored bytes: [UInt8]) throws(CommunityError) -> SignedCommunityEvent {
+        let envelope: Envelope
+        do {
+            envelope = try Envelope(decoding: bytes, maximumPayload: CommunityEvent.maximumPayload)
+        } catch {
+            throw CommunityError(error)
+        }
+        guard envelope.type == CommunityEvent.type else { throw CommunityError(.wrongType, "a stored event of type \(envelope.type)") }
+        return SignedCommunityEvent(envelope: envelope, event: try CommunityEvent(decoding: envelope.payload))
+    }
+}

@@ -30,6 +30,20 @@ public struct CommunityLog: Sendable {
         try state.apply(create)
     }
 
+    /// A log read back from storage: `events` in an order where parents precede children (the
+    /// order they were accepted in), each accepted before, so only folded again, once.
+    public init(restoring events: [SignedCommunityEvent]) throws(CommunityError) {
+        guard let first = events.first else { throw CommunityError(.missingParents, "a log needs its create event") }
+        try self.init(create: first)
+        for event in events.dropFirst() where self.events[event.id] == nil {
+            guard event.communityID == community, event.event.parents.allSatisfy({ self.events[$0] != nil }) else {
+                throw CommunityError(.missingParents, "stored event \(event.id.short) comes before its parents or is another community's")
+            }
+            append(event)
+        }
+        refold()
+    }
+
     public var create: SignedCommunityEvent { events[order[0]]! }
 
     /// Accepts `event` or refuses it with the code of the first rule it breaks ("Accepting an

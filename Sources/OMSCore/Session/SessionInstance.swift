@@ -39,6 +39,11 @@ public struct SessionInstance: Sendable {
         case receivedQuery(requestID: UInt64, envelope: [UInt8])
         /// What came back for a query this side sent with `requestID`.
         case receivedAnswer(requestID: UInt64, envelope: [UInt8])
+        /// A request the node answers with one frame carrying its request id (a community's
+        /// describe, sync or push, protocol-spec §15).
+        case receivedRequest(WireFrame)
+        /// The answer to a request this side sent: its request id says which.
+        case receivedResponse(WireFrame)
         case rttMeasured(Duration)
         /// The peer sent an Error frame: for the logs (fatal ones are followed by `.close`), and
         /// for the request it answers, when its request id is one (a query refused unread).
@@ -163,6 +168,10 @@ public struct SessionInstance: Sendable {
             return [.receivedQuery(requestID: frame.requestID, envelope: Array(query.envelope))]
         case .answer(let answer):
             return [.receivedAnswer(requestID: frame.requestID, envelope: Array(answer.envelope))]
+        case .communityDescribe, .communitySync, .communityPush:
+            return [.receivedRequest(frame)]
+        case .communityDescription, .communityEvents, .communityAck:
+            return [.receivedResponse(frame)]
         }
     }
 

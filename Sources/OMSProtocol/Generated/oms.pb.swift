@@ -64,6 +64,13 @@ public nonisolated enum WireErrorCode: SwiftProtobuf.Enum, Swift.CaseIterable {
 
   /// The frame arrived before Hello or otherwise out of order.
   case protocolViolation // = 9
+
+  /// A community request (protocol-spec/README.md section 15) for a community the receiver does
+  /// not hold.
+  case unknownCommunity // = 10
+
+  /// A community's log is served only to the nodes of its members and applicants.
+  case notAMember // = 11
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -82,6 +89,8 @@ public nonisolated enum WireErrorCode: SwiftProtobuf.Enum, Swift.CaseIterable {
     case 7: self = .tooManyConnections
     case 8: self = .duplicateSession
     case 9: self = .protocolViolation
+    case 10: self = .unknownCommunity
+    case 11: self = .notAMember
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -98,6 +107,8 @@ public nonisolated enum WireErrorCode: SwiftProtobuf.Enum, Swift.CaseIterable {
     case .tooManyConnections: return 7
     case .duplicateSession: return 8
     case .protocolViolation: return 9
+    case .unknownCommunity: return 10
+    case .notAMember: return 11
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -114,6 +125,8 @@ public nonisolated enum WireErrorCode: SwiftProtobuf.Enum, Swift.CaseIterable {
     .tooManyConnections,
     .duplicateSession,
     .protocolViolation,
+    .unknownCommunity,
+    .notAMember,
   ]
 
 }
@@ -212,6 +225,54 @@ public nonisolated struct WireFrame: Sendable {
     set {body = .answer(newValue)}
   }
 
+  public var communityDescribe: WireCommunityDescribe {
+    get {
+      if case .communityDescribe(let v)? = body {return v}
+      return WireCommunityDescribe()
+    }
+    set {body = .communityDescribe(newValue)}
+  }
+
+  public var communityDescription: WireCommunityDescription {
+    get {
+      if case .communityDescription(let v)? = body {return v}
+      return WireCommunityDescription()
+    }
+    set {body = .communityDescription(newValue)}
+  }
+
+  public var communitySync: WireCommunitySync {
+    get {
+      if case .communitySync(let v)? = body {return v}
+      return WireCommunitySync()
+    }
+    set {body = .communitySync(newValue)}
+  }
+
+  public var communityEvents: WireCommunityEvents {
+    get {
+      if case .communityEvents(let v)? = body {return v}
+      return WireCommunityEvents()
+    }
+    set {body = .communityEvents(newValue)}
+  }
+
+  public var communityPush: WireCommunityPush {
+    get {
+      if case .communityPush(let v)? = body {return v}
+      return WireCommunityPush()
+    }
+    set {body = .communityPush(newValue)}
+  }
+
+  public var communityAck: WireCommunityAck {
+    get {
+      if case .communityAck(let v)? = body {return v}
+      return WireCommunityAck()
+    }
+    set {body = .communityAck(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -223,6 +284,12 @@ public nonisolated struct WireFrame: Sendable {
     case note(WireSignedNote)
     case query(WireQueryRequest)
     case answer(WireQueryResponse)
+    case communityDescribe(WireCommunityDescribe)
+    case communityDescription(WireCommunityDescription)
+    case communitySync(WireCommunitySync)
+    case communityEvents(WireCommunityEvents)
+    case communityPush(WireCommunityPush)
+    case communityAck(WireCommunityAck)
 
   }
 
@@ -363,12 +430,129 @@ public nonisolated struct WireQueryResponse: Sendable {
   public init() {}
 }
 
+/// Asks a node holding the community for what a newcomer reads and signs. Answered with a
+/// CommunityDescription, or an Error (ERROR_CODE_UNKNOWN_COMMUNITY).
+public nonisolated struct WireCommunityDescribe: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var community: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct WireCommunityDescription: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var community: Data = Data()
+
+  /// The log's create event.
+  public var createEvent: Data = Data()
+
+  /// The manifest in force, its exact bytes.
+  public var manifest: Data = Data()
+
+  /// The responder's heads, ascending: a join names them as parents.
+  public var heads: [Data] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Asks for the events the requester lacks, given its heads. Answered with CommunityEvents, or an
+/// Error (ERROR_CODE_UNKNOWN_COMMUNITY, ERROR_CODE_NOT_A_MEMBER).
+public nonisolated struct WireCommunitySync: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var community: Data = Data()
+
+  public var heads: [Data] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct WireCommunityEvents: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var community: Data = Data()
+
+  /// In the order of the responder's fold: parents before children.
+  public var events: [Data] = []
+
+  /// False when more remain: the requester asks again with its new heads.
+  public var complete: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Offers events (a new one, or an applicant's join). Answered with a CommunityAck.
+public nonisolated struct WireCommunityPush: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var community: Data = Data()
+
+  public var events: [Data] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct WireCommunityAck: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var community: Data = Data()
+
+  public var accepted: UInt32 = 0
+
+  public var refused: [WireEventRefusal] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct WireEventRefusal: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var id: Data = Data()
+
+  /// Section 15's code, e.g. "notAuthorized", "missingParents".
+  public var code: String = String()
+
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "oms.wire.v1"
 
 nonisolated extension WireErrorCode: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ERROR_CODE_UNSPECIFIED\0\u{1}ERROR_CODE_MALFORMED_FRAME\0\u{1}ERROR_CODE_UNKNOWN_FRAME\0\u{1}ERROR_CODE_FRAME_TOO_LARGE\0\u{1}ERROR_CODE_BAD_SIGNATURE\0\u{1}ERROR_CODE_RATE_LIMITED\0\u{1}ERROR_CODE_SHUTTING_DOWN\0\u{1}ERROR_CODE_TOO_MANY_CONNECTIONS\0\u{1}ERROR_CODE_DUPLICATE_SESSION\0\u{1}ERROR_CODE_PROTOCOL_VIOLATION\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ERROR_CODE_UNSPECIFIED\0\u{1}ERROR_CODE_MALFORMED_FRAME\0\u{1}ERROR_CODE_UNKNOWN_FRAME\0\u{1}ERROR_CODE_FRAME_TOO_LARGE\0\u{1}ERROR_CODE_BAD_SIGNATURE\0\u{1}ERROR_CODE_RATE_LIMITED\0\u{1}ERROR_CODE_SHUTTING_DOWN\0\u{1}ERROR_CODE_TOO_MANY_CONNECTIONS\0\u{1}ERROR_CODE_DUPLICATE_SESSION\0\u{1}ERROR_CODE_PROTOCOL_VIOLATION\0\u{1}ERROR_CODE_UNKNOWN_COMMUNITY\0\u{1}ERROR_CODE_NOT_A_MEMBER\0")
 }
 
 nonisolated extension WireHandshakePayload: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -408,7 +592,7 @@ nonisolated extension WireHandshakePayload: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension WireFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Frame"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}hello\0\u{1}ping\0\u{1}pong\0\u{1}error\0\u{1}peers\0\u{1}note\0\u{1}query\0\u{1}answer\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}hello\0\u{1}ping\0\u{1}pong\0\u{1}error\0\u{1}peers\0\u{1}note\0\u{1}query\0\u{1}answer\0\u{3}community_describe\0\u{3}community_description\0\u{3}community_sync\0\u{3}community_events\0\u{3}community_push\0\u{3}community_ack\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -521,6 +705,84 @@ nonisolated extension WireFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageIm
           self.body = .answer(v)
         }
       }()
+      case 10: try {
+        var v: WireCommunityDescribe?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .communityDescribe(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .communityDescribe(v)
+        }
+      }()
+      case 11: try {
+        var v: WireCommunityDescription?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .communityDescription(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .communityDescription(v)
+        }
+      }()
+      case 12: try {
+        var v: WireCommunitySync?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .communitySync(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .communitySync(v)
+        }
+      }()
+      case 13: try {
+        var v: WireCommunityEvents?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .communityEvents(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .communityEvents(v)
+        }
+      }()
+      case 14: try {
+        var v: WireCommunityPush?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .communityPush(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .communityPush(v)
+        }
+      }()
+      case 15: try {
+        var v: WireCommunityAck?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .communityAck(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .communityAck(v)
+        }
+      }()
       default: break
       }
     }
@@ -566,6 +828,30 @@ nonisolated extension WireFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageIm
     case .answer?: try {
       guard case .answer(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+    }()
+    case .communityDescribe?: try {
+      guard case .communityDescribe(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+    }()
+    case .communityDescription?: try {
+      guard case .communityDescription(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+    }()
+    case .communitySync?: try {
+      guard case .communitySync(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+    }()
+    case .communityEvents?: try {
+      guard case .communityEvents(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+    }()
+    case .communityPush?: try {
+      guard case .communityPush(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+    }()
+    case .communityAck?: try {
+      guard case .communityAck(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
     }()
     case nil: break
     }
@@ -865,6 +1151,271 @@ nonisolated extension WireQueryResponse: SwiftProtobuf.Message, SwiftProtobuf._M
 
   public static func ==(lhs: WireQueryResponse, rhs: WireQueryResponse) -> Bool {
     if lhs.envelope != rhs.envelope {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireCommunityDescribe: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CommunityDescribe"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}community\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.community) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.community.isEmpty {
+      try visitor.visitSingularBytesField(value: self.community, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireCommunityDescribe, rhs: WireCommunityDescribe) -> Bool {
+    if lhs.community != rhs.community {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireCommunityDescription: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CommunityDescription"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}community\0\u{3}create_event\0\u{1}manifest\0\u{1}heads\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.community) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.createEvent) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.manifest) }()
+      case 4: try { try decoder.decodeRepeatedBytesField(value: &self.heads) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.community.isEmpty {
+      try visitor.visitSingularBytesField(value: self.community, fieldNumber: 1)
+    }
+    if !self.createEvent.isEmpty {
+      try visitor.visitSingularBytesField(value: self.createEvent, fieldNumber: 2)
+    }
+    if !self.manifest.isEmpty {
+      try visitor.visitSingularBytesField(value: self.manifest, fieldNumber: 3)
+    }
+    if !self.heads.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.heads, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireCommunityDescription, rhs: WireCommunityDescription) -> Bool {
+    if lhs.community != rhs.community {return false}
+    if lhs.createEvent != rhs.createEvent {return false}
+    if lhs.manifest != rhs.manifest {return false}
+    if lhs.heads != rhs.heads {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireCommunitySync: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CommunitySync"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}community\0\u{1}heads\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.community) }()
+      case 2: try { try decoder.decodeRepeatedBytesField(value: &self.heads) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.community.isEmpty {
+      try visitor.visitSingularBytesField(value: self.community, fieldNumber: 1)
+    }
+    if !self.heads.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.heads, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireCommunitySync, rhs: WireCommunitySync) -> Bool {
+    if lhs.community != rhs.community {return false}
+    if lhs.heads != rhs.heads {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireCommunityEvents: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CommunityEvents"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}community\0\u{1}events\0\u{1}complete\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.community) }()
+      case 2: try { try decoder.decodeRepeatedBytesField(value: &self.events) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.complete) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.community.isEmpty {
+      try visitor.visitSingularBytesField(value: self.community, fieldNumber: 1)
+    }
+    if !self.events.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.events, fieldNumber: 2)
+    }
+    if self.complete != false {
+      try visitor.visitSingularBoolField(value: self.complete, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireCommunityEvents, rhs: WireCommunityEvents) -> Bool {
+    if lhs.community != rhs.community {return false}
+    if lhs.events != rhs.events {return false}
+    if lhs.complete != rhs.complete {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireCommunityPush: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CommunityPush"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}community\0\u{1}events\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.community) }()
+      case 2: try { try decoder.decodeRepeatedBytesField(value: &self.events) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.community.isEmpty {
+      try visitor.visitSingularBytesField(value: self.community, fieldNumber: 1)
+    }
+    if !self.events.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.events, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireCommunityPush, rhs: WireCommunityPush) -> Bool {
+    if lhs.community != rhs.community {return false}
+    if lhs.events != rhs.events {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireCommunityAck: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CommunityAck"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}community\0\u{1}accepted\0\u{1}refused\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.community) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.accepted) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.refused) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.community.isEmpty {
+      try visitor.visitSingularBytesField(value: self.community, fieldNumber: 1)
+    }
+    if self.accepted != 0 {
+      try visitor.visitSingularUInt32Field(value: self.accepted, fieldNumber: 2)
+    }
+    if !self.refused.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.refused, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireCommunityAck, rhs: WireCommunityAck) -> Bool {
+    if lhs.community != rhs.community {return false}
+    if lhs.accepted != rhs.accepted {return false}
+    if lhs.refused != rhs.refused {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireEventRefusal: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EventRefusal"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}code\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.id) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.code) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.id.isEmpty {
+      try visitor.visitSingularBytesField(value: self.id, fieldNumber: 1)
+    }
+    if !self.code.isEmpty {
+      try visitor.visitSingularStringField(value: self.code, fieldNumber: 2)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireEventRefusal, rhs: WireEventRefusal) -> Bool {
+    if lhs.id != rhs.id {return false}
+    if lhs.code != rhs.code {return false}
+    if lhs.reason != rhs.reason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,98 @@
+import Foundation
+import OMSCore
+import OMSCrypto
+import OMSProtocol
+
+/// The answering side of protocol-spec §15's frames: describe to anyone, sync only to the
+/// nodes of members and applicants, push from anyone (each event speaks for itself).
+extension Communities {
+    /// What the node calls with each community request a peer sends.
+    public var handler: RequestHandler {
+        { [self] frame, peer in self.answer(frame, from: peer) }
+    }
+
+    func answer(_ frame: WireFrame, from peer: NodeID) -> WireFrame {
+        switch frame.body {
+        case .communityDescribe(let describe):
+            guard let log = held(describe.community) else { return Self.unknown(describe.community) }
+            var reply = WireFrame()
+            reply.communityDescription = .with {
+                $0.community = describe.community
+                $0.createEvent = Data(log.create.envelope.bytes)
+                $0.manifest = Data(log.state.manifest?.bytes ?? [])
+                $0.heads = Self.ascending(log.heads).map { Data($0.bytes) }
+            }
+            return reply
+        case .communitySync(let sync):
+            guard let log = held(sync.community) else { return Self.unknown(sync.community) }
+            guard log.state.mayRead(node: peer) else {
+                return SessionInstance.errorFrame(
+                    .notAMember, "node \(peer.short) hosts no member or applicant of \(log.community.short): join it first")
+            }
+            let theirs = sync.heads.prefix(4096).compactMap { $0.count == 32 ? ObjectID(uncheckedBytes: Array($0)) : nil }
+            let (events, complete) = log.missing(after: theirs, limit: Self.batchEvents, byteLimit: Self.batchBytes)
+            var reply = WireFrame()
+            reply.communityEvents = .with {
+                $0.community = sync.community
+                $0.events = events.map { Data($0.envelope.bytes) }
+                $0.complete = complete
+            }
+            return reply
+        case .communityPush(let push):
+            guard let community = held(push.community)?.community else { return Self.unknown(push.community) }
+            guard push.events.count <= Self.batchEvents else {
+                return SessionInstance.errorFrame(.rateLimited, "at most \(Self.batchEvents) events in one push")
+            }
+            var opened: [SignedCommunityEvent] = []
+            var refused: [WireEventRefusal] = []
+            for bytes in push.events {
+                do {
+                    opened.append(try SignedCommunityEvent.open(Array(bytes)))
+                } catch {
+                    refused.append(Self.refusal(ObjectID(uncheckedBytes: BLAKE2b.hash(Array(bytes), outputLength: 32)), error))
+                }
+            }
+            var accepted = 0
+            do {
+                let result = try receive(opened, of: community)
+                accepted = result.accepted.count
+                refused += result.refused.map { Self.refusal($0.0, $0.1) }
+                if !result.accepted.isEmpty {
+                    // Passed on to the other members' nodes, after it is stored.
+                    Task { await self.offer(result.accepted, of: community, except: peer) }
+                }
+            } catch {
+                return SessionInstance.errorFrame(.unspecified, "the events could not be stored: \(error)")
+            }
+            var reply = WireFrame()
+            reply.communityAck = .with {
+                $0.community = push.community
+                $0.accepted = UInt32(accepted)
+                $0.refused = refused
+            }
+            return reply
+        default:
+            return SessionInstance.errorFrame(.unknownFrame, "not a community request")
+        }
+    }
+
+    private func held(_ bytes: Data) -> CommunityLog? {
+        guard bytes.count == 32 else { return nil }
+        return logs.withLock { $0[TCCID(uncheckedBytes: Array(bytes))] }
+    }
+
+    static func unknown(_ bytes: Data) -> WireFrame {
+        let name = bytes.count == 32 ? TCCID(uncheckedBytes: Array(bytes)).short : "(not a 32-byte id)"
+        return SessionInstance.errorFrame(.unknownCommunity, "this node holds no community \(name)")
+    }
+
+    static func refusal(_ id: ObjectID, _ error: CommunityError) -> WireEventRefusal {
+        .with {
+            $0.id = Data(id.bytes)
+            $0.code = error.code.name
+            $0.reason = error.context.printable(limit: 200)
+        }
+    }
+
+    static func ascending(_ ids: Set<ObjectID>) -> [ObjectID] { ids.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) } }
+}

@@ -1,0 +1,267 @@
+import Foundation
+import OMSCore
+import OMSCrypto
+import OMSProtocol
+import OMSStore
+import Synchronization
+
+/// The community logs this node replicates (protocol-spec §15), and everything that moves them:
+/// signing events for the members hosted here, serving describe, sync and push to peers, and
+/// syncing from them. The rules are the pure core's (`CommunityLog`); this class holds the logs,
+/// writes each accepted event to SQLite before it is acknowledged or passed on, and talks to
+/// peers through the node.
+public final class Communities: Sendable {
+    let host: TCFHost
+    let node: Node
+    let logs = Mutex<[TCCID: CommunityLog]>([:])
+
+    /// At most this many events, and this many bytes of them, in one frame.
+    static let batchEvents = 2048
+    static let batchBytes = 2 << 20
+
+    /// Rebuilds every log held from the store.
+    public init(host: TCFHost, node: Node) throws {
+        self.host = host
+        self.node = node
+        var restored: [TCCID: CommunityLog] = [:]
+        for community in try host.store.communities() {
+            let events = try host.store.communityEvents(community).map { bytes throws(CommunityError) in
+                try SignedCommunityEvent.open(stored: bytes)
+            }
+            restored[community] = try CommunityLog(restoring: events)
+        }
+        logs.withLock { $0 = restored }
+    }
+
+    var nowMs: UInt64 { UInt64(max(0, host.now().timeIntervalSince1970 * 1000)) }
+
+    // MARK: Reading
+
+    public func ids() -> [TCCID] { logs.withLock { Array($0.keys) }.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) } }
+
+    public func log(_ community: TCCID) throws(CommunityHostError) -> CommunityLog {
+        guard let log = logs.withLock({ $0[community] }) else {
+            throw CommunityHostError(.notFound, "this node holds no community \(community.short) (see 'oms community list')")
+        }
+        return log
+    }
+
+    /// A community by id, or by its manifest's name when one held community has it.
+    public func resolve(_ reference: String) throws(CommunityHostError) -> TCCID {
+        if let id = TCCID(reference), logs.withLock({ $0[id] }) != nil { return id }
+        let named = logs.withLock { $0.filter { $0.value.state.manifest?.manifest.name == reference }.map(\.key) }
+        guard named.count == 1 else {
+            throw CommunityHostError(
+                .notFound,
+                named.isEmpty
+                    ? "this node holds no community '\(reference.printable(limit: 100))' (see 'oms community list')"
+                    : "several communities are named '\(reference)': use its id")
+        }
+        return named[0]
+    }
+
+    // MARK: Acting
+
+    /// Founds a community: `tcc` signs the create event with a new persona for it.
+    public func create(manifest: ManifestDocument, tcc: TCCRecord, group: CommunityEvent.Group = .community) throws -> CommunityLog {
+        let persona = try memberPersona(of: tcc, for: manifest.manifest)
+        let key = try host.personaKey(persona, of: tcc)
+        let create = try CommunityEvent(
+            community: nil, time: nowMs, parents: [], body: .create(group: group, tcc: tcc.id, node: node.id, manifest: manifest)
+        ).signed(with: key)
+        let log = try CommunityLog(create: create)
+        try host.store.addCommunity(log.community, events: [create], at: host.now())
+        logs.withLock { $0[log.community] = log }
+        try host.audit(tcc, .membership, ["action": "community.create", "community": log.community.description, "persona": persona.id.description])
+        return log
+    }
+
+    /// Signs an event of `body` as `tcc`'s member persona, folds and stores it, and offers it to
+    /// the members' nodes connected now. Refused (with the fold's code) when the state before
+    /// it does not allow it.
+    @discardableResult
+    public func act(_ community: TCCID, as tcc: TCCRecord, _ body: CommunityEvent.Body) async throws -> SignedCommunityEvent {
+        let persona = try persona(of: tcc, in: try log(community))
+        let key = try host.personaKey(persona, of: tcc)
+        let event = try logs.withLock { logs throws -> SignedCommunityEvent in
+            guard var log = logs[community] else { throw CommunityHostError(.notFound, "no community \(community.short)") }
+            let parents = log.heads.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }.prefix(CommunityEvent.maximumParents)
+            let latest = parents.map { log.events[$0]!.event.time }.max() ?? 0
+            let event = try CommunityEvent(community: community, time: max(nowMs, latest), parents: Array(parents), body: body)
+                .signed(with: key)
+            logs[community] = nil  // the log is uniquely referenced while it changes
+            defer { logs[community] = log }
+            try log.insert(event, now: nowMs)
+            try host.store.appendCommunityEvents(community, [event])
+            return event
+        }
+        try host.audit(tcc, .membership, ["action": "community.\(body.kind)", "community": community.description, "event": event.id.description])
+        await offer([event], of: community, except: nil)
+        return event
+    }
+
+    /// Joins through `peer`, a node holding the community: reads its description, signs the
+    /// manifest in force with a new persona of `tcc` (the opt-in), offers the join to the peer,
+    /// then syncs the log from it. Throws the peer's refusal when the join is not accepted.
+    public func join(_ community: TCCID, via peer: NodeID, as tcc: TCCRecord, evidence: [UInt8] = []) async throws -> CommunityLog {
+        var request = WireFrame()
+        request.communityDescribe = .with { $0.community = Data(community.bytes) }
+        guard case .communityDescription(let description)? = try await node.request(request, to: peer).body else {
+            throw CommunityHostError(.badPeer, "node \(peer.short) answered a describe with another frame")
+        }
+        let create = try SignedCommunityEvent.open(Array(description.createEvent))
+        guard create.communityID == community else {
+            throw CommunityHostError(.badPeer, "node \(peer.short) described another community")
+        }
+        let manifest = try ManifestDocument(bytes: Array(description.manifest))
+        let heads = description.heads.prefix(CommunityEvent.maximumParents).map { ObjectID(uncheckedBytes: Array($0)) }
+            .sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+        guard !heads.isEmpty, heads.allSatisfy({ $0.bytes.count == 32 }) else {
+            throw CommunityHostError(.badPeer, "node \(peer.short) described no heads")
+        }
+        let persona = try memberPersona(of: tcc, for: manifest.manifest)
+        let key = try host.personaKey(persona, of: tcc)
+        let join = try CommunityEvent(
+            community: community, time: nowMs, parents: heads,
+            body: .join(manifestHash: manifest.hash, tcc: tcc.id, node: node.id, evidence: evidence)
+        ).signed(with: key)
+        if logs.withLock({ $0[community] }) == nil {
+            let log = try CommunityLog(create: create)
+            try host.store.addCommunity(community, events: [create], at: host.now())
+            logs.withLock { $0[community] = $0[community] ?? log }
+        }
+        let ack = try await push([join], of: community, to: peer)
+        if let refusal = ack.refused.first {
+            throw CommunityError(.init(refusal.code.printable(limit: 32)), refusal.reason.printable(limit: 200))
+        }
+        try await sync(community, from: peer)
+        try host.audit(tcc, .membership, ["action": "community.join", "community": community.description, "persona": persona.id.description])
+        return try log(community)
+    }
+
+    /// The persona `tcc` is (or was, or applies as) in the community.
+    func persona(of tcc: TCCRecord, in log: CommunityLog) throws -> PersonaRecord {
+        let state = log.state
+        let candidates = state.members.filter { $0.value.tcc == tcc.id }.map(\.key) + state.applicants.filter { $0.value.tcc == tcc.id }.map(\.key)
+        for id in candidates {
+            if let record = try host.store.persona(id), record.tcc == tcc.id { return record }
+        }
+        throw CommunityHostError(.notMember, "\(tcc.name) is not a member of \(log.community.short) (join it first)")
+    }
+
+    /// The persona `tcc` uses in the community named by `manifest`: one per community, so that
+    /// nothing links a person's communities unless they link them.
+    func memberPersona(of tcc: TCCRecord, for manifest: Manifest) throws -> PersonaRecord {
+        let context = try Name("community.\(manifest.name)")
+        return try host.store.persona(tcc: tcc.id, context: context) ?? host.createPersona(in: tcc, context: context)
+    }
+
+    // MARK: Moving events
+
+    /// Inserts events received from a peer, in order; stores the accepted ones in one
+    /// transaction. Returns the accepted events and the refusals (duplicates are neither).
+    func receive(_ events: [SignedCommunityEvent], of community: TCCID) throws -> (accepted: [SignedCommunityEvent], refused: [(ObjectID, CommunityError)]) {
+        let now = nowMs
+        return try logs.withLock { logs in
+            guard var log = logs[community] else { throw CommunityHostError(.notFound, "no community \(community.short)") }
+            logs[community] = nil
+            defer { logs[community] = log }
+            var accepted: [SignedCommunityEvent] = []
+            var refused: [(ObjectID, CommunityError)] = []
+            for event in events {
+                do throws(CommunityError) {
+                    try log.insert(event, now: now)
+                    accepted.append(event)
+                } catch {
+                    if error.code != .duplicate { refused.append((event.id, error)) }
+                }
+            }
+            try host.store.appendCommunityEvents(community, accepted)
+            return (accepted, refused)
+        }
+    }
+
+    /// Offers events to the connected nodes of the community's members and applicants.
+    func offer(_ events: [SignedCommunityEvent], of community: TCCID, except source: NodeID?) async {
+        guard let state = logs.withLock({ $0[community]?.state }) else { return }
+        let peers = await node.connectedPeers().filter { $0 != source && $0 != node.id && state.mayRead(node: $0) }
+        await withTaskGroup(of: Void.self) { group in
+            for peer in peers {
+                group.addTask { _ = try? await self.push(events, of: community, to: peer) }
+            }
+        }
+    }
+
+    func push(_ events: [SignedCommunityEvent], of community: TCCID, to peer: NodeID) async throws -> WireCommunityAck {
+        var request = WireFrame()
+        request.communityPush = .with {
+            $0.community = Data(community.bytes)
+            $0.events = events.map { Data($0.envelope.bytes) }
+        }
+        guard case .communityAck(let ack)? = try await node.request(request, to: peer).body else {
+            throw CommunityHostError(.badPeer, "node \(peer.short) answered a push with another frame")
+        }
+        if ack.refused.contains(where: { $0.code == "missingParents" }) {
+            // It lacks what came before: it asks us, as any member would.
+            Task { try? await self.node.request(Self.syncFrame(community, heads: []), to: peer) }
+        }
+        return ack
+    }
+
+    static func syncFrame(_ community: TCCID, heads: [ObjectID]) -> WireFrame {
+        var frame = WireFrame()
+        frame.communitySync = .with {
+            $0.community = Data(community.bytes)
+            $0.heads = heads.map { Data($0.bytes) }
+        }
+        return frame
+    }
+
+    /// Fetches what `peer` holds and this node lacks, a frame at a time. Returns how many events
+    /// were accepted.
+    @discardableResult
+    public func sync(_ community: TCCID, from peer: NodeID) async throws -> Int {
+        var total = 0
+        while true {
+            let heads = try log(community).heads.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+            let reply = try await node.request(Self.syncFrame(community, heads: heads), to: peer)
+            guard case .communityEvents(let batch)? = reply.body, batch.community == Data(community.bytes) else {
+                throw CommunityHostError(.badPeer, "node \(peer.short) answered a sync with another frame")
+            }
+            guard batch.events.count <= Self.batchEvents else {
+                throw CommunityHostError(.badPeer, "node \(peer.short) sent \(batch.events.count) events in one frame")
+            }
+            var opened: [SignedCommunityEvent] = []
+            for bytes in batch.events { opened.append(try SignedCommunityEvent.open(Array(bytes))) }
+            let (accepted, _) = try receive(opened, of: community)
+            total += accepted.count
+            if !accepted.isEmpty { await offer(accepted, of: community, except: peer) }
+            if batch.complete || accepted.isEmpty { return total }
+        }
+    }
+
+    /// Syncs every community from every connected node of its members: what the periodic
+    /// anti-entropy runs.
+    public func syncAll() async {
+        let peers = await node.connectedPeers()
+        for community in ids() {
+            guard let state = logs.withLock({ $0[community]?.state }) else { continue }
+            for peer in peers where peer != node.id && state.mayRead(node: peer) {
+                _ = try? await sync(community, from: peer)
+            }
+        }
+    }
+}
+
+/// Why the node could not do what was asked of a community: the log's own refusals are
+/// `CommunityError`s; these are the node's.
+public typealias CommunityHostError = CodedError<CommunityHostErrorDomain>
+
+public enum CommunityHostErrorDomain: ErrorDomain {}
+
+extension CodedError.Code where Domain == CommunityHostErrorDomain {
+    public static var notFound: Self { Self("notFound") }
+    public static var notMember: Self { Self("notMember") }
+    /// A peer answered with something that is not what the protocol says.
+    public static var badPeer: Self { Self("badPeer") }
+}
