@@ -82,6 +82,27 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw APIError(error.code == .unknownStream ? .notFound : .badRequest, code: error.code.name, error.context)
         } catch let error as ExchangeError {
             throw APIError(.badRequest, code: error.code.name, error.description)
+        } catch let error as CommunityError {
+            // The log's rules refused the event: as every replica would.
+            let status: HTTPResponse.Status =
+                switch error.code {
+                case .malformed: .badRequest
+                case .notAuthorized, .notMember, .notEligible: .forbidden
+                default: .conflict
+                }
+            throw APIError(status, code: error.code.name, error.description)
+        } catch let error as CommunityHostError {
+            let status: HTTPResponse.Status =
+                switch error.code {
+                case .notFound: .notFound
+                case .notMember: .forbidden
+                case .ambiguous, .invalidQuestion: .badRequest
+                case .notAllowed: .forbidden
+                default: .badGateway
+                }
+            throw APIError(status, code: error.code.name, error.context)
+        } catch let error as ManifestError {
+            throw APIError(.unprocessableContent, code: "invalidManifest", error.description)
         } catch let error as PolicyError {
             throw APIError(.badRequest, code: error.code.name, error.description)
         } catch let error as StoreError {

@@ -14,13 +14,16 @@ public struct OwnerAPI: Sendable {
     let node: Node
     let host: TCFHost
     let exchange: Exchange
+    let communities: Communities?
     let apps: AppSignIns
     let tokens: APITokens
     let metrics: PrometheusCollectorRegistry?
 
     public init(
-        node: Node, host: TCFHost, exchange: Exchange, apps: AppSignIns = AppSignIns(), tokens: APITokens, metrics: PrometheusCollectorRegistry?
+        node: Node, host: TCFHost, exchange: Exchange, communities: Communities? = nil, apps: AppSignIns = AppSignIns(), tokens: APITokens,
+        metrics: PrometheusCollectorRegistry?
     ) {
+        self.communities = communities
         self.node = node
         self.host = host
         self.exchange = exchange
@@ -50,6 +53,7 @@ public struct OwnerAPI: Sendable {
         addPolicyRoutes(v1)
         addExportRoutes(v1)
         addAskRoutes(v1)
+        addCommunityRoutes(v1)
         return router
     }
 

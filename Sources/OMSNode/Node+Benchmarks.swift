@@ -75,3 +75,24 @@ extension PeerSession {
         send([ping])
     }
 }
+
+extension Communities {
+    /// Holds `events` (a whole log, its create event first, parents before children) as if they
+    /// had been synced, without checking them one by one: the source of a sync benchmark.
+    @_spi(Benchmarks)
+    public func benchmarkAdopt(_ events: [SignedCommunityEvent]) throws {
+        let log = try CommunityLog(restoring: events)
+        try host.store.addCommunity(log.community, events: events, at: host.now())
+        logs.withLock { $0[log.community] = log }
+    }
+
+    /// Forgets all of a community but its create event, so that the next sync fetches the rest.
+    @_spi(Benchmarks)
+    public func benchmarkForget(_ community: TCCID) throws {
+        let create = try log(community).create
+        try host.store.removeCommunity(community)
+        try host.store.addCommunity(community, events: [create], at: host.now())
+        let log = try CommunityLog(create: create)
+        logs.withLock { $0[community] = log }
+    }
+}

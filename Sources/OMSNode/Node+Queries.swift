@@ -68,6 +68,13 @@ extension Node {
     }
 
     func receivedAnswer(_ envelope: [UInt8], requestID: UInt64, from peer: NodeID) {
+        if pendingQueries[requestID] == nil, pendingRequests[requestID] != nil {
+            // The answer to a community's question, sent as a request (protocol-spec §15).
+            var frame = WireFrame()
+            frame.requestID = requestID
+            frame.answer = .with { $0.envelope = Data(envelope) }
+            return receivedResponse(frame, from: peer)
+        }
         // Only the peer asked may answer; anything else is ignored, as the spec says.
         guard let pending = pendingQueries[requestID], pending.peer == peer else {
             logger.debug("ignoring a query response for no outstanding query", metadata: ["node/peer": "\(peer.short)"])

@@ -47,3 +47,67 @@ extension NodeStore {
         try write { db in try db.execute(sql: "DELETE FROM community WHERE id = ?", arguments: [Data(community.bytes)]) }
     }
 }
+
+/// A member's signed answer to one of the community's questions, as the asking node keeps it.
+public struct CommunityContribution: Sendable, Hashable {
+    public var member: PersonaID
+    /// The query's object id.
+    public var question: ObjectID
+    public var envelope: [UInt8]
+    public var at: Int64
+
+    public init(member: PersonaID, question: ObjectID, envelope: [UInt8], at: Int64) {
+        self.member = member
+        self.question = question
+        self.envelope = envelope
+        self.at = at
+    }
+}
+
+extension NodeStore {
+    public func addContributions(_ community: TCCID, _ contributions: [CommunityContribution]) throws {
+        guard !contributions.isEmpty else { return }
+        try write { db in
+            for c in contributions {
+                try db.execute(
+                    sql: "INSERT INTO community_contribution (community, member, question, envelope, at_ms) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [Data(community.bytes), Data(c.member.bytes), Data(c.question.bytes), Data(c.envelope), c.at])
+            }
+        }
+    }
+
+    /// The contributions held here, of one member or of all.
+    public func contributions(_ community: TCCID, member: PersonaID? = nil) throws -> [CommunityContribution] {
+        try pool.read { db in
+            let rows =
+                if let member {
+                    try Row.fetchAll(
+                        db, sql: "SELECT * FROM community_contribution WHERE community = ? AND member = ? ORDER BY rowid",
+                        arguments: [Data(community.bytes), Data(member.bytes)])
+                } else {
+                    try Row.fetchAll(
+                        db, sql: "SELECT * FROM community_contribution WHERE community = ? ORDER BY rowid", arguments: [Data(community.bytes)])
+                }
+            return rows.map { row in
+                CommunityContribution(
+                    member: PersonaID(uncheckedBytes: Array(row["member"] as Data)), question: ObjectID(uncheckedBytes: Array(row["question"] as Data)),
+                    envelope: Array(row["envelope"] as Data), at: row["at_ms"])
+            }
+        }
+    }
+
+    /// Deletes every contribution of `members`; returns how many went.
+    @discardableResult
+    public func purgeContributions(_ community: TCCID, of members: [PersonaID]) throws -> Int {
+        guard !members.isEmpty else { return 0 }
+        return try write { db in
+            var purged = 0
+            for member in members {
+                try db.execute(
+                    sql: "DELETE FROM community_contribution WHERE community = ? AND member = ?", arguments: [Data(community.bytes), Data(member.bytes)])
+                purged += db.changesCount
+            }
+            return purged
+        }
+    }
+}

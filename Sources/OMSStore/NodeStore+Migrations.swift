@@ -206,6 +206,16 @@ extension NodeStore {
                 t.column("envelope", .blob).notNull()
                 t.uniqueKey(["community", "id"])
             }
+            // Members' signed answers to the community's questions, kept by the asking node
+            // until the manifest's retention after the member leaves runs out.
+            try db.create(table: "community_contribution") { t in
+                t.column("community", .blob).notNull().references("community", onDelete: .cascade)
+                t.column("member", .blob).notNull()
+                t.column("question", .blob).notNull()
+                t.column("envelope", .blob).notNull()
+                t.column("at_ms", .integer).notNull()
+            }
+            try db.create(index: "community_contribution_by_member", on: "community_contribution", columns: ["community", "member"])
         }
         return migrator
     }

@@ -38,6 +38,9 @@ struct NodeCommand: AsyncParsableCommand {
         @Option(help: "Seconds of silence after which a session is closed.")
         var idleTimeout: Double = 20
 
+        @Option(help: "Seconds between syncs of each community log with the connected nodes of its members.")
+        var communitySync: Double = 5
+
         @Option(help: "Serve the owner API (HTTP/1.1) on HOST:PORT; keep it on loopback unless you know why not.")
         var api: String = "127.0.0.1:7480"
 
@@ -100,13 +103,19 @@ struct NodeCommand: AsyncParsableCommand {
             }
             let exchange = Exchange(host: host, nodeIdentity: identity)
             await node.serveQueries(exchange.responder)
+            let communities = try Communities(host: host, node: node, exchange: exchange)
+            await node.serveRequests(communities.handler)
             let ownerAPI = OwnerAPIService(
                 api: OwnerAPI(
-                    node: node, host: host, exchange: exchange, tokens: try APITokens.loadOrCreate(in: directory), metrics: registry),
+                    node: node, host: host, exchange: exchange, communities: communities, tokens: try APITokens.loadOrCreate(in: directory),
+                    metrics: registry),
                 address: apiEndpoint, h2cAddress: h2cEndpoint, addressFile: directory.apiAddressFile, logger: logger)
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [.init(service: NodeService(node: node)), .init(service: ownerAPI)],
+                    services: [
+                        .init(service: NodeService(node: node)), .init(service: ownerAPI),
+                        .init(service: CommunitySyncService(communities: communities, interval: .milliseconds(Int64(communitySync * 1000)))),
+                    ],
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         }

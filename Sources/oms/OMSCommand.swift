@@ -12,6 +12,7 @@ struct OMSCommand: AsyncParsableCommand {
             InitCommand.self, NodeCommand.self, PeerCommand.self, NoteCommand.self, TCFCommand.self, TCCCommand.self,
             PersonaCommand.self, ClaimCommand.self, RevocationCommand.self, AuditCommand.self, RegistryCommand.self,
             SignInCommand.self, DeviceCommand.self, StreamCommand.self, PolicyCommand.self, DataCommand.self, AskCommand.self, ManifestCommand.self,
+            CommunityCommand.self,
         ])
 }
 

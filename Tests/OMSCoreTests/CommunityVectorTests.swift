@@ -9,7 +9,7 @@ import Testing
 /// the independent Python implementation: Swift opens every valid event into the same id and
 /// re-signs it into the same bytes, refuses every invalid one with the same code, and replays
 /// each scenario's log step by step to the same outcomes, heads, order, void events and state, and
-/// builds each sync frame into the same protobuf bytes.
+/// builds each sync frame, and a community question with its answer, into the same protobuf bytes.
 @Suite struct CommunityVectorTests {
     struct File: Decodable {
         let limits: Limits
@@ -75,8 +75,9 @@ import Testing
         let permutations: [Permutation]?
     }
 
-    /// A `Frame` of section 15's "Sync over the wire", or an `Error`: `body` names the set case of
-    /// `Frame.body`, and the fields of that body follow (bytes in hex).
+    /// A `Frame` of section 15's "Sync over the wire" or "Community questions" (a
+    /// `CommunityQuestion` and the `QueryResponse` answering it), or an `Error`: `body` names the
+    /// set case of `Frame.body`, and the fields of that body follow (bytes in hex).
     struct FrameVector: Decodable {
         let name: String
         let requestId: String
@@ -89,6 +90,10 @@ import Testing
         let complete: Bool?
         let accepted: UInt32?
         let refused: [Refusal]?
+        /// A `CommunityQuestion`'s `oms/query` envelope.
+        let query: String?
+        /// A `QueryResponse`'s `oms/answer` or `oms/refusal` envelope.
+        let envelope: String?
         let code: Int?
         let message: String?
         let bytes: String
@@ -163,7 +168,7 @@ import Testing
     }
 
     @Test func everyCommunityFrameEncodesToTheSameBytes() throws {
-        #expect(Self.file.frames.count >= 12)
+        #expect(Self.file.frames.count >= 14)
         for vector in Self.file.frames {
             let frame = try Self.wireFrame(vector)
             #expect((try frame.serializedBytes() as [UInt8]).hex == vector.bytes, "\(vector.name)")
@@ -174,8 +179,22 @@ import Testing
         let bodies = Set(Self.file.frames.map(\.body))
         #expect(bodies == [
             "community_describe", "community_description", "community_sync", "community_events", "community_push",
-            "community_ack", "error",
+            "community_ack", "community_question", "answer", "error",
         ])
+        // Each question is a member persona's query to another member's TCC, and the answer with
+        // its request_id is that TCC's, naming that query.
+        for question in Self.file.frames where question.body == "community_question" {
+            let queryHex = try #require(question.query)
+            let query = try SignedQuery.open(try #require([UInt8](hexString: queryHex)))
+            guard case .persona = query.query.requester else {
+                Issue.record("\(question.name): the requester is not a persona")
+                continue
+            }
+            let response = try #require(Self.file.frames.first { $0.body == "answer" && $0.requestId == question.requestId }, "\(question.name)")
+            let answerHex = try #require(response.envelope)
+            let answer = try SignedAnswer.open(try #require([UInt8](hexString: answerHex)))
+            #expect(answer.answer.query == query.id && answer.answer.target == query.query.target, "\(response.name)")
+        }
         #expect(Set(Self.file.frames.compactMap(\.code)) == [10, 11])
         #expect(Set(Self.file.frames.compactMap(\.complete)) == [false, true])
     }
@@ -224,6 +243,15 @@ import Testing
                 return wire
             }
             frame.communityAck = ack
+        case "community_question":
+            var question = WireCommunityQuestion()
+            question.community = try data(vector.community)
+            question.query = try data(vector.query)
+            frame.communityQuestion = question
+        case "answer":
+            var response = WireQueryResponse()
+            response.envelope = try data(vector.envelope)
+            frame.answer = response
         case "error":
             var error = WireError()
             let code = try #require(vector.code, "\(vector.name)")

@@ -17,6 +17,7 @@ struct APINode: Sendable {
     let store: NodeStore
     let host: TCFHost
     let exchange: Exchange
+    let communities: Communities
     let node: Node
     let owner: OwnerAPIClient
     let readOnly: OwnerAPIClient
@@ -47,7 +48,11 @@ struct APINode: Sendable {
         let tokens = try APITokens.loadOrCreate(in: directory)
         let exchange = Exchange(host: host, nodeIdentity: identity)
         await node.serveQueries(exchange.responder)
-        let api = OwnerAPI(node: node, host: host, exchange: exchange, apps: AppSignIns(now: { clock.now }), tokens: tokens, metrics: nil)
+        let communities = try Communities(host: host, node: node, exchange: exchange)
+        await node.serveRequests(communities.handler)
+        let api = OwnerAPI(
+            node: node, host: host, exchange: exchange, communities: communities, apps: AppSignIns(now: { clock.now }), tokens: tokens,
+            metrics: nil)
         let (bound, boundSink) = AsyncStream.makeStream(of: Endpoint.self)
         let h2cEndpoint = h2c ? try Endpoint(host: "127.0.0.1", port: try freePort()) : nil
         let service = OwnerAPIService(
@@ -62,7 +67,7 @@ struct APINode: Sendable {
             var iterator = bound.makeAsyncIterator()
             guard let endpoint = await iterator.next() else { throw NodeHarness.Timeout(what: "API bound", after: .zero) }
             let apiNode = APINode(
-                directory: directory, store: store, host: host, exchange: exchange, node: node,
+                directory: directory, store: store, host: host, exchange: exchange, communities: communities, node: node,
                 owner: OwnerAPIClient(endpoint: endpoint, token: try TokenFile.read(directory.ownerTokenFile)),
                 readOnly: OwnerAPIClient(endpoint: endpoint, token: try TokenFile.read(directory.readTokenFile)),
                 anonymous: OwnerAPIClient(endpoint: endpoint, token: ""), clock: clock, h2c: h2cEndpoint)

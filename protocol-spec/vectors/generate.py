@@ -608,8 +608,8 @@ def frames():
     # receiver answers ERROR_CODE_UNKNOWN_FRAME. Not re-encoded (unknown fields are kept as is).
     unknown = [
         {
-            "name": "unknown body field 15 (empty message)",
-            "bytes": (varint(15 << 3 | 2) + varint(0)).hex(),
+            "name": "unknown body field 99 (empty message)",
+            "bytes": (varint(99 << 3 | 2) + varint(0)).hex(),
             "request_id": "0",
         },
         {
@@ -3936,6 +3936,9 @@ COMMUNITY_FRAME_BODIES = {
     13: ("community_events", {1: ("community", "bytes"), 2: ("events", "bytes*"), 3: ("complete", "bool")}),
     14: ("community_push", {1: ("community", "bytes"), 2: ("events", "bytes*")}),
     15: ("community_ack", {1: ("community", "bytes"), 2: ("accepted", "varint"), 3: ("refused", "refusal*")}),
+    16: ("community_question", {1: ("community", "bytes"), 2: ("query", "bytes")}),
+    # A community question is answered with section 13's QueryResponse (Frame.body field 9, `answer`).
+    9: ("answer", {1: ("envelope", "bytes")}),
 }
 EVENT_REFUSAL_FIELDS = {1: ("id", "bytes"), 2: ("code", "string"), 3: ("reason", "string")}
 
@@ -4055,7 +4058,7 @@ def step_index(log, name):
     return [step["name"] for step in log["steps"]].index(name)
 
 
-def community_frames(logs):
+def community_frames(logs, people):
     admin, concurrency = logs[0], logs[2]
     assert admin["name"] == "admin-run approval community" and concurrency["name"] == "concurrency"
     frames = []
@@ -4120,6 +4123,30 @@ def community_frames(logs):
         community=admin["community_hex"], accepted=outcomes.count("accepted"),
         refused=[{"id": s["id"], "code": o, "reason": reasons[o]} for s, o in zip(pushed, outcomes) if o != "accepted"]))
 
+    # A community question ('Community questions'): at the end of the admin-run log, alice (an active member whom
+    # the manifest's access lets ask a count of steps) asks bob's TCC (an active member consenting to the terms in
+    # force, whose consent covers count of steps); bob's node answers with his TCC's signed answer.
+    alice, bob = people["alice"], people["bob"]
+    state, _, _ = replay(admin, admin["steps"]).fold()
+    asker, target = state.members[alice.key], state.members[bob.key]
+    assert asker["status"] == target["status"] == "active" and target["consented"] == state.consent_epoch
+    assert (target["tcc"], target["node"]) == (bob.tcc, bob.node)
+    assert any(a["who"] == "members" and "steps" in a["streams"] and "count" in a["answers"]
+               for a in yaml.safe_load(state.manifest.decode("utf-8"))["access"])
+    assert any(c[0] == "steps" and "count" in c[1] for c in state.rules["consent"])
+    asked = admin["steps"][-1]["now"] + 60000
+    query = signed(alice.seed, QUERY_TYPE, query_payload(
+        bech32m_encode("persona", alice.key), bech32m_encode("tcc", bob.tcc), fixed_bytes("community/question/steps"),
+        "count", "steps", asked, asked + 60000, window=(asked - 7 * DAY * 1000, asked), purpose="weekly steps"))
+    answered = asked + 250
+    accept_query(query, answered, {bob.tcc})
+    answer = signed(fixed_bytes(bob.label + "/tcc"), ANSWER_TYPE, answer_payload(
+        blake2b_256(query), bech32m_encode("tcc", bob.tcc), answered, 1, f64(412.0), rules=("bike-club-steps",)))
+    assert check_response(answer, query, bob.node) == "answer"
+    frames.append(community_frame("alice asks bob's tcc a count of steps", 7, "community_question",
+                                  community=admin["community_hex"], query=query.hex()))
+    frames.append(community_frame("bob's tcc answers it", 7, "answer", envelope=answer.hex()))
+
     frames.append(community_frame("error unknown community, answering a describe", 5, "error", code=10,
                                   message="this node holds no community with that id"))
     frames.append(community_frame("error not a member, answering a sync", 6, "error", code=11,
@@ -4137,6 +4164,16 @@ def check_community_frames(frames):
         for event in fields.get("events", []) + ([fields["create_event"]] if "create_event" in fields else []):
             open_event(bytes.fromhex(event))
     assert {c["body"] for c in frames} == bodies
+    # Each community question is a valid oms/query, and the answer with its request_id checks against it.
+    questions = {c["request_id"]: bytes.fromhex(c["query"]) for c in frames if c["body"] == "community_question"}
+    for case in frames:
+        if case["body"] == "community_question":
+            signer, payload = open_envelope(questions[case["request_id"]], QUERY_TYPE, QUERY_MAXIMUM_PAYLOAD)
+            assert decode_query(payload)["requester"] == signer, case["name"]
+        elif case["body"] == "answer":
+            query = questions[case["request_id"]]
+            target = decode_query(read_envelope(query, QUERY_MAXIMUM_PAYLOAD)[3])["target"]
+            assert check_response(bytes.fromhex(case["envelope"]), query, target) == "answer", case["name"]
     assert {c["code"] for c in frames if c["body"] == "error"} == {10, 11}
     assert {c["complete"] for c in frames if c["body"] == "community_events"} == {False, True}
     names = [c["name"] for c in frames]
@@ -4167,13 +4204,16 @@ def community():
             "their code), state_hash and state_bytes (the hash's input), and state, a readable form for debugging. "
             "permutations: other delivery orders (event ids, parents first) of the accepted events, each offered "
             "with the clock at now: every event MUST be accepted, and the final state_hash and void MUST be the "
-            "same. frames: Frames of section 15's 'Sync over the wire' (and two Errors), each encoded with fields "
-            "in field-number order and proto3 defaults omitted MUST be exactly bytes, and decoding bytes MUST give "
-            "them back. body names the set case of Frame.body; the body's fields follow, every one listed, defaults "
-            "included (complete false, an empty heads or refused), bytes fields in hex, events and create_event as "
-            "envelope bytes, error code as the ErrorCode number, request_id as a decimal string. The values are "
-            "real: the concurrency log just before its merge (described, synced from nothing in two frames, then "
-            "pushed the merge and the next event) and five events of the admin-run log pushed at once."
+            "same. frames: Frames of section 15's 'Sync over the wire' and 'Community questions' (and two Errors), "
+            "each encoded with fields in field-number order and proto3 defaults omitted MUST be exactly bytes, and "
+            "decoding bytes MUST give them back. body names the set case of Frame.body; the body's fields follow, "
+            "every one listed, defaults included (complete false, an empty heads or refused), bytes fields in hex, "
+            "events and create_event as envelope bytes, query as an oms/query envelope's bytes and envelope (of an "
+            "answer, the QueryResponse) as an oms/answer's, error code as the ErrorCode number, request_id as a "
+            "decimal string. The values are real: the concurrency log just before its merge (described, synced "
+            "from nothing in two frames, then pushed the merge and the next event), five events of the admin-run "
+            "log pushed at once, and a question at the end of the admin-run log from one active member to another "
+            "member's TCC (each consenting, the manifest's access and consent covering it) with its answer."
         ),
         "limits": {
             "maximum_payload": COMMUNITY_MAXIMUM_PAYLOAD,
@@ -4189,7 +4229,7 @@ def community():
         "events": community_events(people, community_id),
         "invalid_events": community_invalid_events(people, community_id),
         "logs": logs,
-        "frames": community_frames(logs),
+        "frames": community_frames(logs, people),
     }
 
 

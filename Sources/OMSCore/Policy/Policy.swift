@@ -183,3 +183,16 @@ public struct Region: Hashable, Sendable {
         Self.distance((latitude, longitude), (other.latitude, other.longitude)) + other.radius <= radius
     }
 }
+
+extension PolicyRule.Conditions {
+    /// Both sets of obligations at once: the larger minimum count, the smaller epsilon (more
+    /// noise), the smaller budget. Used where two authorities must both allow an answer (an
+    /// owner's policies and a community's consent).
+    public func stricter(with other: Self) -> Self {
+        var combined = self
+        combined.minimumCount = [minimumCount, other.minimumCount].compactMap { $0 }.max()
+        combined.epsilon = [epsilon, other.epsilon].compactMap { $0 }.min()
+        combined.budget = [budget, other.budget].compactMap { $0 }.min()
+        return combined
+    }
+}

@@ -168,7 +168,7 @@ public struct SessionInstance: Sendable {
             return [.receivedQuery(requestID: frame.requestID, envelope: Array(query.envelope))]
         case .answer(let answer):
             return [.receivedAnswer(requestID: frame.requestID, envelope: Array(answer.envelope))]
-        case .communityDescribe, .communitySync, .communityPush:
+        case .communityDescribe, .communitySync, .communityPush, .communityQuestion:
             return [.receivedRequest(frame)]
         case .communityDescription, .communityEvents, .communityAck:
             return [.receivedResponse(frame)]

@@ -8,7 +8,17 @@ import OMSProtocol
 extension Communities {
     /// What the node calls with each community request a peer sends.
     public var handler: RequestHandler {
-        { [self] frame, peer in self.answer(frame, from: peer) }
+        { [self] frame, peer in
+            if case .communityQuestion(let question)? = frame.body {
+                // Answering reads and writes the store: off the event loops, like any query.
+                let bytes = Array(question.query)
+                let reply = await Task.detached { self.answer(question: bytes, in: self.communityID(question.community), from: peer) }.value
+                var frame = WireFrame()
+                frame.answer = .with { $0.envelope = Data(reply) }
+                return frame
+            }
+            return self.answer(frame, from: peer)
+        }
     }
 
     func answer(_ frame: WireFrame, from peer: NodeID) -> WireFrame {
@@ -74,6 +84,10 @@ extension Communities {
         default:
             return SessionInstance.errorFrame(.unknownFrame, "not a community request")
         }
+    }
+
+    func communityID(_ bytes: Data) -> TCCID {
+        TCCID(uncheckedBytes: bytes.count == 32 ? Array(bytes) : [UInt8](repeating: 0, count: 32))
     }
 
     private func held(_ bytes: Data) -> CommunityLog? {

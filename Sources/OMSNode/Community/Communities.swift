@@ -13,6 +13,7 @@ import Synchronization
 public final class Communities: Sendable {
     let host: TCFHost
     let node: Node
+    let exchange: Exchange
     let logs = Mutex<[TCCID: CommunityLog]>([:])
 
     /// At most this many events, and this many bytes of them, in one frame.
@@ -20,9 +21,10 @@ public final class Communities: Sendable {
     static let batchBytes = 2 << 20
 
     /// Rebuilds every log held from the store.
-    public init(host: TCFHost, node: Node) throws {
+    public init(host: TCFHost, node: Node, exchange: Exchange) throws {
         self.host = host
         self.node = node
+        self.exchange = exchange
         var restored: [TCCID: CommunityLog] = [:]
         for community in try host.store.communities() {
             let events = try host.store.communityEvents(community).map { bytes throws(CommunityError) in
@@ -51,11 +53,9 @@ public final class Communities: Sendable {
         if let id = TCCID(reference), logs.withLock({ $0[id] }) != nil { return id }
         let named = logs.withLock { $0.filter { $0.value.state.manifest?.manifest.name == reference }.map(\.key) }
         guard named.count == 1 else {
-            throw CommunityHostError(
-                .notFound,
-                named.isEmpty
-                    ? "this node holds no community '\(reference.printable(limit: 100))' (see 'oms community list')"
-                    : "several communities are named '\(reference)': use its id")
+            throw named.isEmpty
+                ? CommunityHostError(.notFound, "this node holds no community '\(reference.printable(limit: 100))' (see 'oms community list')")
+                : CommunityHostError(.ambiguous, "several communities are named '\(reference)': use its id")
         }
         return named[0]
     }
@@ -64,7 +64,7 @@ public final class Communities: Sendable {
 
     /// Founds a community: `tcc` signs the create event with a new persona for it.
     public func create(manifest: ManifestDocument, tcc: TCCRecord, group: CommunityEvent.Group = .community) throws -> CommunityLog {
-        let persona = try memberPersona(of: tcc, for: manifest.manifest)
+        let persona = try memberPersona(of: tcc, in: nil)
         let key = try host.personaKey(persona, of: tcc)
         let create = try CommunityEvent(
             community: nil, time: nowMs, parents: [], body: .create(group: group, tcc: tcc.id, node: node.id, manifest: manifest)
@@ -79,8 +79,9 @@ public final class Communities: Sendable {
     /// Signs an event of `body` as `tcc`'s member persona, folds and stores it, and offers it to
     /// the members' nodes connected now. Refused (with the fold's code) when the state before
     /// it does not allow it.
+    /// `offer: false` keeps it here until a sync (a partition, in tests).
     @discardableResult
-    public func act(_ community: TCCID, as tcc: TCCRecord, _ body: CommunityEvent.Body) async throws -> SignedCommunityEvent {
+    public func act(_ community: TCCID, as tcc: TCCRecord, _ body: CommunityEvent.Body, offer: Bool = true) async throws -> SignedCommunityEvent {
         let persona = try persona(of: tcc, in: try log(community))
         let key = try host.personaKey(persona, of: tcc)
         let event = try logs.withLock { logs throws -> SignedCommunityEvent in
@@ -96,7 +97,7 @@ public final class Communities: Sendable {
             return event
         }
         try host.audit(tcc, .membership, ["action": "community.\(body.kind)", "community": community.description, "event": event.id.description])
-        await offer([event], of: community, except: nil)
+        if offer { await self.offer([event], of: community, except: nil) }
         return event
     }
 
@@ -109,30 +110,36 @@ public final class Communities: Sendable {
         guard case .communityDescription(let description)? = try await node.request(request, to: peer).body else {
             throw CommunityHostError(.badPeer, "node \(peer.short) answered a describe with another frame")
         }
-        let create = try SignedCommunityEvent.open(Array(description.createEvent))
+        // What the peer describes is its word until checked: anything unreadable is its fault.
+        let create: SignedCommunityEvent
+        let manifest: ManifestDocument
+        do {
+            create = try SignedCommunityEvent.open(Array(description.createEvent))
+            manifest = try ManifestDocument(bytes: Array(description.manifest))
+        } catch {
+            throw CommunityHostError(.badPeer, "node \(peer.short) described the community with something unreadable: \(error)")
+        }
         guard create.communityID == community else {
             throw CommunityHostError(.badPeer, "node \(peer.short) described another community")
         }
-        let manifest = try ManifestDocument(bytes: Array(description.manifest))
-        let heads = description.heads.prefix(CommunityEvent.maximumParents).map { ObjectID(uncheckedBytes: Array($0)) }
+        let heads = description.heads.prefix(CommunityEvent.maximumParents).filter { $0.count == 32 }.map { ObjectID(uncheckedBytes: Array($0)) }
             .sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
-        guard !heads.isEmpty, heads.allSatisfy({ $0.bytes.count == 32 }) else {
-            throw CommunityHostError(.badPeer, "node \(peer.short) described no heads")
-        }
-        let persona = try memberPersona(of: tcc, for: manifest.manifest)
+        guard !heads.isEmpty else { throw CommunityHostError(.badPeer, "node \(peer.short) described no heads") }
+        let persona = try memberPersona(of: tcc, in: community)
         let key = try host.personaKey(persona, of: tcc)
         let join = try CommunityEvent(
             community: community, time: nowMs, parents: heads,
             body: .join(manifestHash: manifest.hash, tcc: tcc.id, node: node.id, evidence: evidence)
         ).signed(with: key)
+        let ack = try await push([join], of: community, to: peer)
+        if let refusal = ack.refused.first {
+            throw CommunityError(.init(refusal.code.printable(limit: 32)), refusal.reason.printable(limit: 200))
+        }
+        // Held here only once a member's node has accepted the join.
         if logs.withLock({ $0[community] }) == nil {
             let log = try CommunityLog(create: create)
             try host.store.addCommunity(community, events: [create], at: host.now())
             logs.withLock { $0[community] = $0[community] ?? log }
-        }
-        let ack = try await push([join], of: community, to: peer)
-        if let refusal = ack.refused.first {
-            throw CommunityError(.init(refusal.code.printable(limit: 32)), refusal.reason.printable(limit: 200))
         }
         try await sync(community, from: peer)
         try host.audit(tcc, .membership, ["action": "community.join", "community": community.description, "persona": persona.id.description])
@@ -149,10 +156,12 @@ public final class Communities: Sendable {
         throw CommunityHostError(.notMember, "\(tcc.name) is not a member of \(log.community.short) (join it first)")
     }
 
-    /// The persona `tcc` uses in the community named by `manifest`: one per community, so that
-    /// nothing links a person's communities unless they link them.
-    func memberPersona(of tcc: TCCRecord, for manifest: Manifest) throws -> PersonaRecord {
-        let context = try Name("community.\(manifest.name)")
+    /// A new persona of `tcc` for one community: one per community, so that nothing links a
+    /// person's communities unless they link them. Founding, the id is not known yet: a random
+    /// context; joining, the community's id names it.
+    public func memberPersona(of tcc: TCCRecord, in community: TCCID?) throws -> PersonaRecord {
+        let suffix = community.map { Array($0.bytes.prefix(6)).hex } ?? SecureRandom.bytes(6).hex
+        let context = try Name("community-\(suffix)")
         return try host.store.persona(tcc: tcc.id, context: context) ?? host.createPersona(in: tcc, context: context)
     }
 
@@ -243,6 +252,7 @@ public final class Communities: Sendable {
     /// Syncs every community from every connected node of its members: what the periodic
     /// anti-entropy runs.
     public func syncAll() async {
+        _ = try? purgeExpired()
         let peers = await node.connectedPeers()
         for community in ids() {
             guard let state = logs.withLock({ $0[community]?.state }) else { continue }
@@ -261,7 +271,12 @@ public enum CommunityHostErrorDomain: ErrorDomain {}
 
 extension CodedError.Code where Domain == CommunityHostErrorDomain {
     public static var notFound: Self { Self("notFound") }
+    /// A name that several held communities have.
+    public static var ambiguous: Self { Self("ambiguous") }
     public static var notMember: Self { Self("notMember") }
+    public static var notAllowed: Self { Self("notAllowed") }
+    /// A question a community cannot combine answers to.
+    public static var invalidQuestion: Self { Self("invalidQuestion") }
     /// A peer answered with something that is not what the protocol says.
     public static var badPeer: Self { Self("badPeer") }
 }

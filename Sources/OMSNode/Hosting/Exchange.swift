@@ -6,6 +6,19 @@ import OMSProtocol
 import OMSStore
 import Synchronization
 
+/// A community's say in an answer: the requester is one of its members (the replica here
+/// shows it), and its consent terms (minimum count, noise, budget) bind the answer as well as
+/// the owner's policies; the stricter of each wins.
+public struct CommunityTerms: Sendable {
+    public var community: TCCID
+    public var conditions: PolicyRule.Conditions
+
+    public init(community: TCCID, conditions: PolicyRule.Conditions) {
+        self.community = community
+        self.conditions = conditions
+    }
+}
+
 /// The personal-data exchange of one node (protocol-spec §13), both sides: answering the
 /// queries peers send to the TCCs hosted here, and signing the queries this node's TCCs send.
 /// The checks are the pure core's (`QueryVerifier`, `AnswerCheck`, the policy engine); this
@@ -38,7 +51,9 @@ public final class Exchange: Sendable {
 
     /// What goes back for a query's bytes: a signed answer, or a signed refusal (by the target
     /// once the query is known to name a TCC hosted here, by the node before that).
-    public func respond(to bytes: [UInt8]) -> [UInt8] {
+    /// `community`: the query came as a community's question (protocol-spec §15), whose
+    /// membership the requester holds and whose consent terms bind the answer too.
+    public func respond(to bytes: [UInt8], community: CommunityTerms? = nil) -> [UInt8] {
         let now = nowMs
         pruneNowAndThen(now)
         let signed: SignedQuery
@@ -80,7 +95,7 @@ public final class Exchange: Sendable {
         }
         let request: AnswerRequest
         do {
-            request = try answerRequest(signed)
+            request = try answerRequest(signed, community: community)
         } catch {
             let refusal =
                 (error as? AnswerRefusal)
@@ -110,22 +125,25 @@ public final class Exchange: Sendable {
 
     /// The rule engine's view of an accepted query: the requester with the claims it proved
     /// (a verified `member` claim issued by a TCC is a membership of that community).
-    func answerRequest(_ signed: SignedQuery) throws -> AnswerRequest {
+    func answerRequest(_ signed: SignedQuery, community: CommunityTerms? = nil) throws -> AnswerRequest {
         let query = signed.query
         let presentations = try signed.verifyPresentations(with: host.verifier, at: nowMs)
         var memberships: Set<TCCID> = []
         for presentation in presentations where presentation.claim.claim.type.rawValue == "member" {
             if case .tcc(let community) = presentation.claim.claim.issuer { memberships.insert(community) }
         }
+        if let community { memberships.insert(community.community) }
         let module = try query.answerModule()
         guard let stream = try? StreamName(query.stream) else {
             throw AnswerRefusal(code: .unknownStream, reason: "'\(query.stream)' is not a stream here")
         }
         let policyRequest = query.policyRequest(presentations: presentations, memberships: memberships, now: nowMs)
-        return AnswerRequest(
+        var request = AnswerRequest(
             requester: policyRequest.requester, requesterID: query.requester.description, stream: stream, module: module,
             window: policyRequest.window, range: query.window.map { Int64(clamping: $0.from)...Int64(clamping: $0.to) }, purpose: query.purpose,
             query: query.queryID, expires: Int64(clamping: query.expires), objectID: signed.id)
+        request.terms = community?.conditions
+        return request
     }
 
     /// A signed refusal; rule ids and a reason that do not fit the layout are left out rather

@@ -24,6 +24,8 @@ public struct AnswerRequest: Sendable {
     public var expires: Int64
     /// The query envelope's object id, which the audit entry names (as the asker's does).
     public var objectID: ObjectID?
+    /// Terms beyond the owner's policies (a community's consent): the stricter of each holds.
+    public var terms: PolicyRule.Conditions?
 
     public init(
         requester: PolicyRequest.Requester, requesterID: String, stream: StreamName, module: AnswerModule, window: TimeWindow? = nil,
@@ -145,6 +147,7 @@ extension TCFHost {
                 window: request.window, region: request.module.region, purpose: request.purpose, now: now()), for: tcc)
         guard decision.isPermitted else { throw AnswerRefusal(code: .denied, rules: decision.rules, reason: decision.reason) }
         var obligations = decision.obligations
+        if let terms = request.terms { obligations = obligations.stricter(with: terms) }
         if obligations.budget != nil && obligations.epsilon == nil {
             throw AnswerRefusal(code: .denied, rules: decision.rules, reason: "the policy sets a budget but no epsilon to spend from it")
         }

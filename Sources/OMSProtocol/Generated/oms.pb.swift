@@ -273,6 +273,14 @@ public nonisolated struct WireFrame: Sendable {
     set {body = .communityAck(newValue)}
   }
 
+  public var communityQuestion: WireCommunityQuestion {
+    get {
+      if case .communityQuestion(let v)? = body {return v}
+      return WireCommunityQuestion()
+    }
+    set {body = .communityQuestion(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -290,6 +298,7 @@ public nonisolated struct WireFrame: Sendable {
     case communityEvents(WireCommunityEvents)
     case communityPush(WireCommunityPush)
     case communityAck(WireCommunityAck)
+    case communityQuestion(WireCommunityQuestion)
 
   }
 
@@ -547,6 +556,24 @@ public nonisolated struct WireEventRefusal: Sendable {
   public init() {}
 }
 
+/// A query (the bytes of an "oms/query" envelope, signed by a member's persona and addressed to
+/// another member's TCC) asked as the community's question: the receiver answers it under the
+/// community's consent terms and its owner's policies together, with a QueryResponse carrying
+/// this frame's request_id (protocol-spec/README.md section 15, "Community questions").
+public nonisolated struct WireCommunityQuestion: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var community: Data = Data()
+
+  public var query: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "oms.wire.v1"
@@ -592,7 +619,7 @@ nonisolated extension WireHandshakePayload: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension WireFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Frame"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}hello\0\u{1}ping\0\u{1}pong\0\u{1}error\0\u{1}peers\0\u{1}note\0\u{1}query\0\u{1}answer\0\u{3}community_describe\0\u{3}community_description\0\u{3}community_sync\0\u{3}community_events\0\u{3}community_push\0\u{3}community_ack\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}hello\0\u{1}ping\0\u{1}pong\0\u{1}error\0\u{1}peers\0\u{1}note\0\u{1}query\0\u{1}answer\0\u{3}community_describe\0\u{3}community_description\0\u{3}community_sync\0\u{3}community_events\0\u{3}community_push\0\u{3}community_ack\0\u{3}community_question\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -783,6 +810,19 @@ nonisolated extension WireFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageIm
           self.body = .communityAck(v)
         }
       }()
+      case 16: try {
+        var v: WireCommunityQuestion?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .communityQuestion(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .communityQuestion(v)
+        }
+      }()
       default: break
       }
     }
@@ -852,6 +892,10 @@ nonisolated extension WireFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageIm
     case .communityAck?: try {
       guard case .communityAck(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+    }()
+    case .communityQuestion?: try {
+      guard case .communityQuestion(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
     }()
     case nil: break
     }
@@ -1416,6 +1460,41 @@ nonisolated extension WireEventRefusal: SwiftProtobuf.Message, SwiftProtobuf._Me
     if lhs.id != rhs.id {return false}
     if lhs.code != rhs.code {return false}
     if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireCommunityQuestion: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CommunityQuestion"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}community\0\u{1}query\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.community) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.query) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.community.isEmpty {
+      try visitor.visitSingularBytesField(value: self.community, fieldNumber: 1)
+    }
+    if !self.query.isEmpty {
+      try visitor.visitSingularBytesField(value: self.query, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireCommunityQuestion, rhs: WireCommunityQuestion) -> Bool {
+    if lhs.community != rhs.community {return false}
+    if lhs.query != rhs.query {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

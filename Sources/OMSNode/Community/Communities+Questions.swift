@@ -1,0 +1,184 @@
+import Foundation
+import OMSCore
+import OMSCrypto
+import OMSProtocol
+import OMSStore
+
+/// What a community's question brought back: the aggregate (or why it is withheld), and every
+/// member accounted for: answered, refused (with the code), not reached, or not asked because
+/// they have not consented to the terms in force. Nobody's answer is guessed.
+public struct CommunityAnswer: Sendable {
+    public struct Reply: Sendable {
+        public var member: PersonaID
+        public var node: NodeID
+        /// "answer", a refusal's code, or "unreachable".
+        public var outcome: String
+        public var value: AnswerValue?
+        public var reason: String?
+        /// The member TCC's signed answer or refusal, as received.
+        public var envelope: [UInt8]?
+        /// The object id of the query this member was asked.
+        public var question: ObjectID?
+    }
+
+    public var community: TCCID
+    public var module: String
+    public var stream: String
+    public var value: AnswerValue?
+    /// Why there is no aggregate, when there is none.
+    public var withheld: String?
+    public var minimumMembers: Int
+    public var replies: [Reply]
+    /// Active members not asked: they have not signed the consent terms in force.
+    public var notConsenting: [PersonaID]
+    /// Suspended members, not asked while suspended.
+    public var suspended: [PersonaID]
+}
+
+extension Communities {
+    /// Asks the community a question as `tcc`'s member persona: a signed query to each
+    /// answering member's TCC, sent to the node that hosts it as a `CommunityQuestion`, each
+    /// checked, kept as a contribution, and combined once at least the consent's minimum
+    /// count of members answered.
+    public func ask(_ community: TCCID, as tcc: TCCRecord, question: Exchange.Question, timeout: Duration = .seconds(10)) async throws
+        -> CommunityAnswer
+    {
+        let log = try log(community)
+        let state = log.state
+        let persona = try persona(of: tcc, in: log)
+        let module = question.module.rawValue
+        guard CommunityAggregate.modules.contains(module) else {
+            throw CommunityHostError(.invalidQuestion, "a community combines \(CommunityAggregate.modules.sorted().joined(separator: ", ")), not \(module)")
+        }
+        guard state.mayAsk(persona.id, stream: question.stream, module: module) else {
+            throw CommunityHostError(.notAllowed, "the manifest's access does not let \(persona.id.short) ask \(module) of \(question.stream)")
+        }
+        guard let terms = state.terms(stream: question.stream, module: module) else {
+            throw CommunityHostError(.notAllowed, "the manifest's consent does not cover \(module) of \(question.stream): no member answers it")
+        }
+        // A question that cannot be a query (a purpose too long, numbers out of range) is the
+        // asker's mistake, said once, not a failure per member.
+        _ = try Query(
+            requester: .persona(persona.id), target: community, queryID: [UInt8](repeating: 0, count: Query.queryIDLength), module: question.module,
+            stream: question.stream, window: question.window, numbers: question.numbers, region: question.region, purpose: question.purpose,
+            issued: nowMs, expires: nowMs + min(max(question.lifetime, 1), Query.maximumLifetime))
+        let answering = state.answering.sorted { $0.key.bytes.lexicographicallyPrecedes($1.key.bytes) }
+        let notConsenting = state.members.filter { $0.value.status == .active && !state.consents($0.key) }.map(\.key)
+        let suspended = state.members.filter { $0.value.status == .suspended }.map(\.key)
+        let replies = await withTaskGroup(of: CommunityAnswer.Reply.self) { group in
+            for (member, record) in answering {
+                group.addTask {
+                    await self.askMember(member, record, of: community, question: question, from: tcc, as: persona, timeout: timeout)
+                }
+            }
+            var all: [CommunityAnswer.Reply] = []
+            for await reply in group { all.append(reply) }
+            return all.sorted { $0.member.bytes.lexicographicallyPrecedes($1.member.bytes) }
+        }
+        let now = Int64(clamping: nowMs)
+        try host.store.addContributions(
+            community,
+            replies.compactMap { reply in
+                guard reply.outcome == "answer", let envelope = reply.envelope, let question = reply.question else { return nil }
+                return CommunityContribution(member: reply.member, question: question, envelope: envelope, at: now)
+            })
+        let values = replies.compactMap(\.value)
+        let minimum = max(1, terms.minimumCount ?? 1)
+        let value = CommunityAggregate.combine(module, values, minimumMembers: minimum)
+        let withheld =
+            value != nil ? nil
+            : values.count < minimum ? "\(values.count) member(s) answered; the manifest needs at least \(minimum)" : "the answers do not combine"
+        try host.audit(
+            tcc, .exchangeAsk,
+            [
+                "action": "community.ask", "community": community.description, "module": module, "stream": question.stream,
+                "answered": String(values.count), "asked": String(answering.count),
+            ])
+        return CommunityAnswer(
+            community: community, module: module, stream: question.stream, value: value, withheld: withheld, minimumMembers: minimum,
+            replies: replies, notConsenting: notConsenting, suspended: suspended)
+    }
+
+    private func askMember(
+        _ member: PersonaID, _ record: CommunityState.Member, of community: TCCID, question: Exchange.Question, from tcc: TCCRecord,
+        as persona: PersonaRecord, timeout: Duration
+    ) async -> CommunityAnswer.Reply {
+        var reply = CommunityAnswer.Reply(member: member, node: record.node, outcome: "unreachable")
+        do {
+            var asked = question
+            asked.target = record.tcc
+            let signed = try exchange.makeQuery(asked, from: tcc, as: persona)
+            reply.question = signed.id
+            let bytes: [UInt8]
+            if record.node == node.id {
+                bytes = answer(question: signed.envelope.bytes, in: community, from: node.id)
+            } else {
+                var frame = WireFrame()
+                frame.communityQuestion = .with {
+                    $0.community = Data(community.bytes)
+                    $0.query = Data(signed.envelope.bytes)
+                }
+                guard case .answer(let response)? = try await node.request(frame, to: record.node, timeout: timeout).body else {
+                    reply.reason = "node \(record.node.short) answered with another frame"
+                    return reply
+                }
+                bytes = Array(response.envelope)
+            }
+            reply.envelope = bytes
+            switch try exchange.receive(bytes, for: signed, from: record.node, in: tcc) {
+            case .answer(let answer):
+                reply.outcome = "answer"
+                reply.value = answer.answer.value
+            case .refusal(let refusal):
+                reply.outcome = refusal.refusal.code.rawValue
+                reply.reason = refusal.refusal.reason
+            }
+        } catch {
+            reply.reason = "\(error)"
+        }
+        return reply
+    }
+
+    /// Answers a community's question for the member TCC it names, hosted here: the asker must
+    /// be an active member the manifest's access lets ask this, the target an active member
+    /// consenting to the terms in force, and the consent must cover the stream and module; then
+    /// the exchange answers under the consent terms and the owner's policies together.
+    func answer(question bytes: [UInt8], in community: TCCID, from peer: NodeID) -> [UInt8] {
+        let now = nowMs
+        guard let signed = try? SignedQuery.open(bytes) else { return exchange.respond(to: bytes) }
+        let query = signed.query
+        guard let tcc = try? host.store.tcc(query.target), let key = try? host.rootKey(of: tcc) else { return exchange.respond(to: bytes) }
+        func refuse(_ reason: String) -> [UInt8] {
+            _ = try? host.audit(tcc, .exchangeRefusal, Exchange.detail(signed, outcome: "denied") .merging(["community": community.description]) { a, _ in a })
+            return Exchange.refusal(for: signed.id, code: .denied, rules: [], reason: reason, signer: key, at: now)
+        }
+        guard let state = logs.withLock({ $0[community]?.state }) else { return refuse("this node holds no community \(community.short)") }
+        guard case .persona(let asker) = query.requester, state.mayAsk(asker, stream: query.stream, module: query.module.rawValue) else {
+            return refuse("the asker is not a member whom the manifest lets ask \(query.module.rawValue) of \(query.stream)")
+        }
+        guard let member = state.members.first(where: { $0.value.tcc == tcc.id && $0.value.node == node.id })?.key, state.consents(member) else {
+            return refuse("\(tcc.name) is not a member consenting to the community's terms in force")
+        }
+        guard let terms = state.terms(stream: query.stream, module: query.module.rawValue) else {
+            return refuse("the manifest's consent does not cover \(query.module.rawValue) of \(query.stream)")
+        }
+        let conditions = PolicyRule.Conditions(minimumCount: terms.minimumCount, epsilon: terms.epsilon, budget: terms.budget)
+        return exchange.respond(to: bytes, community: CommunityTerms(community: community, conditions: conditions))
+    }
+
+    /// Forgets the contributions of members who left longer ago than the manifest keeps them
+    /// (`departure.retain`): run on every replica, so that what the manifest promises holds
+    /// wherever the answers were kept. Returns how many contributions went.
+    @discardableResult
+    public func purgeExpired() throws -> Int {
+        let now = nowMs
+        var purged = 0
+        for community in ids() {
+            guard let state = logs.withLock({ $0[community]?.state }), let manifest = state.manifest?.manifest else { continue }
+            let retain = UInt64(manifest.departure.retainSeconds) * 1000
+            let expired = state.members.filter { $0.value.status == .left && $0.value.left + retain <= now }.map(\.key)
+            purged += try host.store.purgeContributions(community, of: expired)
+        }
+        return purged
+    }
+}

@@ -1,0 +1,257 @@
+import ArgumentParser
+import Foundation
+import OMSAPI
+import OMSNode
+import OMSProtocol
+
+/// `oms community`: found, join, decide, propose, vote and leave, each as a member's persona
+/// of one of this node's TCCs; `oms institution` is the same one level up (its members are
+/// communities).
+struct CommunityCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "community",
+        abstract: "Communities: a replicated log of signed events whose manifest's rules every member's node enforces.",
+        discussion: """
+            A community is named by its id (tcc1…) or, once held here, its manifest's name.
+            Example: oms community create riders.yaml --tcc alice; oms community join tcc1… --via node1… --tcc bob
+            """,
+        subcommands: [
+            Create.self, List.self, Show.self, Members.self, Join.self, Decide.self, Propose.self, Vote.self, Enact.self,
+            Consent.self, Leave.self, Sync.self,
+        ])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Found a community from a manifest file; your TCC's new persona signs it.")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @OptionGroup var tcc: TCCOptions
+        @Argument(help: "The manifest (YAML; check it first with 'oms manifest lint').") var file: String
+        @Flag(help: "Found an institution: its members are communities.") var institution = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let yaml = try String(contentsOfFile: file, encoding: .utf8)
+            let view: CommunityView = try await dataDir.client().send(
+                .POST, apiPath("communities"), json: CreateCommunityRequest(tcc: tcc.tcc, manifest: yaml, group: institution ? "institution" : nil))
+            if json { return try printJSON(view) }
+            print("founded \(view.group) \(view.name): \(view.id)")
+            print("others join with: oms community join \(view.id) --via NODE_ID --tcc THEIR_TCC")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The communities this node holds a replica of.")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let all: [CommunitySummary] = try await dataDir.client().get(apiPath("communities"))
+            if json { return try printJSON(all) }
+            if all.isEmpty { print("no communities (found one with 'oms community create', or join one)") }
+            for c in all {
+                print("\(column(c.name, 24))\(column(c.group, 12))v\(column(String(c.version), 4))\(column("\(c.members) members", 12))\(column("\(c.events) events", 12))\(c.id)")
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A community as this node's replica folds it: manifest, members, proposals, apps.")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @Argument(help: "The community (id or name).") var community: String
+        @Flag(help: "Print the manifest itself.") var manifest = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let view: CommunityView = try await dataDir.client().get(apiPath("communities", community))
+            if json { return try printJSON(view) }
+            if manifest { return print(view.manifest) }
+            print("\(view.group) \(view.name)  \(view.id)")
+            print("purpose:   \(view.purpose)")
+            print("manifest:  version \(view.version), hash \(view.manifestHash.prefix(16))…")
+            print("state:     \(view.stateHash.prefix(16))… after \(view.events) events, \(view.heads.count) head(s)")
+            print("members:   \(view.members.filter { $0.status == "active" }.count) active, \(view.applicants.count) applying")
+            for p in view.proposals {
+                print("proposal   \(p.id)  \(p.status)  \(p.action)  (\(p.decision); yes \(p.yes), no \(p.no) of \(p.eligible); until \(p.deadline))")
+            }
+            if !view.apps.isEmpty { print("apps:      \(view.apps.joined(separator: ", "))") }
+            for v in view.void { print("void       \(v.event)  \(v.code): \(v.reason)") }
+        }
+    }
+
+    struct Members: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Members and applicants, with their status, roles and consent.")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @Argument(help: "The community (id or name).") var community: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let view: CommunityView = try await dataDir.client().get(apiPath("communities", community))
+            if json { return try printJSON(view.members) }
+            for m in view.members {
+                let consent = m.consenting ? "" : "  (has not consented to the terms in force)"
+                print("\(column(m.status, 10))\(column(m.roles.joined(separator: ","), 16))\(m.persona)  at \(m.node.short)\(consent)")
+            }
+            for a in view.applicants { print("\(column("applying", 10))\(column("", 16))\(a.persona)  at \(a.node.short)") }
+        }
+    }
+
+    struct Join: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Join through a node that holds the community: read its manifest, sign it with a new persona, sync the log.")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @OptionGroup var tcc: TCCOptions
+        @Argument(help: "The community's id (tcc1…).") var community: String
+        @Option(help: "A node that holds it (its id); you need a session with it ('oms peer add').") var via: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            guard let node = NodeID(via) else { throw ValidationError("'\(via)' is not a node id") }
+            let view: CommunityView = try await dataDir.client().send(
+                .POST, apiPath("communities", community, "join"), json: JoinCommunityRequest(tcc: tcc.tcc, via: node))
+            if json { return try printJSON(view) }
+            print("joined \(view.name) (\(view.id)): \(view.members.filter { $0.status == "active" }.count) active members")
+            if !view.applicants.isEmpty {
+                print("\(view.applicants.count) application(s) wait for approval, as the manifest says ('oms community members')")
+            }
+        }
+    }
+
+    /// The decisions an admin takes directly, or a proposal puts to a vote.
+    struct ActionOptions: ParsableArguments {
+        @Argument(help: "approve|reject|suspend|reinstate|invite PERSONA, role NAME PERSONA, app NAME, manifest FILE.")
+        var action: String
+        @Argument(help: "The action's arguments.") var arguments: [String] = []
+        @Option(help: "Why (reject, suspend).") var reason: String?
+        @Flag(help: "Revoke the role, or remove the app, instead.") var revoke = false
+
+        func request(tcc: String, propose: Bool) throws -> CommunityActionRequest {
+            func persona(_ index: Int) throws -> PersonaID {
+                guard arguments.count > index, let id = PersonaID(arguments[index]) else {
+                    throw ValidationError("\(action) needs a persona id (persona1…)")
+                }
+                return id
+            }
+            var request = CommunityActionRequest(tcc: tcc, action: action, reason: reason, propose: propose)
+            switch action {
+            case "approve", "reject", "suspend", "reinstate", "invite": request.persona = try persona(0)
+            case "role":
+                guard let name = arguments.first else { throw ValidationError("role needs a name and a persona") }
+                request.name = name
+                request.persona = try persona(1)
+                request.grant = !revoke
+            case "app":
+                guard let name = arguments.first else { throw ValidationError("app needs a name") }
+                request.name = name
+                request.grant = !revoke
+            case "manifest":
+                guard let file = arguments.first else { throw ValidationError("manifest needs the new manifest's file") }
+                request.manifest = try String(contentsOfFile: file, encoding: .utf8)
+            default: throw ValidationError("'\(action)' is not approve, reject, suspend, reinstate, invite, role, app or manifest")
+            }
+            return request
+        }
+    }
+
+    struct Decide: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Take a decision an admin takes alone under the manifest (e.g. approve an applicant).",
+            discussion: "Example: oms community decide riders approve persona1… --tcc alice")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @OptionGroup var tcc: TCCOptions
+        @Argument(help: "The community (id or name).") var community: String
+        @OptionGroup var action: ActionOptions
+
+        func run() async throws {
+            let result: CommunityEventResult = try await dataDir.client().send(
+                .POST, apiPath("communities", community, "actions"), json: try action.request(tcc: tcc.tcc, propose: false))
+            print("\(result.kind): event \(result.event); state \(result.stateHash.prefix(16))…")
+        }
+    }
+
+    struct Propose: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Put a decision to a vote, under the manifest's rule for its kind.",
+            discussion: "Example: oms community propose riders app route-map --tcc alice")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @OptionGroup var tcc: TCCOptions
+        @Argument(help: "The community (id or name).") var community: String
+        @OptionGroup var action: ActionOptions
+
+        func run() async throws {
+            let result: CommunityEventResult = try await dataDir.client().send(
+                .POST, apiPath("communities", community, "actions"), json: try action.request(tcc: tcc.tcc, propose: true))
+            print("proposal \(result.event)")
+            print("members vote with: oms community vote \(community) \(result.event) yes|no --tcc THEIR_TCC")
+        }
+    }
+
+    struct Vote: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Vote on an open proposal.")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @OptionGroup var tcc: TCCOptions
+        @Argument(help: "The community (id or name).") var community: String
+        @Argument(help: "The proposal (its event id, obj1…).") var proposal: String
+        @Argument(help: "yes or no.") var choice: String
+
+        func run() async throws {
+            guard choice == "yes" || choice == "no" else { throw ValidationError("vote yes or no") }
+            let result: CommunityEventResult = try await dataDir.client().send(
+                .POST, apiPath("communities", community, "proposals", proposal, "votes"), json: VoteRequest(tcc: tcc.tcc, yes: choice == "yes"))
+            print("voted \(choice): event \(result.event)")
+        }
+    }
+
+    struct Enact: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Close a vote (after its deadline, or once every eligible member has voted); a passed proposal takes effect.")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @OptionGroup var tcc: TCCOptions
+        @Argument(help: "The community (id or name).") var community: String
+        @Argument(help: "The proposal (its event id, obj1…).") var proposal: String
+
+        func run() async throws {
+            let client = try dataDir.client()
+            let _: CommunityEventResult = try await client.send(
+                .POST, apiPath("communities", community, "proposals", proposal, "enact"), json: CommunityMemberRequest(tcc: tcc.tcc))
+            let view: CommunityView = try await client.get(apiPath("communities", community))
+            let closed = view.proposals.first { $0.id.description == proposal }
+            print("proposal \(closed?.status ?? "closed"): yes \(closed?.yes ?? 0), no \(closed?.no ?? 0) of \(closed?.eligible ?? 0)")
+        }
+    }
+
+    struct Consent: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Sign the consent terms of the manifest in force (after they changed).")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @OptionGroup var tcc: TCCOptions
+        @Argument(help: "The community (id or name).") var community: String
+
+        func run() async throws {
+            let result: CommunityEventResult = try await dataDir.client().send(
+                .POST, apiPath("communities", community, "consent"), json: CommunityMemberRequest(tcc: tcc.tcc))
+            print("consented: event \(result.event)")
+        }
+    }
+
+    struct Leave: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Leave: your node stops answering for the community.")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @OptionGroup var tcc: TCCOptions
+        @Argument(help: "The community (id or name).") var community: String
+
+        func run() async throws {
+            let result: CommunityEventResult = try await dataDir.client().send(
+                .POST, apiPath("communities", community, "leave"), json: CommunityMemberRequest(tcc: tcc.tcc))
+            print("left: event \(result.event)")
+        }
+    }
+
+    struct Sync: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Sync the log now from every connected member's node (it also happens every few seconds).")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @Argument(help: "The community (id or name).") var community: String
+
+        func run() async throws {
+            let result: CommunitySyncResult = try await dataDir.client().send(.POST, apiPath("communities", community, "sync"), json: [String: String]())
+            print("received \(result.received) event(s); state \(result.stateHash.prefix(16))…")
+        }
+    }
+}
