@@ -99,5 +99,19 @@ let package = Package(
             path: "Benchmarks/DataStore",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "Community",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "OMSCore", package: "OpenMustardSeed"),
+                .product(name: "OMSCrypto", package: "OpenMustardSeed"),
+                .product(name: "OMSProtocol", package: "OpenMustardSeed"),
+                .product(name: "OMSStore", package: "OpenMustardSeed"),
+                .product(name: "OMSNode", package: "OpenMustardSeed"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/Community",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

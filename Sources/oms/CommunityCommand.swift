@@ -17,7 +17,7 @@ struct CommunityCommand: AsyncParsableCommand {
             """,
         subcommands: [
             Create.self, List.self, Show.self, Members.self, Join.self, Decide.self, Propose.self, Vote.self, Enact.self,
-            Consent.self, Leave.self, Sync.self,
+            Consent.self, Leave.self, Sync.self, Ask.self,
         ])
 
     struct Create: AsyncParsableCommand {
@@ -252,6 +252,50 @@ struct CommunityCommand: AsyncParsableCommand {
         func run() async throws {
             let result: CommunitySyncResult = try await dataDir.client().send(.POST, apiPath("communities", community, "sync"), json: [String: String]())
             print("received \(result.received) event(s); state \(result.stateHash.prefix(16))…")
+        }
+    }
+}
+
+extension CommunityCommand {
+    struct Ask: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ask the community: each consenting member's node answers under the consent and its owner's policies.",
+            discussion: "Modules: count sum mean min max histogram. Example: oms community ask riders count --stream steps --tcc bob")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @OptionGroup var tcc: TCCOptions
+        @Argument(help: "The community (id or name).") var community: String
+        @Argument(help: "The answer module.") var module: String
+        @Option(help: "The stream asked about.") var stream: String
+        @Option(help: "Start of the time window (ISO 8601).") var from: String?
+        @Option(help: "End of the time window (ISO 8601).") var to: String?
+        @Option(help: "A histogram's edges, comma-separated.") var numbers: String?
+        @Option(help: "Why you ask.") var purpose: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let edges = try numbers.map { text -> [Double] in
+                let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+                guard parts.allSatisfy({ $0 != nil }) else { throw ValidationError("'\(text)' is not a list of numbers") }
+                return parts.map { $0! }
+            }
+            let result: CommunityAskResult = try await dataDir.client().send(
+                .POST, apiPath("communities", community, "asks"),
+                json: CommunityAskRequest(
+                    tcc: tcc.tcc, module: module, stream: stream, from: try isoDate(from), to: try isoDate(to), numbers: edges, purpose: purpose))
+            if json { return try printJSON(result) }
+            if let number = result.number {
+                print("answer: \(number)  (\(result.answered) of \(result.asked) members answered; k = \(result.minimumMembers))")
+            } else if let counts = result.counts {
+                print("answer: \(counts.map { String($0) }.joined(separator: ", "))  (\(result.answered) of \(result.asked) answered)")
+            } else {
+                print("withheld: \(result.withheld ?? "no aggregate")")
+            }
+            for reply in result.replies {
+                let value = reply.number.map { " \($0)" } ?? reply.counts.map { " \($0)" } ?? ""
+                print("  \(column(reply.outcome, 16))\(reply.member.short) at \(reply.node.short)\(value)\(reply.reason.map { "  (\($0.prefix(100)))" } ?? "")")
+            }
+            if !result.notConsenting.isEmpty { print("  not asked (not consenting to the terms in force): \(result.notConsenting.count)") }
+            if !result.suspended.isEmpty { print("  not asked (suspended): \(result.suspended.count)") }
         }
     }
 }

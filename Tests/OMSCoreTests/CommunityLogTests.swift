@@ -142,6 +142,20 @@ struct CommunityLogTests {
             #expect(log.void.keys.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
                 == reference.void.keys.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) })
         }
+        // What a replica holding any one event lacks is everything but that event and its
+        // ancestors, however the answer is found (by the checkpoints or by walking the DAG).
+        for id in reference.order {
+            var ancestors: Set<ObjectID> = [id]
+            var stack = [id]
+            while let next = stack.popLast() {
+                for parent in reference.events[next]!.event.parents where ancestors.insert(parent).inserted { stack.append(parent) }
+            }
+            let lacking = reference.missing(after: [id], limit: 10_000, byteLimit: 1 << 30)
+            #expect(lacking.complete && lacking.events.map(\.id) == reference.order.filter { !ancestors.contains($0) })
+        }
+        let firstBatch = reference.missing(after: [reference.create.id], limit: 3, byteLimit: 1 << 30)
+        #expect(!firstBatch.complete && firstBatch.events.map(\.id) == Array(reference.order[1...3]))
+
         // Merged, all four votes precede both enacts: 2 to 2 is no majority, and the second enact
         // finds the proposal closed.
         #expect(reference.heads.count == 2)

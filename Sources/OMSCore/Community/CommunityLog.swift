@@ -17,6 +17,12 @@ public struct CommunityLog: Sendable {
     public private(set) var state = CommunityState()
     /// Accepted events that a concurrent event before them in the order made void.
     public private(set) var void: [ObjectID: CommunityError] = [:]
+    /// Each event's place in `order`.
+    private var position: [ObjectID: Int] = [:]
+    /// Events whose ancestors are exactly the events before them in `order` (every event of a
+    /// log written without partitions): what a replica holding one lacks is the rest of the
+    /// order, found without walking the DAG.
+    private var checkpoints: Set<ObjectID> = []
 
     /// A log holding its create event, which names the community.
     public init(create: SignedCommunityEvent) throws(CommunityError) {
@@ -27,6 +33,8 @@ public struct CommunityLog: Sendable {
         events[create.id] = create
         heads = [create.id]
         order = [create.id]
+        position = [create.id: 0]
+        checkpoints = [create.id]
         try state.apply(create)
     }
 
@@ -35,13 +43,24 @@ public struct CommunityLog: Sendable {
     public init(restoring events: [SignedCommunityEvent]) throws(CommunityError) {
         guard let first = events.first else { throw CommunityError(.missingParents, "a log needs its create event") }
         try self.init(create: first)
+        var ordered = true
         for event in events.dropFirst() where self.events[event.id] == nil {
             guard event.communityID == community, event.event.parents.allSatisfy({ self.events[$0] != nil }) else {
                 throw CommunityError(.missingParents, "stored event \(event.id.short) comes before its parents or is another community's")
             }
+            // While each event comes last in the order (always, in a log written without
+            // partitions), the fold extends as it goes; otherwise it is folded again at the end.
+            ordered = ordered && (Set(event.event.parents) == heads || Self.precedes(self.events[order.last!]!, event))
             append(event)
+            if ordered {
+                do {
+                    try state.apply(event)
+                } catch {
+                    void[event.id] = error
+                }
+            }
         }
-        refold()
+        if !ordered { refold() }
     }
 
     public var create: SignedCommunityEvent { events[order[0]]! }
@@ -87,6 +106,9 @@ public struct CommunityLog: Sendable {
     }
 
     private mutating func append(_ event: SignedCommunityEvent) {
+        // Its parents are all the heads: its ancestors are every event held, all before it.
+        if Set(event.event.parents) == heads { checkpoints.insert(event.id) }
+        position[event.id] = order.count
         events[event.id] = event
         for parent in event.event.parents { heads.remove(parent) }
         heads.insert(event.id)
@@ -111,6 +133,17 @@ public struct CommunityLog: Sendable {
     private mutating func refold() {
         let result = Self.fold(Set(events.keys), from: self)
         order = result.order
+        // Replays the order to find again which events had every earlier event as an ancestor.
+        position = [:]
+        checkpoints = []
+        var frontier: Set<ObjectID> = []
+        for (index, id) in order.enumerated() {
+            position[id] = index
+            let parents = events[id]!.event.parents
+            if Set(parents) == frontier { checkpoints.insert(id) }
+            for parent in parents { frontier.remove(parent) }
+            frontier.insert(id)
+        }
         state = result.state
         void = result.void
     }
@@ -152,10 +185,18 @@ public struct CommunityLog: Sendable {
     /// `complete` is false when more remain. Heads this replica does not hold are ignored: the
     /// answer may then repeat events the other already has, which it drops as duplicates.
     public func missing(after theirs: [ObjectID], limit: Int, byteLimit: Int) -> (events: [SignedCommunityEvent], complete: Bool) {
-        let held = ancestors(of: theirs.filter { events[$0] != nil })
+        let known = theirs.filter { events[$0] != nil }
+        var held: Set<ObjectID> = []
+        var start = 0
+        if known.count == 1, checkpoints.contains(known[0]), let at = position[known[0]] {
+            // They hold exactly the order up to that event.
+            start = at + 1
+        } else {
+            held = ancestors(of: known)
+        }
         var found: [SignedCommunityEvent] = []
         var bytes = 0
-        for id in order where !held.contains(id) {
+        for id in order[start...] where !held.contains(id) {
             let event = events[id]!
             guard found.count < limit, found.isEmpty || bytes + event.envelope.bytes.count <= byteLimit else {
                 return (found, false)

@@ -217,6 +217,23 @@ public final class Communities: Sendable {
         return ack
     }
 
+    /// Opens (verifies) a batch of events on every core: the signature checks are most of what
+    /// a sync costs.
+    static func open(_ batch: [[UInt8]]) async throws -> [SignedCommunityEvent] {
+        let lanes = max(1, min(ProcessInfo.processInfo.activeProcessorCount, batch.count / 64))
+        guard lanes > 1 else { return try batch.map { bytes throws(CommunityError) in try SignedCommunityEvent.open(bytes) } }
+        let size = (batch.count + lanes - 1) / lanes
+        return try await withThrowingTaskGroup(of: (Int, [SignedCommunityEvent]).self) { group in
+            for lane in 0..<lanes {
+                let slice = Array(batch[min(lane * size, batch.count)..<min((lane + 1) * size, batch.count)])
+                group.addTask { (lane, try slice.map { bytes throws(CommunityError) in try SignedCommunityEvent.open(bytes) }) }
+            }
+            var parts = [[SignedCommunityEvent]](repeating: [], count: lanes)
+            for try await (lane, events) in group { parts[lane] = events }
+            return parts.flatMap { $0 }
+        }
+    }
+
     static func syncFrame(_ community: TCCID, heads: [ObjectID]) -> WireFrame {
         var frame = WireFrame()
         frame.communitySync = .with {
@@ -231,22 +248,49 @@ public final class Communities: Sendable {
     @discardableResult
     public func sync(_ community: TCCID, from peer: NodeID) async throws -> Int {
         var total = 0
-        while true {
-            let heads = try log(community).heads.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
-            let reply = try await node.request(Self.syncFrame(community, heads: heads), to: peer)
+        var stalls = 0
+        let first = try log(community).heads.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+        var next: Task<WireFrame, any Error>? = Task { try await node.request(Self.syncFrame(community, heads: first), to: peer) }
+        defer { next?.cancel() }
+        while let pending = next {
+            let reply = try await pending.value
+            next = nil
             guard case .communityEvents(let batch)? = reply.body, batch.community == Data(community.bytes) else {
                 throw CommunityHostError(.badPeer, "node \(peer.short) answered a sync with another frame")
             }
             guard batch.events.count <= Self.batchEvents else {
                 throw CommunityHostError(.badPeer, "node \(peer.short) sent \(batch.events.count) events in one frame")
             }
-            var opened: [SignedCommunityEvent] = []
-            for bytes in batch.events { opened.append(try SignedCommunityEvent.open(Array(bytes))) }
-            let (accepted, _) = try receive(opened, of: community)
+            if !batch.complete, let last = batch.events.last {
+                // The next frame is asked for while this one is checked: after the batch, the
+                // batch's last event is what this node will hold (the peer sends any event
+                // that is not its ancestor again, and those are dropped as duplicates).
+                let head = ObjectID(uncheckedBytes: BLAKE2b.hash(Array(last), outputLength: 32))
+                next = Task { try await node.request(Self.syncFrame(community, heads: [head]), to: peer) }
+            }
+            let opened = try await Self.open(batch.events.map { Array($0) })
+            let (accepted, refused) = try receive(opened, of: community)
             total += accepted.count
             if !accepted.isEmpty { await offer(accepted, of: community, except: peer) }
-            if batch.complete || accepted.isEmpty { return total }
+            if accepted.isEmpty, let (id, error) = refused.first {
+                // Nothing new, and something refused: the peer's log breaks the rules here.
+                throw CommunityError(error.code, "node \(peer.short) sent event \(id.short), refused: \(error.context)")
+            }
+            if accepted.isEmpty {
+                // Nothing new (all duplicates): ask once more from the heads held now, in case
+                // the guess of the next heads was wrong; a peer that still sends nothing new
+                // is not asked again in this sync.
+                stalls += 1
+                next?.cancel()
+                next = nil
+                guard stalls < 2, !batch.complete else { break }
+                let heads = try log(community).heads.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+                next = Task { try await node.request(Self.syncFrame(community, heads: heads), to: peer) }
+            } else {
+                stalls = 0
+            }
         }
+        return total
     }
 
     /// Syncs every community from every connected node of its members: what the periodic
