@@ -315,3 +315,97 @@ extension IntegrationTests.CommunityTests {
         }
     }
 }
+
+extension IntegrationTests.CommunityTests {
+    /// Sends one community frame from `from` to `to` and returns the answer's body, or the
+    /// peer's refusal.
+    static func send(_ frame: WireFrame, from: APINode, to: APINode) async -> Result<WireFrame.OneOf_Body?, RequestError> {
+        do {
+            return .success(try await from.node.request(frame, to: to.node.id).body)
+        } catch let error as RequestError {
+            return .failure(error)
+        } catch {
+            return .failure(RequestError(peer: to.node.id, code: nil, message: "\(error)"))
+        }
+    }
+
+    /// Frames a confused or hostile peer might send: each gets a typed refusal, nothing is
+    /// stored, and the node keeps serving the community to its members. A replica restored
+    /// from its store folds to the same state.
+    @Test func hostileCommunityFramesAreRefusedAndLogsSurviveARestart() async throws {
+        let root = NodeHarness.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        try await APINode.run(in: root, name: "a") { a in
+            try await APINode.run(in: root, name: "b") { b in
+                for (node, person) in [(a, "ada"), (b, "bob")] {
+                    let _: TCFRecord = try await node.owner.post("/v1/tcfs", CreateTCFRequest(name: "home"))
+                    let _: TCCRecord = try await node.owner.post("/v1/tcfs/home/tccs", CreateTCCRequest(kind: .private, name: person))
+                }
+                try await b.node.addPeer(await NodeHarness.address(a.node))
+                try await NodeHarness.eventually("b meets a") { await NodeHarness.peers(of: b.node).contains(a.node.id) }
+                let created: CommunityView = try await a.owner.post("/v1/communities", CreateCommunityRequest(tcc: "ada", manifest: Self.club))
+                let id = created.id
+                let unknown = TCCID(uncheckedBytes: [UInt8](repeating: 7, count: 32))
+
+                var describe = WireFrame()
+                describe.communityDescribe = .with { $0.community = Data(unknown.bytes) }
+                guard case .failure(let notHeld) = await Self.send(describe, from: b, to: a) else { Issue.record("describe of an unknown community answered"); return }
+                #expect(notHeld.code == .unknownCommunity)
+                describe.communityDescribe = .with { $0.community = Data([1, 2, 3]) }
+                guard case .failure(let short) = await Self.send(describe, from: b, to: a) else { Issue.record("a 3-byte community id answered"); return }
+                #expect(short.code == .unknownCommunity)
+
+                var push = WireFrame()
+                push.communityPush = .with {
+                    $0.community = Data(unknown.bytes)
+                    $0.events = [Data([0])]
+                }
+                guard case .failure(let pushUnknown) = await Self.send(push, from: b, to: a) else { Issue.record("a push to an unknown community answered"); return }
+                #expect(pushUnknown.code == .unknownCommunity)
+
+                push.communityPush = .with {
+                    $0.community = Data(id.bytes)
+                    $0.events = Array(repeating: Data([0]), count: 2049)
+                }
+                guard case .failure(let flood) = await Self.send(push, from: b, to: a) else { Issue.record("2049 events in one push answered"); return }
+                #expect(flood.code == .rateLimited)
+
+                // Garbage, an event of another community, and an oversized payload: refused by
+                // code, each named by the hash of the bytes sent.
+                let other = try CommunityEvent(
+                    community: nil, time: 1, parents: [],
+                    body: .create(group: .community, tcc: unknown, node: b.node.id, manifest: try ManifestDocument(yaml: Self.club))
+                ).signed(with: Ed25519.PrivateKey())
+                let garbage: [UInt8] = Array("OMSE".utf8) + [1, 19] + Array("oms/community-event".utf8) + [UInt8](repeating: 0, count: 96) + [0xFF, 0xFF, 0xFF, 0xFF]
+                push.communityPush = .with {
+                    $0.community = Data(id.bytes)
+                    $0.events = [Data(garbage), Data(other.envelope.bytes), Data([UInt8](repeating: 0x41, count: 100))]
+                }
+                guard case .success(.communityAck(let ack)?) = await Self.send(push, from: b, to: a) else { Issue.record("no ack"); return }
+                #expect(ack.accepted == 0 && ack.refused.map(\.code) == ["malformed", "wrongCommunity", "malformed"])
+                #expect(ack.refused[0].id == Data(BLAKE2b.hash(garbage, outputLength: 32)))
+
+                // B hosts no member: it may not read the log, whatever heads it claims.
+                var sync = Communities.syncFrame(id, heads: [])
+                sync.communitySync.heads = (0..<5000).map { _ in Data(SecureRandom.bytes(32)) }
+                guard case .failure(let outsider) = await Self.send(sync, from: b, to: a) else { Issue.record("an outsider read the log"); return }
+                #expect(outsider.code == .notAMember)
+                #expect(try a.communities.log(id).order.count == 1)
+
+                // Still serving: bob joins, and syncs with thousands of unknown heads all the same.
+                let _: CommunityView = try await b.owner.post("/v1/communities/\(id)/join", JoinCommunityRequest(tcc: "bob", via: a.node.id))
+                guard case .success(.communityEvents(let events)?) = await Self.send(sync, from: b, to: a) else { Issue.record("a member could not sync"); return }
+                #expect(events.complete && events.events.count == 2)
+
+                // A replica read back from the store folds to the same state.
+                for _ in 0..<3 {
+                    let _: CommunityEventResult = try await a.owner.post(
+                        "/v1/communities/\(id)/actions", CommunityActionRequest(tcc: "ada", action: "invite", persona: PersonaID(uncheckedBytes: SecureRandom.bytes(32))))
+                }
+                let restored = try Communities(host: a.host, node: a.node, exchange: a.exchange)
+                let before = try a.communities.log(id), after = try restored.log(id)
+                #expect(after.order == before.order && after.state.hash == before.state.hash && after.order.count == 5)
+            }
+        }
+    }
+}

@@ -74,6 +74,10 @@ extension Communities {
             } catch {
                 return SessionInstance.errorFrame(.unspecified, "the events could not be stored: \(error)")
             }
+            // Refusals in the order the events were pushed.
+            let pushed = Dictionary(
+                push.events.enumerated().map { (Data(BLAKE2b.hash(Array($0.element), outputLength: 32)), $0.offset) }, uniquingKeysWith: { a, _ in a })
+            refused.sort { pushed[$0.id, default: 0] < pushed[$1.id, default: 0] }
             var reply = WireFrame()
             reply.communityAck = .with {
                 $0.community = push.community
