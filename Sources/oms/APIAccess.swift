@@ -57,6 +57,15 @@ func isoDate(_ text: String?) throws -> Date? {
     }
 }
 
+/// "1,2.5,3" as numbers (a histogram's edges, quantiles' fractions, a region).
+func numberList(_ text: String?) throws -> [Double]? {
+    try text.map { t in
+        let parts = t.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.allSatisfy({ $0 != nil }) else { throw ValidationError("'\(t)' is not a list of numbers") }
+        return parts.map { $0! }
+    }
+}
+
 /// "30d", "12h", "90m", "45s" or plain seconds.
 func parseDuration(_ text: String) throws -> UInt64 {
     let units: [Character: UInt64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]

@@ -36,20 +36,13 @@ struct AskCommand: AsyncParsableCommand {
             guard let id = NodeID(text) else { throw ValidationError("'\(text)' is not a node id") }
             return id
         }
-        func numbersList(_ text: String?) throws -> [Double]? {
-            try text.map { t in
-                let parts = t.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-                guard parts.allSatisfy({ $0 != nil }) else { throw ValidationError("'\(t)' is not a list of numbers") }
-                return parts.map { $0! }
-            }
-        }
         let claims = try present.map { text -> ObjectID in
             guard let id = ObjectID(text) else { throw ValidationError("'\(text)' is not a claim id (obj1…)") }
             return id
         }
         let request = AskRequest(
             target: target, node: node, persona: persona, module: module, stream: stream, from: try isoDate(from), to: try isoDate(to),
-            numbers: try numbersList(numbers), region: try numbersList(region), purpose: purpose, present: claims.isEmpty ? nil : claims)
+            numbers: try numberList(numbers), region: try numberList(region), purpose: purpose, present: claims.isEmpty ? nil : claims)
         let result: AskResult = try await dataDir.client().send(.POST, apiPath("tccs", tcc.tcc, "asks"), json: request)
         if json { return try printJSON(result) }
         if result.outcome == "answer" {

@@ -273,11 +273,7 @@ extension CommunityCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let edges = try numbers.map { text -> [Double] in
-                let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-                guard parts.allSatisfy({ $0 != nil }) else { throw ValidationError("'\(text)' is not a list of numbers") }
-                return parts.map { $0! }
-            }
+            let edges = try numberList(numbers)
             let result: CommunityAskResult = try await dataDir.client().send(
                 .POST, apiPath("communities", community, "asks"),
                 json: CommunityAskRequest(
