@@ -39,5 +39,9 @@ let package = Package(
             name: "FuzzIngest",
             dependencies: [.product(name: "OMSFuzzTargets", package: "OpenMustardSeed")]
         ),
+        .executableTarget(
+            name: "FuzzCommunity",
+            dependencies: [.product(name: "OMSFuzzTargets", package: "OpenMustardSeed")]
+        ),
     ]
 )

@@ -191,6 +191,26 @@ def ingest_seeds():
     ]]
 
 
+def community_seeds():
+    """Every valid and invalid event of the community vectors, then the events of every scenario's
+    steps (the first scenario's are what the fuzz target's log holds, or concurrent with it, or
+    refused by it), each input once. Inputs over 16 KB (the events of a manifest at or past the
+    limit, the payload one byte over it) are left out: they would slow the fuzzer, and the vector
+    tests check them."""
+    vectors = load("community.json")
+    seeds = [("event " + v["name"], v["envelope"]) for v in vectors["events"]]
+    seeds += [("bad event " + v["name"], v["envelope"]) for v in vectors["invalid_events"]]
+    for number, log in enumerate(vectors["logs"]):
+        seeds += [("log %d %s %s" % (number, step["outcome"], step["name"]), step["event"]) for step in log["steps"]]
+    seen = set()
+    kept = []
+    for name, envelope in seeds:
+        if envelope not in seen and len(envelope) <= 2 * 16384:
+            seen.add(envelope)
+            kept.append((name, bytes.fromhex(envelope)))
+    return kept
+
+
 write("FuzzEnvelope", envelope_seeds())
 write("FuzzFrameStream", frame_stream_seeds())
 write("FuzzHandshakePayload", handshake_seeds())
@@ -198,3 +218,4 @@ write("FuzzIdentifiers", identifier_seeds())
 write("FuzzIdentityObjects", identity_object_seeds())
 write("FuzzExchange", exchange_seeds())
 write("FuzzIngest", ingest_seeds())
+write("FuzzCommunity", community_seeds())

@@ -252,6 +252,7 @@ struct CommunityCommand: AsyncParsableCommand {
         func run() async throws {
             let result: CommunitySyncResult = try await dataDir.client().send(.POST, apiPath("communities", community, "sync"), json: [String: String]())
             print("received \(result.received) event(s); state \(result.stateHash.prefix(16))…")
+            for failure in result.failed { print("  not synced from \(failure)") }
         }
     }
 }

@@ -377,13 +377,20 @@ extension IntegrationTests.CommunityTests {
                     body: .create(group: .community, tcc: unknown, node: b.node.id, manifest: try ManifestDocument(yaml: Self.club))
                 ).signed(with: Ed25519.PrivateKey())
                 let garbage: [UInt8] = Array("OMSE".utf8) + [1, 19] + Array("oms/community-event".utf8) + [UInt8](repeating: 0, count: 96) + [0xFF, 0xFF, 0xFF, 0xFF]
+                let offered = [garbage, other.envelope.bytes, [UInt8](repeating: 0x41, count: 100)]
                 push.communityPush = .with {
                     $0.community = Data(id.bytes)
-                    $0.events = [Data(garbage), Data(other.envelope.bytes), Data([UInt8](repeating: 0x41, count: 100))]
+                    $0.events = offered.map { Data($0) }
                 }
-                guard case .success(.communityAck(let ack)?) = await Self.send(push, from: b, to: a) else { Issue.record("no ack"); return }
-                #expect(ack.accepted == 0 && ack.refused.map(\.code) == ["malformed", "wrongCommunity", "malformed"])
-                #expect(ack.refused[0].id == Data(BLAKE2b.hash(garbage, outputLength: 32)))
+                // From outside, one event at a time (its join): three at once are refused unread.
+                guard case .failure(let many) = await Self.send(push, from: b, to: a) else { Issue.record("an outsider pushed three events"); return }
+                #expect(many.code == .notAMember)
+                for (bytes, code) in zip(offered, ["malformed", "wrongCommunity", "malformed"]) {
+                    push.communityPush.events = [Data(bytes)]
+                    guard case .success(.communityAck(let ack)?) = await Self.send(push, from: b, to: a) else { Issue.record("no ack"); return }
+                    #expect(ack.accepted == 0 && ack.refused.map(\.code) == [code])
+                    #expect(ack.refused.first?.id == Data(BLAKE2b.hash(bytes, outputLength: 32)))
+                }
 
                 // B hosts no member: it may not read the log, whatever heads it claims.
                 var sync = Communities.syncFrame(id, heads: [])

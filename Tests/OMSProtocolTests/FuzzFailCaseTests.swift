@@ -19,6 +19,7 @@ struct FuzzFailCaseTests {
         case identityObjects = "FuzzIdentityObjects"
         case exchange = "FuzzExchange"
         case ingest = "FuzzIngest"
+        case community = "FuzzCommunity"
 
         var testDescription: String { rawValue }
 
@@ -31,6 +32,7 @@ struct FuzzFailCaseTests {
             case .identityObjects: try FuzzTargets.identityObjects(input)
             case .exchange: try FuzzTargets.exchange(input)
             case .ingest: try FuzzTargets.ingest(input)
+            case .community: try FuzzTargets.community(input)
             }
         }
     }
@@ -120,5 +122,40 @@ struct FuzzFailCaseTests {
             accepted += 1
         }
         #expect(accepted >= 3)
+    }
+
+    /// The community fixture is what makes `FuzzCommunity` insert into a real log: it must hold
+    /// the first scenario of `protocol-spec/vectors/community.json` as the vectors replay it (same
+    /// order, same state hash), at a clock no earlier than its last step, and the key of every
+    /// person of the vectors, so that re-signing keeps the author and the authority checks pass.
+    @Test func communityFixtureIsTheFirstScenario() throws {
+        struct Vectors: Decodable {
+            struct Person: Decodable {
+                let personaHex: String
+            }
+            struct Step: Decodable {
+                let now: UInt64
+            }
+            struct Log: Decodable {
+                let steps: [Step]
+                let order: [String]
+                let stateHash: String
+            }
+            let people: [String: Person]
+            let logs: [Log]
+        }
+        let vectors = try ProtocolVectors.load("community.json", as: Vectors.self)
+        let fixture = CommunityFixture.shared
+        let first = try #require(vectors.logs.first)
+        #expect(fixture.log.order.map(\.bytes.hex) == first.order)
+        #expect(fixture.log.state.hash.hex == first.stateHash)
+        #expect(fixture.log.void.isEmpty)
+        let lastStep = try #require(first.steps.map(\.now).max())
+        #expect(CommunityFixture.now >= lastStep)
+        #expect(vectors.people.count >= 7)
+        for person in vectors.people.values {
+            let signer = try Ed25519.PublicKey(rawRepresentation: [UInt8](hex: person.personaHex))
+            #expect(fixture.key(for: signer).publicKey == signer, "the fixture has no key for a person")
+        }
     }
 }

@@ -2905,6 +2905,10 @@ def apply_event(s, event_id, author, ev):
     if kind == "join":
         if s.status(author) in ("active", "suspended") or author in s.applicants:
             raise Refused("alreadyMember")
+        # One TCC, one membership: not under a second persona, nor someone else's TCC.
+        if any(m["tcc"] == f["tcc"] and m["status"] != "left" for m in s.members.values()) or \
+                any(a["tcc"] == f["tcc"] for a in s.applicants.values()):
+            raise Refused("alreadyMember")
         if f["manifest_hash"] != s.manifest_hash:
             raise Refused("wrongManifest")
         mode = s.rules["joining"]["mode"]
@@ -3437,6 +3441,9 @@ def admin_scenario(p):
     s.event("alice approves dave, no longer an applicant", alice, "approve", {"applicant": dave.key}, t + 9 * m,
             "notApplicant")
     s.join("bob asks to join again", bob, t + 10 * m, "alreadyMember")
+    s.event("frank joins naming bob's TCC", frank, "join",
+            {"manifest_hash": s.manifest_hash, "tcc": bob.tcc, "node": frank.node, "evidence": b""}, t + 10 * m + 30_000,
+            "alreadyMember")
     s.join("erin signs a manifest not in force", erin, t + 11 * m, "wrongManifest",
            manifest_hash=blake2b_256(BIKE_CLUB_2))
     s.event("alice invites erin", alice, "invite", {"invitee": erin.key}, t + 12 * m)

@@ -17,8 +17,14 @@ public struct CommunityLog: Sendable {
     public private(set) var state = CommunityState()
     /// Accepted events that a concurrent event before them in the order made void.
     public private(set) var void: [ObjectID: CommunityError] = [:]
-    /// Each event's place in `order`.
+    /// Each event's place in `order`, so that `missing(after:)` starts at a checkpoint without
+    /// a scan.
     private var position: [ObjectID: Int] = [:]
+    /// The greatest event held by the fold's tie-break (time, then id): an event greater still
+    /// comes last in the order, so the fold extends instead of starting again. (The last event
+    /// of the order is not always the greatest: a child may share its parent's time and have
+    /// a smaller id.)
+    private var latest: ObjectID
     /// Events whose ancestors are exactly the events before them in `order` (every event of a
     /// log written without partitions): what a replica holding one lacks is the rest of the
     /// order, found without walking the DAG.
@@ -30,6 +36,7 @@ public struct CommunityLog: Sendable {
             throw CommunityError(.wrongCommunity, "a log starts with its create event, not a \(create.event.body.kind)")
         }
         community = create.communityID
+        latest = create.id
         events[create.id] = create
         heads = [create.id]
         order = [create.id]
@@ -50,7 +57,7 @@ public struct CommunityLog: Sendable {
             }
             // While each event comes last in the order (always, in a log written without
             // partitions), the fold extends as it goes; otherwise it is folded again at the end.
-            ordered = ordered && (Set(event.event.parents) == heads || Self.precedes(self.events[order.last!]!, event))
+            ordered = ordered && (Set(event.event.parents) == heads || Self.precedes(self.events[latest]!, event))
             append(event)
             if ordered {
                 do {
@@ -91,7 +98,7 @@ public struct CommunityLog: Sendable {
         }
         var past = Self.fold(ancestors(of: event.event.parents), from: self)
         try past.state.apply(event)
-        if let last = order.last, Self.precedes(events[last]!, event) {
+        if Self.precedes(events[latest]!, event) {
             // Later than every event held: still last in the order, so the fold extends.
             append(event)
             do {
@@ -109,6 +116,7 @@ public struct CommunityLog: Sendable {
         // Its parents are all the heads: its ancestors are every event held, all before it.
         if Set(event.event.parents) == heads { checkpoints.insert(event.id) }
         position[event.id] = order.count
+        if Self.precedes(events[latest]!, event) { latest = event.id }
         events[event.id] = event
         for parent in event.event.parents { heads.remove(parent) }
         heads.insert(event.id)

@@ -37,7 +37,14 @@ public enum CommunityAggregate {
 
     /// Combines the members' values, once at least `minimumMembers` answered; nil otherwise (the
     /// aggregate is withheld rather than reveal a few members' answers).
-    public static func combine(_ module: String, _ values: [AnswerValue], minimumMembers: Int) -> AnswerValue? {
+    public static func combine(_ module: String, _ answers: [AnswerValue], minimumMembers: Int) -> AnswerValue? {
+        // Only answers of the module's shape count, towards k too: an answer that adds nothing
+        // must not help release the others.
+        let values = answers.filter { value in
+            guard module == "histogram" else { return number(value) != nil }
+            if case .counts = value { return true }
+            return false
+        }
         guard values.count >= max(1, minimumMembers) else { return nil }
         switch module {
         case "count", "sum":

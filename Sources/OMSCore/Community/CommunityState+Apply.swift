@@ -30,6 +30,12 @@ extension CommunityState {
                 throw CommunityError(.alreadyMember, "\(author.short) is already a member")
             }
             guard applicants[author] == nil else { throw CommunityError(.alreadyMember, "\(author.short) has already applied") }
+            // One TCC, one membership: not a second persona of a member's TCC (counted twice
+            // in answers), nor someone else's TCC (answering for them after they left).
+            guard !members.values.contains(where: { $0.tcc == tcc && $0.status != .left }), !applicants.values.contains(where: { $0.tcc == tcc })
+            else {
+                throw CommunityError(.alreadyMember, "TCC \(tcc.short) is already a member, or has applied, under another persona")
+            }
             guard hash == manifest.hash else {
                 throw CommunityError(.wrongManifest, "the join signs manifest \(hash.hex.prefix(16)), not the one in force")
             }

@@ -156,7 +156,9 @@ extension Communities {
         guard case .persona(let asker) = query.requester, state.mayAsk(asker, stream: query.stream, module: query.module.rawValue) else {
             return refuse("the asker is not a member whom the manifest lets ask \(query.module.rawValue) of \(query.stream)")
         }
-        guard let member = state.members.first(where: { $0.value.tcc == tcc.id && $0.value.node == node.id })?.key, state.consents(member) else {
+        guard let member = state.members.first(where: { $0.value.tcc == tcc.id && $0.value.node == node.id && $0.value.status == .active })?.key,
+            state.consents(member)
+        else {
             return refuse("\(tcc.name) is not a member consenting to the community's terms in force")
         }
         guard let terms = state.terms(stream: query.stream, module: query.module.rawValue) else {

@@ -49,9 +49,16 @@ extension Communities {
             }
             return reply
         case .communityPush(let push):
-            guard let community = held(push.community)?.community else { return Self.unknown(push.community) }
+            guard let log = held(push.community) else { return Self.unknown(push.community) }
+            let community = log.community
             guard push.events.count <= Self.batchEvents else {
                 return SessionInstance.errorFrame(.rateLimited, "at most \(Self.batchEvents) events in one push")
+            }
+            // A node outside the community offers one thing only: its own join, one at a time,
+            // so that nobody outside can fill every replica's store.
+            guard log.state.mayRead(node: peer) || push.events.count == 1 else {
+                return SessionInstance.errorFrame(
+                    .notAMember, "node \(peer.short) hosts no member of \(community.short): it may push its join, one event at a time")
             }
             var opened: [SignedCommunityEvent] = []
             var refused: [WireEventRefusal] = []
@@ -62,6 +69,10 @@ extension Communities {
                     refused.append(Self.refusal(ObjectID(uncheckedBytes: BLAKE2b.hash(Array(bytes), outputLength: 32)), error))
                 }
             }
+            if !log.state.mayRead(node: peer), let only = opened.first, case .join(_, _, let node, _) = only.event.body, node != peer {
+                // An outsider's join names its own node: the one that will read the log.
+                return SessionInstance.errorFrame(.notAMember, "node \(peer.short) may push only a join naming itself as the node")
+            }
             var accepted = 0
             do {
                 let result = try receive(opened, of: community)
@@ -71,8 +82,13 @@ extension Communities {
                     // Passed on to the other members' nodes, after it is stored.
                     Task { await self.offer(result.accepted, of: community, except: peer) }
                 }
+                if result.refused.contains(where: { $0.1.code == .missingParents }), log.state.mayRead(node: peer) {
+                    // What came before is on the sender's node: fetch it from there (section 15).
+                    Task { _ = try? await self.sync(community, from: peer) }
+                }
             } catch {
-                return SessionInstance.errorFrame(.unspecified, "the events could not be stored: \(error)")
+                // Not the error's text: it may say what the store holds.
+                return SessionInstance.errorFrame(.unspecified, "the events could not be stored here; try again later")
             }
             // Refusals in the order the events were pushed.
             let pushed = Dictionary(

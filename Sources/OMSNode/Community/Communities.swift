@@ -20,19 +20,54 @@ public final class Communities: Sendable {
     static let batchEvents = 2048
     static let batchBytes = 2 << 20
 
+    /// Communities whose stored log could not be read back, and why: left out rather than
+    /// keeping the node from starting; a sync from a member's node can fill them in again.
+    public let unrestored: [TCCID: String]
+
     /// Rebuilds every log held from the store.
     public init(host: TCFHost, node: Node, exchange: Exchange) throws {
         self.host = host
         self.node = node
         self.exchange = exchange
         var restored: [TCCID: CommunityLog] = [:]
+        var unrestored: [TCCID: String] = [:]
         for community in try host.store.communities() {
-            let events = try host.store.communityEvents(community).map { bytes throws(CommunityError) in
-                try SignedCommunityEvent.open(stored: bytes)
+            do {
+                restored[community] = try Self.restore(community, from: host.store)
+            } catch {
+                unrestored[community] = "\(error)"
             }
-            restored[community] = try CommunityLog(restoring: events)
         }
+        self.unrestored = unrestored
         logs.withLock { $0 = restored }
+    }
+
+    static func restore(_ community: TCCID, from store: NodeStore) throws -> CommunityLog {
+        let events = try store.communityEvents(community).map { bytes throws(CommunityError) in try SignedCommunityEvent.open(stored: bytes) }
+        return try CommunityLog(restoring: events)
+    }
+
+    /// Folds `events` into the log and stores those accepted, in one step under the lock. When
+    /// the store refuses the write, the log is read back from the store, so that nothing is
+    /// held (served, built upon) that is not on disk.
+    func commit(
+        _ community: TCCID, _ change: (inout CommunityLog) throws -> [SignedCommunityEvent]
+    ) throws -> [SignedCommunityEvent] {
+        try logs.withLock { logs in
+            guard var log = logs.removeValue(forKey: community) else {
+                throw CommunityHostError(.notFound, "this node holds no community \(community.short)")
+            }
+            // Out of the dictionary while it changes, so that the change does not copy it.
+            defer { logs[community] = log }
+            let accepted = try change(&log)
+            do {
+                try host.store.appendCommunityEvents(community, accepted)
+            } catch {
+                if let stored = try? Self.restore(community, from: host.store) { log = stored }
+                throw error
+            }
+            return accepted
+        }
     }
 
     var nowMs: UInt64 { UInt64(max(0, host.now().timeIntervalSince1970 * 1000)) }
@@ -84,19 +119,23 @@ public final class Communities: Sendable {
     public func act(_ community: TCCID, as tcc: TCCRecord, _ body: CommunityEvent.Body, offer: Bool = true) async throws -> SignedCommunityEvent {
         let persona = try persona(of: tcc, in: try log(community))
         let key = try host.personaKey(persona, of: tcc)
-        let event = try logs.withLock { logs throws -> SignedCommunityEvent in
-            guard var log = logs[community] else { throw CommunityHostError(.notFound, "no community \(community.short)") }
-            let parents = log.heads.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }.prefix(CommunityEvent.maximumParents)
+        var signed: SignedCommunityEvent?
+        _ = try commit(community) { log in
+            let parents = Self.ascending(log.heads).prefix(CommunityEvent.maximumParents)
             let latest = parents.map { log.events[$0]!.event.time }.max() ?? 0
             let event = try CommunityEvent(community: community, time: max(nowMs, latest), parents: Array(parents), body: body)
                 .signed(with: key)
-            logs[community] = nil  // the log is uniquely referenced while it changes
-            defer { logs[community] = log }
             try log.insert(event, now: nowMs)
-            try host.store.appendCommunityEvents(community, [event])
-            return event
+            signed = event
+            return [event]
         }
-        try host.audit(tcc, .membership, ["action": "community.\(body.kind)", "community": community.description, "event": event.id.description])
+        guard let event = signed else { throw CommunityHostError(.notFound, "no community \(community.short)") }
+        // Stored: an audit failure now must not make the owner sign it again.
+        if (try? host.audit(tcc, .membership, ["action": "community.\(body.kind)", "community": community.description, "event": event.id.description]))
+            == nil
+        {
+            node.logger.error("community event stored but not audited", metadata: ["community/event": "\(event.id)"])
+        }
         if offer { await self.offer([event], of: community, except: nil) }
         return event
     }
@@ -105,6 +144,12 @@ public final class Communities: Sendable {
     /// manifest in force with a new persona of `tcc` (the opt-in), offers the join to the peer,
     /// then syncs the log from it. Throws the peer's refusal when the join is not accepted.
     public func join(_ community: TCCID, via peer: NodeID, as tcc: TCCRecord, evidence: [UInt8] = []) async throws -> CommunityLog {
+        if let state = logs.withLock({ $0[community]?.state }),
+            state.members.values.contains(where: { $0.tcc == tcc.id && $0.status != .left }) || state.applicants.values.contains(where: { $0.tcc == tcc.id })
+        {
+            // Under another persona the log would take it: one TCC, one membership.
+            throw CommunityError(.alreadyMember, "\(tcc.name) is already a member of \(community.short), or has applied")
+        }
         var request = WireFrame()
         request.communityDescribe = .with { $0.community = Data(community.bytes) }
         guard case .communityDescription(let description)? = try await node.request(request, to: peer).body else {
@@ -171,12 +216,9 @@ public final class Communities: Sendable {
     /// transaction. Returns the accepted events and the refusals (duplicates are neither).
     func receive(_ events: [SignedCommunityEvent], of community: TCCID) throws -> (accepted: [SignedCommunityEvent], refused: [(ObjectID, CommunityError)]) {
         let now = nowMs
-        return try logs.withLock { logs in
-            guard var log = logs[community] else { throw CommunityHostError(.notFound, "no community \(community.short)") }
-            logs[community] = nil
-            defer { logs[community] = log }
+        var refused: [(ObjectID, CommunityError)] = []
+        let accepted = try commit(community) { log in
             var accepted: [SignedCommunityEvent] = []
-            var refused: [(ObjectID, CommunityError)] = []
             for event in events {
                 do throws(CommunityError) {
                     try log.insert(event, now: now)
@@ -185,9 +227,9 @@ public final class Communities: Sendable {
                     if error.code != .duplicate { refused.append((event.id, error)) }
                 }
             }
-            try host.store.appendCommunityEvents(community, accepted)
-            return (accepted, refused)
+            return accepted
         }
+        return (accepted, refused)
     }
 
     /// Offers events to the connected nodes of the community's members and applicants.
@@ -209,10 +251,6 @@ public final class Communities: Sendable {
         }
         guard case .communityAck(let ack)? = try await node.request(request, to: peer).body else {
             throw CommunityHostError(.badPeer, "node \(peer.short) answered a push with another frame")
-        }
-        if ack.refused.contains(where: { $0.code == "missingParents" }) {
-            // It lacks what came before: it asks us, as any member would.
-            Task { try? await self.node.request(Self.syncFrame(community, heads: []), to: peer) }
         }
         return ack
     }
@@ -249,7 +287,7 @@ public final class Communities: Sendable {
     public func sync(_ community: TCCID, from peer: NodeID) async throws -> Int {
         var total = 0
         var stalls = 0
-        let first = try log(community).heads.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+        let first = Self.ascending(try log(community).heads)
         var next: Task<WireFrame, any Error>? = Task { try await node.request(Self.syncFrame(community, heads: first), to: peer) }
         defer { next?.cancel() }
         while let pending = next {
@@ -284,7 +322,7 @@ public final class Communities: Sendable {
                 next?.cancel()
                 next = nil
                 guard stalls < 2, !batch.complete else { break }
-                let heads = try log(community).heads.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+                let heads = Self.ascending(try log(community).heads)
                 next = Task { try await node.request(Self.syncFrame(community, heads: heads), to: peer) }
             } else {
                 stalls = 0
