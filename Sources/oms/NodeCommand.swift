@@ -104,6 +104,9 @@ struct NodeCommand: AsyncParsableCommand {
             let exchange = Exchange(host: host, nodeIdentity: identity)
             await node.serveQueries(exchange.responder)
             let communities = try Communities(host: host, node: node, exchange: exchange)
+            for (community, reason) in communities.unrestored {
+                logger.warning("community log left out: a sync from a member's node can restore it", metadata: ["community/id": "\(community)", "community/error": "\(reason)"])
+            }
             await node.serveRequests(communities.handler)
             let ownerAPI = OwnerAPIService(
                 api: OwnerAPI(
