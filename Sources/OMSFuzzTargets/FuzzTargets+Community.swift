@@ -185,7 +185,13 @@ public struct CommunityFixture: Sendable {
 
     let keys: [Ed25519.PrivateKey]
     let stranger: Ed25519.PrivateKey
-    public let log: CommunityLog
+    /// The events' bytes, read once. The log itself is folded from them for each input rather
+    /// than kept in a global: a global holding manifests (Swift packs enum tags into pointer
+    /// bits) shows up in LeakSanitizer as a leak at exit.
+    let events: [[UInt8]]
+
+    /// The fixture log, folded afresh.
+    public var log: CommunityLog { try! CommunityLog(restoring: events.map { try! SignedCommunityEvent.open(stored: $0) }) }
 
     init() {
         keys = [
@@ -198,7 +204,7 @@ public struct CommunityFixture: Sendable {
             "b1154771b5c0694ff8f5e32e4c957a203373d37c6520ffcde643ad4d922bdeba",  // grace, a stranger to it
         ].map { try! Ed25519.PrivateKey(seed: HandshakeFixture.bytes($0)) }
         stranger = try! Ed25519.PrivateKey(seed: [UInt8](repeating: 0x33, count: 32))
-        log = try! CommunityLog(restoring: Self.eventsHex.map { try! SignedCommunityEvent.open(HandshakeFixture.bytes($0)) })
+        events = Self.eventsHex.map { HandshakeFixture.bytes($0) }
     }
 
     /// The vectors' key whose public key is `signer`, or the stranger's.
