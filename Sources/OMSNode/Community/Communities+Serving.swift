@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import OMSCore
 import OMSCrypto
 import OMSProtocol
@@ -9,15 +10,27 @@ extension Communities {
     /// What the node calls with each community request a peer sends.
     public var handler: RequestHandler {
         { [self] frame, peer in
-            if case .communityQuestion(let question)? = frame.body {
-                // Answering reads and writes the store: off the event loops, like any query.
-                let bytes = Array(question.query)
-                let reply = await Task.detached { self.answer(question: bytes, in: self.communityID(question.community), from: peer) }.value
+            // Serving folds, reads and writes the store, under the logs' lock: on the blocking
+            // pool, like any query, never on the threads the node's async work runs on.
+            let reply = try? await NIOThreadPool.singleton.runIfActive { () -> WireFrame in
+                guard case .communityQuestion(let question)? = frame.body else { return self.answer(frame, from: peer) }
+                let envelope = self.answer(question: Array(question.query), in: self.communityID(question.community), from: peer)
                 var frame = WireFrame()
-                frame.answer = .with { $0.envelope = Data(reply) }
+                frame.answer = .with { $0.envelope = Data(envelope) }
                 return frame
             }
-            return self.answer(frame, from: peer)
+            if let reply { return reply }
+            let refused = SessionInstance.errorFrame(.shuttingDown, "this node is shutting down; ask again later")
+            // A question is still answered by a (node-signed) refusal, as section 13 wants.
+            guard case .communityQuestion(let question)? = frame.body else { return refused }
+            var answer = WireFrame()
+            answer.answer = .with {
+                $0.envelope = Data(
+                    Exchange.refusal(
+                        for: ObjectID(uncheckedBytes: BLAKE2b.hash(Array(question.query), outputLength: 32)), code: .busy, rules: [],
+                        reason: "the node is shutting down", signer: self.exchange.nodeIdentity, at: self.nowMs))
+            }
+            return answer
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import OMSCore
 import OMSCrypto
 import OMSProtocol
@@ -119,6 +120,19 @@ public final class Communities: Sendable {
     public func act(_ community: TCCID, as tcc: TCCRecord, _ body: CommunityEvent.Body, offer: Bool = true) async throws -> SignedCommunityEvent {
         let persona = try persona(of: tcc, in: try log(community))
         let key = try host.personaKey(persona, of: tcc)
+        let event = try await NIOThreadPool.singleton.runIfActive { try self.sign(community, body, with: key) }
+        // Stored: an audit failure now must not make the owner sign it again.
+        if (try? host.audit(tcc, .membership, ["action": "community.\(body.kind)", "community": community.description, "event": event.id.description]))
+            == nil
+        {
+            node.logger.error("community event stored but not audited", metadata: ["community/event": "\(event.id)"])
+        }
+        if offer { await self.offer([event], of: community, except: nil) }
+        return event
+    }
+
+    /// Signs an event on the heads held, folds it and stores it, in one step under the lock.
+    func sign(_ community: TCCID, _ body: CommunityEvent.Body, with key: Ed25519.PrivateKey) throws -> SignedCommunityEvent {
         var signed: SignedCommunityEvent?
         _ = try commit(community) { log in
             let parents = Self.ascending(log.heads).prefix(CommunityEvent.maximumParents)
@@ -130,13 +144,6 @@ public final class Communities: Sendable {
             return [event]
         }
         guard let event = signed else { throw CommunityHostError(.notFound, "no community \(community.short)") }
-        // Stored: an audit failure now must not make the owner sign it again.
-        if (try? host.audit(tcc, .membership, ["action": "community.\(body.kind)", "community": community.description, "event": event.id.description]))
-            == nil
-        {
-            node.logger.error("community event stored but not audited", metadata: ["community/event": "\(event.id)"])
-        }
-        if offer { await self.offer([event], of: community, except: nil) }
         return event
     }
 
@@ -307,7 +314,7 @@ public final class Communities: Sendable {
                 next = Task { try await node.request(Self.syncFrame(community, heads: [head]), to: peer) }
             }
             let opened = try await Self.open(batch.events.map { Array($0) })
-            let (accepted, refused) = try receive(opened, of: community)
+            let (accepted, refused) = try await NIOThreadPool.singleton.runIfActive { try self.receive(opened, of: community) }
             total += accepted.count
             if !accepted.isEmpty { await offer(accepted, of: community, except: peer) }
             if accepted.isEmpty, let (id, error) = refused.first {
