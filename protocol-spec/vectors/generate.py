@@ -2810,6 +2810,8 @@ def check_action(s, a):
     elif kind == "suspend":
         if s.status(a["member"]) != "active":
             raise Refused("notMember")
+        if s.admins() == [a["member"]] and ("admin",) in s.rules["decisions"].values():
+            raise Refused("lastAdmin")
     elif kind == "reinstate":
         if s.status(a["member"]) != "suspended":
             raise Refused("notMember")
@@ -2927,6 +2929,8 @@ def apply_event(s, event_id, author, ev):
             s.new_member(author, f["tcc"], f["node"], t, s.consent_epoch)
     elif kind == "leave":
         if s.status(author) in ("active", "suspended"):
+            if s.admins() == [author] and ("admin",) in s.rules["decisions"].values():
+                raise Refused("lastAdmin")
             s.members[author].update(status="left", left=t, roles=set())
         elif author in s.applicants:
             del s.applicants[author]
@@ -3461,6 +3465,9 @@ def admin_scenario(p):
     s.event("bob revokes his own admin", bob, "role", {"member": bob.key, "grant": 0, "name": "admin"}, t + 20 * m)
     s.event("alice revokes admin from herself, the last admin", alice, "role",
             {"member": alice.key, "grant": 0, "name": "admin"}, t + 21 * m, "lastAdmin")
+    s.event("alice, the last admin, leaves", alice, "leave", {}, t + 21 * m + 10_000, "lastAdmin")
+    s.event("alice, the last admin, suspends herself", alice, "suspend", {"member": alice.key, "reason": ""},
+            t + 21 * m + 20_000, "lastAdmin")
     s.event("alice registers route-map", alice, "app", {"add": 1, "name": "route-map"}, t + 22 * m)
     s.event("alice registers ride-log", alice, "app", {"add": 1, "name": "ride-log"}, t + 23 * m)
     s.event("alice registers weather, not in the manifest", alice, "app", {"add": 1, "name": "weather"}, t + 24 * m,

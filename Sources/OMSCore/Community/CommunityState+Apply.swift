@@ -63,6 +63,7 @@ extension CommunityState {
             guard var member = members[author], member.status != .left else {
                 throw CommunityError(.notMember, "\(author.short) is not a member")
             }
+            try requireAnotherAdmin(besides: author, "leave")
             member.status = .left
             member.left = time
             member.roles = []
@@ -173,6 +174,7 @@ extension CommunityState {
             guard !invitations.contains(persona) else { throw CommunityError(.alreadyMember, "\(persona.short) is already invited") }
         case .suspend(let persona, _):
             guard members[persona]?.status == .active else { throw CommunityError(.notMember, "\(persona.short) is not an active member") }
+            try requireAnotherAdmin(besides: persona, "be suspended")
         case .reinstate(let persona):
             guard members[persona]?.status == .suspended else { throw CommunityError(.notMember, "\(persona.short) is not suspended") }
         case .role(let persona, let grant, let name):
@@ -185,11 +187,7 @@ extension CommunityState {
             guard member.roles.contains(name) != grant else {
                 throw CommunityError(.invalidAction, "\(persona.short) \(grant ? "already holds" : "does not hold") \(name)")
             }
-            if !grant, name == "admin", manifest?.manifest.governance.decisions.values.contains(.admin) == true,
-                members.values.count(where: { $0.status == .active && $0.roles.contains("admin") }) == 1
-            {
-                throw CommunityError(.lastAdmin, "\(persona.short) is the last admin, and an admin decides some things")
-            }
+            if !grant, name == "admin" { try requireAnotherAdmin(besides: persona, "lose the admin role") }
         case .app(let add, let name):
             if add {
                 guard manifest?.manifest.apps.contains(name) == true else {
@@ -202,6 +200,15 @@ extension CommunityState {
         case .manifest(let document):
             guard document.hash != manifest?.hash else { throw CommunityError(.invalidAction, "that manifest is already in force") }
         }
+    }
+
+    /// While the manifest has an admin decide anything, the last admin may not stop being one
+    /// (revoked, suspended, leaving): nobody would be left to take those decisions.
+    private func requireAnotherAdmin(besides persona: PersonaID, _ what: String) throws(CommunityError) {
+        guard isAdmin(persona), manifest?.manifest.governance.decisions.values.contains(.admin) == true,
+            members.values.count(where: { $0.status == .active && $0.roles.contains("admin") }) == 1
+        else { return }
+        throw CommunityError(.lastAdmin, "\(persona.short) is the last admin and may not \(what): an admin decides some things here")
     }
 
     /// Applies a checked action at `time`; `author` is the admin who took it, nil for a passed
