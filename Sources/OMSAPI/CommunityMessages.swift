@@ -331,3 +331,21 @@ public struct CommunityContributionView: Codable, Sendable {
     public var at: Date
     public var envelope: Data
 }
+
+/// What other members' nodes keep of a member's answers (`oms community kept`), by node.
+public struct CommunityKeptResult: Codable, Sendable {
+    public struct Node: Codable, Sendable {
+        public var node: NodeID
+        /// The member TCC's signed answers (`oms/answer` envelopes) kept there.
+        public var answers: [Data]
+    }
+
+    public var nodes: [Node]
+    /// Nodes that refused or did not answer, and why.
+    public var failed: [String]
+
+    public init(nodes: [Node], failed: [String]) {
+        self.nodes = nodes
+        self.failed = failed
+    }
+}

@@ -11,6 +11,7 @@ extension CommunityEventResult: ResponseEncodable {}
 extension CommunitySyncResult: ResponseEncodable {}
 extension CommunityAskResult: ResponseEncodable {}
 extension CommunityContributionView: ResponseEncodable {}
+extension CommunityKeptResult: ResponseEncodable {}
 
 /// Communities (protocol-spec §15): found one, join one through a node that holds it, decide,
 /// propose and vote as a member's persona, and read the replica held here.
@@ -114,6 +115,18 @@ extension OwnerAPI {
             return try host.store.contributions(community, member: member).map {
                 CommunityContributionView(member: $0.member, question: $0.question, at: Date(milliseconds: UInt64(max(0, $0.at))), envelope: Data($0.envelope))
             }
+        }
+        v1.post("communities/{community}/kept") { request, context -> CommunityKeptResult in
+            // Asks other nodes over the wire: owner scope, like any request sent in the TCC's name.
+            try context.requireOwner()
+            let communities = try communityService()
+            let community = try communities.resolve(try context.parameter("community"))
+            let body = try await request.decode(as: CommunityMemberRequest.self, context: context)
+            let tcc = try await blocking { try host.tcc(body.tcc) }
+            let (answers, failed) = try await communities.kept(community, as: tcc)
+            return CommunityKeptResult(
+                nodes: answers.sorted { $0.key.description < $1.key.description }.map { .init(node: $0.key, answers: $0.value.map { Data($0.envelope.bytes) }) },
+                failed: failed.sorted { $0.key.description < $1.key.description }.map { "\($0.key.short): \($0.value)" })
         }
         v1.post("communities/{community}/sync") { _, context -> CommunitySyncResult in
             try context.requireOwner()

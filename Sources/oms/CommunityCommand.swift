@@ -17,7 +17,7 @@ struct CommunityCommand: AsyncParsableCommand {
             """,
         subcommands: [
             Create.self, List.self, Show.self, Members.self, Join.self, Decide.self, Propose.self, Vote.self, Enact.self,
-            Consent.self, Leave.self, Sync.self, Ask.self,
+            Consent.self, Leave.self, Sync.self, Ask.self, Kept.self,
         ])
 
     struct Create: AsyncParsableCommand {
@@ -293,6 +293,32 @@ extension CommunityCommand {
             }
             if !result.notConsenting.isEmpty { print("  not asked (not consenting to the terms in force): \(result.notConsenting.count)") }
             if !result.suspended.isEmpty { print("  not asked (suspended): \(result.suspended.count)") }
+        }
+    }
+}
+
+extension CommunityCommand {
+    struct Kept: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fetch what other members' nodes keep of your answers (when the manifest's departure says export: true).",
+            discussion: "Each is your TCC's own signed answer; written as JSON lines with --out.")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @OptionGroup var tcc: TCCOptions
+        @Argument(help: "The community (id or name).") var community: String
+        @Option(help: "Write the answers here, a JSON line each ({\"node\", \"answer\": base64}).") var out: String?
+
+        func run() async throws {
+            let result: CommunityKeptResult = try await dataDir.client().send(
+                .POST, apiPath("communities", community, "kept"), json: CommunityMemberRequest(tcc: tcc.tcc))
+            for node in result.nodes { print("\(node.node.short): \(node.answers.count) answer(s) kept") }
+            for failure in result.failed { print("not asked: \(failure)") }
+            if let out {
+                var lines = ""
+                for node in result.nodes {
+                    for answer in node.answers { lines += "{\"node\":\"\(node.node)\",\"answer\":\"\(answer.base64EncodedString())\"}\n" }
+                }
+                try lines.write(toFile: out, atomically: true, encoding: .utf8)
+            }
         }
     }
 }

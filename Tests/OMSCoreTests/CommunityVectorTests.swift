@@ -94,6 +94,9 @@ import Testing
         let query: String?
         /// A `QueryResponse`'s `oms/answer` or `oms/refusal` envelope.
         let envelope: String?
+        /// A kept-answers request's member, and the answers kept.
+        let member: String?
+        let answers: [String]?
         let code: Int?
         let message: String?
         let bytes: String
@@ -179,7 +182,7 @@ import Testing
         let bodies = Set(Self.file.frames.map(\.body))
         #expect(bodies == [
             "community_describe", "community_description", "community_sync", "community_events", "community_push",
-            "community_ack", "community_question", "answer", "error",
+            "community_ack", "community_question", "answer", "community_kept_request", "community_kept", "error",
         ])
         // Each question is a member persona's query to another member's TCC, and the answer with
         // its request_id is that TCC's, naming that query.
@@ -248,6 +251,17 @@ import Testing
             question.community = try data(vector.community)
             question.query = try data(vector.query)
             frame.communityQuestion = question
+        case "community_kept_request":
+            var request = WireCommunityKeptRequest()
+            request.community = try data(vector.community)
+            request.member = try data(vector.member)
+            frame.communityKeptRequest = request
+        case "community_kept":
+            var kept = WireCommunityKept()
+            kept.community = try data(vector.community)
+            kept.member = try data(vector.member)
+            kept.answers = try #require(vector.answers, "\(vector.name)").map { try data($0) }
+            frame.communityKept = kept
         case "answer":
             var response = WireQueryResponse()
             response.envelope = try data(vector.envelope)

@@ -292,12 +292,28 @@ extension IntegrationTests.CommunityTests {
             // Bob's node keeps eve's answer for the hour the manifest says, then forgets it.
             let kept: [CommunityContributionView] = try await b.owner.get("/v1/communities/\(id)/contributions?member=\(evePersona)")
             #expect(kept.count == 1)
+            // Eve, gone, asks for what others keep of her: her own TCC's signed answer, from Bob's node.
+            let hers: CommunityKeptResult = try await e.owner.post("/v1/communities/\(id)/kept", CommunityMemberRequest(tcc: "eve"))
+            #expect(hers.nodes.first { $0.node == b.node.id }?.answers.count == 1 && hers.failed.isEmpty)
+            let eveTCC = try e.host.tcc("eve")
+            let answer = try SignedAnswer.open(Array(try #require(hers.nodes.first { $0.node == b.node.id }?.answers.first)))
+            #expect(answer.answer.target == eveTCC.id && answer.answer.value == .number(10))
+            // Nobody else's node may ask for it.
+            var asking = WireFrame()
+            asking.communityKeptRequest = .with {
+                $0.community = Data(id.bytes)
+                $0.member = Data(evePersona.bytes)
+            }
+            guard case .failure(let other) = await Self.send(asking, from: c, to: b) else { Issue.record("cyd's node got eve's answers"); return }
+            #expect(other.code == .notAMember)
             #expect(try b.communities.purgeExpired() == 0)
             for node in nodes { node.clock.advance(3_601) }
             #expect(try b.communities.purgeExpired() == 1)
             let gone: [CommunityContributionView] = try await b.owner.get("/v1/communities/\(id)/contributions?member=\(evePersona)")
             let others: [CommunityContributionView] = try await b.owner.get("/v1/communities/\(id)/contributions")
             #expect(gone.isEmpty && others.count == 2)
+            let purged: CommunityKeptResult = try await e.owner.post("/v1/communities/\(id)/kept", CommunityMemberRequest(tcc: "eve"))
+            #expect(purged.nodes.allSatisfy { $0.answers.isEmpty })
 
             // New consent terms (k of 1): until they sign them, the others are not asked.
             let _: CommunityEventResult = try await a.owner.post(

@@ -3951,6 +3951,8 @@ COMMUNITY_FRAME_BODIES = {
     14: ("community_push", {1: ("community", "bytes"), 2: ("events", "bytes*")}),
     15: ("community_ack", {1: ("community", "bytes"), 2: ("accepted", "varint"), 3: ("refused", "refusal*")}),
     16: ("community_question", {1: ("community", "bytes"), 2: ("query", "bytes")}),
+    17: ("community_kept_request", {1: ("community", "bytes"), 2: ("member", "bytes")}),
+    18: ("community_kept", {1: ("community", "bytes"), 2: ("member", "bytes"), 3: ("answers", "bytes*")}),
     # A community question is answered with section 13's QueryResponse (Frame.body field 9, `answer`).
     9: ("answer", {1: ("envelope", "bytes")}),
 }
@@ -4160,6 +4162,11 @@ def community_frames(logs, people):
     frames.append(community_frame("alice asks bob's tcc a count of steps", 7, "community_question",
                                   community=admin["community_hex"], query=query.hex()))
     frames.append(community_frame("bob's tcc answers it", 7, "answer", envelope=answer.hex()))
+    # Bob's node asks alice's node for what it keeps of bob: that answer.
+    frames.append(community_frame("bob's node asks what is kept of him", 8, "community_kept_request",
+                                  community=admin["community_hex"], member=bob.key.hex()))
+    frames.append(community_frame("what alice's node keeps of bob", 8, "community_kept",
+                                  community=admin["community_hex"], member=bob.key.hex(), answers=[answer.hex()]))
 
     frames.append(community_frame("error unknown community, answering a describe", 5, "error", code=10,
                                   message="this node holds no community with that id"))

@@ -168,9 +168,9 @@ public struct SessionInstance: Sendable {
             return [.receivedQuery(requestID: frame.requestID, envelope: Array(query.envelope))]
         case .answer(let answer):
             return [.receivedAnswer(requestID: frame.requestID, envelope: Array(answer.envelope))]
-        case .communityDescribe, .communitySync, .communityPush, .communityQuestion:
+        case .communityDescribe, .communitySync, .communityPush, .communityQuestion, .communityKeptRequest:
             return [.receivedRequest(frame)]
-        case .communityDescription, .communityEvents, .communityAck:
+        case .communityDescription, .communityEvents, .communityAck, .communityKept:
             return [.receivedResponse(frame)]
         }
     }

@@ -184,3 +184,38 @@ extension Communities {
         return purged
     }
 }
+
+extension Communities {
+    /// What the member `tcc` is (or was) in the community has left behind on other nodes: asks
+    /// every connected node of a member for the answers it keeps of them, and keeps only those
+    /// that are the member TCC's own signed answers. Nodes that refuse or do not answer are
+    /// named, not skipped silently.
+    public func kept(_ community: TCCID, as tcc: TCCRecord) async throws -> (answers: [NodeID: [SignedAnswer]], failed: [NodeID: String]) {
+        let log = try log(community)
+        let persona = try persona(of: tcc, in: log)
+        var request = WireFrame()
+        request.communityKeptRequest = .with {
+            $0.community = Data(community.bytes)
+            $0.member = Data(persona.id.bytes)
+        }
+        let nodes = Set(log.state.members.values.map(\.node)).subtracting([node.id])
+        let connected = Set(await node.connectedPeers())
+        var answers: [NodeID: [SignedAnswer]] = [:]
+        var failed: [NodeID: String] = [:]
+        for peer in nodes.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) where connected.contains(peer) {
+            do {
+                guard case .communityKept(let kept)? = try await node.request(request, to: peer).body else {
+                    failed[peer] = "answered with another frame"
+                    continue
+                }
+                answers[peer] = kept.answers.compactMap { try? SignedAnswer.open(Array($0)) }.filter { $0.answer.target == tcc.id }
+            } catch {
+                failed[peer] = "\(error)"
+            }
+        }
+        if let mine = try? host.store.contributions(community, member: persona.id) {
+            answers[node.id] = mine.compactMap { try? SignedAnswer.open($0.envelope) }
+        }
+        return (answers, failed)
+    }
+}

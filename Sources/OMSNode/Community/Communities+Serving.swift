@@ -114,6 +114,25 @@ extension Communities {
                 $0.refused = refused
             }
             return reply
+        case .communityKeptRequest(let request):
+            guard let log = held(request.community) else { return Self.unknown(request.community) }
+            let member = PersonaID(uncheckedBytes: request.member.count == 32 ? Array(request.member) : [UInt8](repeating: 0, count: 32))
+            guard log.state.manifest?.manifest.departure.export == true else {
+                return SessionInstance.errorFrame(.notAMember, "the manifest of \(log.community.short) says a member's kept answers are not given out")
+            }
+            guard let record = log.state.members[member], record.node == peer else {
+                return SessionInstance.errorFrame(.notAMember, "only the node of member \(member.short) may ask for what is kept of them")
+            }
+            guard let kept = try? host.store.contributions(log.community, member: member) else {
+                return SessionInstance.errorFrame(.unspecified, "the kept answers could not be read here; try again later")
+            }
+            var reply = WireFrame()
+            reply.communityKept = .with {
+                $0.community = request.community
+                $0.member = request.member
+                $0.answers = kept.map { Data($0.envelope) }
+            }
+            return reply
         default:
             return SessionInstance.errorFrame(.unknownFrame, "not a community request")
         }

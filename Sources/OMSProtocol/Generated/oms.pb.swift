@@ -281,6 +281,22 @@ public nonisolated struct WireFrame: Sendable {
     set {body = .communityQuestion(newValue)}
   }
 
+  public var communityKeptRequest: WireCommunityKeptRequest {
+    get {
+      if case .communityKeptRequest(let v)? = body {return v}
+      return WireCommunityKeptRequest()
+    }
+    set {body = .communityKeptRequest(newValue)}
+  }
+
+  public var communityKept: WireCommunityKept {
+    get {
+      if case .communityKept(let v)? = body {return v}
+      return WireCommunityKept()
+    }
+    set {body = .communityKept(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -299,6 +315,8 @@ public nonisolated struct WireFrame: Sendable {
     case communityPush(WireCommunityPush)
     case communityAck(WireCommunityAck)
     case communityQuestion(WireCommunityQuestion)
+    case communityKeptRequest(WireCommunityKeptRequest)
+    case communityKept(WireCommunityKept)
 
   }
 
@@ -574,6 +592,42 @@ public nonisolated struct WireCommunityQuestion: Sendable {
   public init() {}
 }
 
+/// Asks a node for the answers it keeps of one member (protocol-spec/README.md section 15,
+/// "Departure and retention"): served only to that member's node, and only when the manifest's
+/// departure section says `export: true`. Answered with CommunityKept, or an Error
+/// (ERROR_CODE_UNKNOWN_COMMUNITY, ERROR_CODE_NOT_A_MEMBER).
+public nonisolated struct WireCommunityKeptRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var community: Data = Data()
+
+  /// The member's persona key, 32 bytes.
+  public var member: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct WireCommunityKept: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var community: Data = Data()
+
+  public var member: Data = Data()
+
+  /// The member TCC's signed answers ("oms/answer" envelopes) kept here, oldest first.
+  public var answers: [Data] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "oms.wire.v1"
@@ -619,7 +673,7 @@ nonisolated extension WireHandshakePayload: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension WireFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Frame"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}hello\0\u{1}ping\0\u{1}pong\0\u{1}error\0\u{1}peers\0\u{1}note\0\u{1}query\0\u{1}answer\0\u{3}community_describe\0\u{3}community_description\0\u{3}community_sync\0\u{3}community_events\0\u{3}community_push\0\u{3}community_ack\0\u{3}community_question\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}hello\0\u{1}ping\0\u{1}pong\0\u{1}error\0\u{1}peers\0\u{1}note\0\u{1}query\0\u{1}answer\0\u{3}community_describe\0\u{3}community_description\0\u{3}community_sync\0\u{3}community_events\0\u{3}community_push\0\u{3}community_ack\0\u{3}community_question\0\u{3}community_kept_request\0\u{3}community_kept\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -823,6 +877,32 @@ nonisolated extension WireFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageIm
           self.body = .communityQuestion(v)
         }
       }()
+      case 17: try {
+        var v: WireCommunityKeptRequest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .communityKeptRequest(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .communityKeptRequest(v)
+        }
+      }()
+      case 18: try {
+        var v: WireCommunityKept?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .communityKept(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .communityKept(v)
+        }
+      }()
       default: break
       }
     }
@@ -896,6 +976,14 @@ nonisolated extension WireFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageIm
     case .communityQuestion?: try {
       guard case .communityQuestion(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
+    }()
+    case .communityKeptRequest?: try {
+      guard case .communityKeptRequest(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+    }()
+    case .communityKept?: try {
+      guard case .communityKept(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
     }()
     case nil: break
     }
@@ -1495,6 +1583,81 @@ nonisolated extension WireCommunityQuestion: SwiftProtobuf.Message, SwiftProtobu
   public static func ==(lhs: WireCommunityQuestion, rhs: WireCommunityQuestion) -> Bool {
     if lhs.community != rhs.community {return false}
     if lhs.query != rhs.query {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireCommunityKeptRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CommunityKeptRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}community\0\u{1}member\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.community) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.member) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.community.isEmpty {
+      try visitor.visitSingularBytesField(value: self.community, fieldNumber: 1)
+    }
+    if !self.member.isEmpty {
+      try visitor.visitSingularBytesField(value: self.member, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireCommunityKeptRequest, rhs: WireCommunityKeptRequest) -> Bool {
+    if lhs.community != rhs.community {return false}
+    if lhs.member != rhs.member {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireCommunityKept: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CommunityKept"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}community\0\u{1}member\0\u{1}answers\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.community) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.member) }()
+      case 3: try { try decoder.decodeRepeatedBytesField(value: &self.answers) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.community.isEmpty {
+      try visitor.visitSingularBytesField(value: self.community, fieldNumber: 1)
+    }
+    if !self.member.isEmpty {
+      try visitor.visitSingularBytesField(value: self.member, fieldNumber: 2)
+    }
+    if !self.answers.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.answers, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireCommunityKept, rhs: WireCommunityKept) -> Bool {
+    if lhs.community != rhs.community {return false}
+    if lhs.member != rhs.member {return false}
+    if lhs.answers != rhs.answers {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
