@@ -43,7 +43,8 @@ extension Communities {
                 $0.community = describe.community
                 $0.createEvent = Data(log.create.envelope.bytes)
                 $0.manifest = Data(log.state.manifest?.bytes ?? [])
-                $0.heads = Self.ascending(log.heads).map { Data($0.bytes) }
+                // A join names at most 16 parents: more would only make the frame larger.
+                $0.heads = Self.ascending(log.heads).prefix(CommunityEvent.maximumParents).map { Data($0.bytes) }
             }
             return reply
         case .communitySync(let sync):
