@@ -114,7 +114,7 @@ extension Node {
         }
     }
 
-    private func finishedQuery(from peer: NodeID) {
+    func finishedQuery(from peer: NodeID) {
         queriesInFlight[peer, default: 1] -= 1
         if queriesInFlight[peer] == 0 { queriesInFlight[peer] = nil }
     }

@@ -101,22 +101,35 @@ extension Node {
             Task { await session.send([SessionInstance.errorFrame(.unknownFrame, "this node does not serve communities", requestID: requestID)]) }
             return
         }
-        guard requestsInFlight[peer, default: 0] < Self.maximumRequestsInFlightPerPeer else {
+        // A community's question is a query: it counts against the queries' budget, so that
+        // syncs and pushes do not crowd out answers, nor the other way round.
+        let isQuestion = if case .communityQuestion? = frame.body { true } else { false }
+        let (inFlight, limit) =
+            isQuestion
+            ? (queriesInFlight[peer, default: 0], Self.maximumQueriesInFlightPerPeer)
+            : (requestsInFlight[peer, default: 0], Self.maximumRequestsInFlightPerPeer)
+        guard inFlight < limit else {
+            if isQuestion { metrics.queriesRefused.increment() }
             Task {
                 await session.send([
                     SessionInstance.errorFrame(
-                        .rateLimited, "more than \(Self.maximumRequestsInFlightPerPeer) of your requests are being served; wait for them",
+                        .rateLimited, "more than \(limit) of your \(isQuestion ? "questions" : "requests") are being served; wait for them",
                         requestID: requestID)
                 ])
             }
             return
         }
-        requestsInFlight[peer, default: 0] += 1
+        if isQuestion {
+            queriesInFlight[peer, default: 0] += 1
+            metrics.queriesReceived.increment()
+        } else {
+            requestsInFlight[peer, default: 0] += 1
+        }
         Task {
             var reply = await handler(frame, peer)
             reply.requestID = requestID
             await session.send([reply])
-            self.finishedRequest(from: peer)
+            if isQuestion { self.finishedQuery(from: peer) } else { self.finishedRequest(from: peer) }
         }
     }
 
