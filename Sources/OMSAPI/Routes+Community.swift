@@ -41,10 +41,7 @@ extension OwnerAPI {
         v1.post("communities/{community}/join") { request, context -> CommunityView in
             try context.requireOwner()
             let reference = try context.parameter("community")
-            let community = try parse("community") { () throws -> TCCID in
-                guard let id = TCCID(reference) else { throw HostingError(.invalidArgument, "join a community by its id (tcc1...)") }
-                return id
-            }
+            let community = try Self.communityID(reference)
             let body = try await request.decode(as: JoinCommunityRequest.self, context: context)
             let tcc = try await blocking { try host.tcc(body.tcc) }
             return CommunityView(try await Self.relayed { try await communityService().join(community, via: body.via, as: tcc, evidence: Array(body.evidence ?? Data())) })
@@ -54,10 +51,7 @@ extension OwnerAPI {
             // admin who invites them, before joining.
             try context.requireOwner()
             let reference = try context.parameter("community")
-            let community = try parse("community") { () throws -> TCCID in
-                guard let id = TCCID(reference) else { throw HostingError(.invalidArgument, "a community is named by its id (tcc1...)") }
-                return id
-            }
+            let community = try Self.communityID(reference)
             let body = try await request.decode(as: CommunityMemberRequest.self, context: context)
             return try await blocking { try communityService().memberPersona(of: try host.tcc(body.tcc), in: community) }
         }
@@ -163,6 +157,14 @@ extension OwnerAPI {
             return try ManifestDocument(yaml: yaml)
         } catch {
             throw APIError(.unprocessableContent, code: "invalidManifest", error.description)
+        }
+    }
+
+    /// A community named by its id, where a name will not do (it may not be held here yet).
+    static func communityID(_ text: String) throws -> TCCID {
+        try parse("community") { () throws -> TCCID in
+            guard let id = TCCID(text) else { throw HostingError(.invalidArgument, "a community is named here by its id (tcc1...)") }
+            return id
         }
     }
 

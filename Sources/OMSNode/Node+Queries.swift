@@ -11,13 +11,6 @@ public struct QueryDeliveryError: Error, CustomStringConvertible, Sendable {
     public let description: String
 }
 
-struct PendingQuery {
-    let peer: NodeID
-    let continuation: CheckedContinuation<[UInt8], any Error>
-    /// Gives up when the query expires; cancelled when something comes back first.
-    var timeout: Task<Void, Never>?
-}
-
 /// The personal-data exchange's frames (protocol-spec §13, "Frames and audit"): a
 /// `QueryRequest` is answered with exactly one `QueryResponse` carrying its request id; a
 /// query sent waits for its response until it expires.
@@ -32,57 +25,29 @@ extension Node {
     }
 
     /// Sends a query's envelope to `peer` and returns the envelope that comes back, or throws
-    /// when there is no session with the peer or nothing comes back within `timeout`.
+    /// when there is no session with the peer or nothing comes back within `timeout`. A query
+    /// is a request like any other (`request(_:to:timeout:)`), answered by a `QueryResponse`.
     public func ask(_ query: [UInt8], to peer: NodeID, timeout: Duration) async throws -> [UInt8] {
-        guard let session = sessions[peer], await session.isEstablished else {
-            throw QueryDeliveryError(description: "no session with node \(peer.short): add it with 'oms peer add' and wait until it is connected")
+        var frame = WireFrame()
+        frame.query = .with { $0.envelope = Data(query) }
+        let reply: WireFrame
+        do {
+            reply = try await request(frame, to: peer, timeout: timeout)
+        } catch let error as RequestError {
+            throw QueryDeliveryError(description: error.description)
         }
-        let requestID = nextRequestID()
+        guard case .answer(let response)? = reply.body else {
+            throw QueryDeliveryError(description: "node \(peer.short) answered a query with another frame")
+        }
+        return Array(response.envelope)
+    }
+
+    /// A `QueryResponse`, as the session reports it, answers a request like any response.
+    func receivedAnswer(_ envelope: [UInt8], requestID: UInt64, from peer: NodeID) {
         var frame = WireFrame()
         frame.requestID = requestID
-        frame.query = .with { $0.envelope = Data(query) }
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                pendingQueries[requestID] = PendingQuery(peer: peer, continuation: continuation)
-                pendingQueries[requestID]?.timeout = Task {
-                    await session.send([frame])
-                    try? await Task.sleep(for: timeout)
-                    self.failQuery(requestID, from: peer, because: "node \(peer.short) did not answer within \(timeout)")
-                }
-            }
-        } onCancel: {
-            Task { await self.failQuery(requestID, from: peer, because: "the question was withdrawn") }
-        }
-    }
-
-    /// Ends a query with an error: the peer refused its frame, the session closed, it expired.
-    func failQuery(_ requestID: UInt64, from peer: NodeID, because reason: String) {
-        guard let pending = pendingQueries[requestID], pending.peer == peer else { return }
-        pendingQueries[requestID] = nil
-        pending.timeout?.cancel()
-        pending.continuation.resume(throwing: QueryDeliveryError(description: reason))
-    }
-
-    func failQueries(to peer: NodeID, because reason: String) {
-        for (requestID, pending) in pendingQueries where pending.peer == peer { failQuery(requestID, from: peer, because: reason) }
-    }
-
-    func receivedAnswer(_ envelope: [UInt8], requestID: UInt64, from peer: NodeID) {
-        if pendingQueries[requestID] == nil, pendingRequests[requestID] != nil {
-            // The answer to a community's question, sent as a request (protocol-spec §15).
-            var frame = WireFrame()
-            frame.requestID = requestID
-            frame.answer = .with { $0.envelope = Data(envelope) }
-            return receivedResponse(frame, from: peer)
-        }
-        // Only the peer asked may answer; anything else is ignored, as the spec says.
-        guard let pending = pendingQueries[requestID], pending.peer == peer else {
-            logger.debug("ignoring a query response for no outstanding query", metadata: ["node/peer": "\(peer.short)"])
-            return
-        }
-        pendingQueries[requestID] = nil
-        pending.timeout?.cancel()
-        pending.continuation.resume(returning: envelope)
+        frame.answer = .with { $0.envelope = Data(envelope) }
+        receivedResponse(frame, from: peer)
     }
 
     func receivedQuery(_ envelope: [UInt8], requestID: UInt64, from session: PeerSession) {

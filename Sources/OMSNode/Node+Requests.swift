@@ -25,8 +25,9 @@ struct PendingRequest {
     var timeout: Task<Void, Never>?
 }
 
-/// Request and response over a session, for the frames that are neither queries nor keep-alive:
-/// each request carries a fresh request id and is answered by exactly one frame with that id.
+/// Request and response over a session (queries, community frames): each request carries a
+/// fresh request id and is answered by exactly one frame with that id, or fails with the peer's
+/// Error frame, the session's end or the time-out.
 extension Node {
     /// At most this many of one peer's requests are served at once; more are refused with
     /// `ERROR_CODE_RATE_LIMITED`.
@@ -37,9 +38,9 @@ extension Node {
     }
 
     func nextRequestID() -> UInt64 {
-        lastQueryRequestID &+= 1
-        if lastQueryRequestID == 0 { lastQueryRequestID = 1 }
-        return lastQueryRequestID
+        lastRequestID &+= 1
+        if lastRequestID == 0 { lastRequestID = 1 }
+        return lastRequestID
     }
 
     /// Sends `frame` to `peer` and returns the frame that answers it.

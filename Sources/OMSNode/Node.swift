@@ -33,9 +33,7 @@ public actor Node {
     /// Answers the queries peers send (`serveQueries`); without one they are unknown frames.
     var queryResponder: QueryResponder?
     var queriesInFlight: [NodeID: Int] = [:]
-    /// Queries this node sent, by request id, waiting for their `QueryResponse`.
-    var pendingQueries: [UInt64: PendingQuery] = [:]
-    var lastQueryRequestID: UInt64 = 0
+    var lastRequestID: UInt64 = 0
     /// Answers the requests of protocol-spec §15 (`serveRequests`); without one they are unknown.
     var requestHandler: RequestHandler?
     var requestsInFlight: [NodeID: Int] = [:]
@@ -216,7 +214,6 @@ public actor Node {
         guard sessions[session.remote] === session else { return }
         sessions[session.remote] = nil
         metrics.sessions.record(sessions.count)
-        failQueries(to: session.remote, because: "the session with node \(session.remote.short) closed before it answered")
         failRequests(to: session.remote)
         let reason = await session.closeReason ?? "connection-lost"
         logger.info("session closed", metadata: ["node/peer": "\(session.remote.short)", "node/reason": "\(reason)"])
@@ -264,7 +261,6 @@ public actor Node {
             case .receivedResponse(let frame):
                 receivedResponse(frame, from: session.remote)
             case .peerReportedError(let error, let requestID):
-                failQuery(requestID, from: session.remote, because: "node \(session.remote.short) refused it: \(error.code) \(error.message)")
                 failRequest(requestID, from: session.remote, with: RequestError(peer: session.remote, code: error.code, message: error.message))
                 logger.notice(
                     "peer reported an error",

@@ -94,24 +94,19 @@ extension [UInt8] {
         self += manifest.bytes
     }
 
-    fileprivate mutating func appendText(_ text: String) {
-        append(UInt8(text.utf8.count))
-        self += text.utf8
-    }
-
     fileprivate mutating func appendActionBody(_ action: CommunityEvent.Action) {
         switch action {
         case .approve(let persona), .reinstate(let persona), .invite(let persona): self += persona.bytes
         case .reject(let persona, let reason), .suspend(let persona, let reason):
             self += persona.bytes
-            appendText(reason)
+            appendShortText(reason)
         case .role(let persona, let grant, let name):
             self += persona.bytes
             append(grant ? 1 : 0)
-            appendText(name)
+            appendShortText(name)
         case .app(let add, let name):
             append(add ? 1 : 0)
-            appendText(name)
+            appendShortText(name)
         case .manifest(let manifest): appendManifest(manifest)
         }
     }

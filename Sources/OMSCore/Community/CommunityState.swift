@@ -115,7 +115,7 @@ public struct CommunityState: Hashable, Sendable {
             bytes.appendBigEndian(member.left)
             bytes += member.consented
             bytes.append(UInt8(member.roles.count))
-            for role in member.roles.sorted(by: Self.ascending) { bytes.appendName(role) }
+            for role in member.roles.sorted(by: Self.ascending) { bytes.appendShortText(role) }
         }
         bytes.appendBigEndian(UInt32(applicants.count))
         for (persona, applicant) in applicants.sorted(by: { $0.key.bytes.lexicographicallyPrecedes($1.key.bytes) }) {
@@ -132,17 +132,10 @@ public struct CommunityState: Hashable, Sendable {
             bytes.appendBigEndian(proposal.deadline)
         }
         bytes.appendBigEndian(UInt32(apps.count))
-        for app in apps.sorted(by: Self.ascending) { bytes.appendName(app) }
+        for app in apps.sorted(by: Self.ascending) { bytes.appendShortText(app) }
         return bytes
     }
 
     /// Bytewise, as the spec orders names (Swift's `<` on strings is by Unicode scalars).
     static func ascending(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
-}
-
-extension [UInt8] {
-    fileprivate mutating func appendName(_ name: String) {
-        append(UInt8(name.utf8.count))
-        self += name.utf8
-    }
 }

@@ -149,7 +149,7 @@ extension Communities {
         let query = signed.query
         guard let tcc = try? host.store.tcc(query.target), let key = try? host.rootKey(of: tcc) else { return exchange.respond(to: bytes) }
         func refuse(_ reason: String) -> [UInt8] {
-            _ = try? host.audit(tcc, .exchangeRefusal, Exchange.detail(signed, outcome: "denied") .merging(["community": community.description]) { a, _ in a })
+            _ = try? host.audit(tcc, .exchangeRefusal, Exchange.detail(signed, outcome: "denied").merging(["community": community.description]) { a, _ in a })
             return Exchange.refusal(for: signed.id, code: .denied, rules: [], reason: reason, signer: key, at: now)
         }
         guard let state = logs.withLock({ $0[community]?.state }) else { return refuse("this node holds no community \(community.short)") }

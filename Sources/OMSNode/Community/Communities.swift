@@ -71,7 +71,7 @@ public final class Communities: Sendable {
         }
     }
 
-    var nowMs: UInt64 { UInt64(max(0, host.now().timeIntervalSince1970 * 1000)) }
+    var nowMs: UInt64 { host.unixNowMs }
 
     // MARK: Reading
 
@@ -214,7 +214,7 @@ public final class Communities: Sendable {
     public func memberPersona(of tcc: TCCRecord, in community: TCCID?) throws -> PersonaRecord {
         let suffix = community.map { Array($0.bytes.prefix(6)).hex } ?? SecureRandom.bytes(6).hex
         let context = try Name("community-\(suffix)")
-        return try host.store.persona(tcc: tcc.id, context: context) ?? host.createPersona(in: tcc, context: context)
+        return try host.persona(of: tcc, context: context)
     }
 
     // MARK: Moving events

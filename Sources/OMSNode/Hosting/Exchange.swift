@@ -45,7 +45,7 @@ public final class Exchange: Sendable {
         }
     }
 
-    var nowMs: UInt64 { UInt64(max(0, host.now().timeIntervalSince1970 * 1000)) }
+    var nowMs: UInt64 { host.unixNowMs }
 
     // MARK: Answering
 

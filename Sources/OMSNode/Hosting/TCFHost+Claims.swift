@@ -119,7 +119,7 @@ extension TCFHost {
             persona = try self.persona(reference, of: tcc)
         } else {
             let context = try Name(challenge.audience.rawValue)
-            persona = try store.persona(tcc: tcc.id, context: context) ?? createPersona(in: tcc, context: context)
+            persona = try self.persona(of: tcc, context: context)
         }
         let response = SignInResponse.answer(challenge, at: unixNow, with: try personaKey(persona, of: tcc))
         try audit(tcc, .login, ["app": challenge.audience.rawValue, "persona": persona.id.description])

@@ -54,6 +54,9 @@ public final class TCFHost: Sendable {
     /// The host's clock in Unix seconds, as claims and sign-ins count time.
     public var unixNow: UInt64 { UInt64(max(0, now().timeIntervalSince1970)) }
 
+    /// The host's clock in Unix milliseconds, as queries and community events count time.
+    public var unixNowMs: UInt64 { UInt64(max(0, now().timeIntervalSince1970 * 1000)) }
+
     // MARK: TCFs
 
     public func createTCF(name: Name) throws -> TCFRecord {
@@ -189,6 +192,11 @@ public final class TCFHost: Sendable {
     }
 
     public func personas(of tcc: TCCRecord) throws -> [PersonaRecord] { try store.personas(tcc: tcc.id) }
+
+    /// The persona of `tcc` for `context`, made on first use.
+    public func persona(of tcc: TCCRecord, context: Name) throws -> PersonaRecord {
+        try store.persona(tcc: tcc.id, context: context) ?? createPersona(in: tcc, context: context)
+    }
 
     /// A persona of `tcc` by id or context name.
     public func persona(_ reference: String, of tcc: TCCRecord) throws -> PersonaRecord {
