@@ -155,6 +155,10 @@ def exchange_seeds():
     seeds = [("query " + v["name"], v["envelope"]) for v in vectors["queries"]]
     seeds += [("answer " + v["name"], v["envelope"]) for v in vectors["answers"]]
     seeds += [("refusal " + v["name"], v["envelope"]) for v in vectors["refusals"]]
+    # Community reports (section 15, "Institutions") are opened by the same target.
+    reports = load("community.json")
+    seeds += [("report " + v["name"], v["envelope"]) for v in reports["reports"]]
+    seeds += [("bad report " + v["name"], v["envelope"]) for v in reports["invalid_reports"][:6]]
     invalid = [("query", v) for v in vectors["invalid_queries"]] + [("response", v) for v in vectors["bad_responses"]]
     invalid += [("presentation", v) for v in vectors["bad_presentations"][:2]]
     hard_to_reach = [

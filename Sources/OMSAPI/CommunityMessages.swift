@@ -8,17 +8,15 @@ import OMSProtocol
 // hold the same events, which `stateHash` shows.
 
 public struct CreateCommunityRequest: Codable, Sendable {
-    /// The founding TCC (id or name): a persona of it signs the create event.
+    /// Who founds it (id or name): for a community, one of this node's TCCs, a new persona of
+    /// which signs the create event; for an institution, a community held here, whose key signs.
     public var tcc: String
     /// The manifest's YAML, exactly as it will be signed.
     public var manifest: String
-    /// `community` (default) or `institution`.
-    public var group: String?
 
-    public init(tcc: String, manifest: String, group: String? = nil) {
+    public init(tcc: String, manifest: String) {
         self.tcc = tcc
         self.manifest = manifest
-        self.group = group
     }
 }
 
@@ -50,12 +48,19 @@ public struct CommunityActionRequest: Codable, Sendable {
     public var grant: Bool?
     /// For `manifest`: the new manifest's YAML.
     public var manifest: String?
+    /// For `affiliate` and `disaffiliate`: the institution's id.
+    public var institution: String?
+    /// For `affiliate`, when this node holds no replica of the institution: a node that does,
+    /// which describes its manifest in force (what the community agrees to).
+    public var via: NodeID?
     public var propose: Bool?
 
     public init(
         tcc: String, action: String, persona: PersonaID? = nil, reason: String? = nil, name: String? = nil, grant: Bool? = nil,
-        manifest: String? = nil, propose: Bool? = nil
+        manifest: String? = nil, institution: String? = nil, via: NodeID? = nil, propose: Bool? = nil
     ) {
+        self.institution = institution
+        self.via = via
         self.tcc = tcc
         self.action = action
         self.persona = persona
@@ -168,7 +173,16 @@ public struct CommunityView: Codable, Sendable {
     public var invitations: [PersonaID]
     public var proposals: [Proposal]
     public var apps: [String]
+    /// The institutions the community answers to.
+    public var affiliations: [Affiliation]
     public var void: [Void]
+
+    public struct Affiliation: Codable, Sendable {
+        public var institution: TCCID
+        public var key: PersonaID
+        public var node: NodeID
+        public var manifestHash: String
+    }
 }
 
 extension CommunityView {
@@ -203,6 +217,9 @@ extension CommunityView {
                 status: "\(proposal.status)")
         }
         apps = state.apps.sorted()
+        affiliations = state.affiliations.sorted { $0.key.description < $1.key.description }.map {
+            Affiliation(institution: $0.key, key: $0.value.key, node: $0.value.node, manifestHash: $0.value.manifestHash.hex)
+        }
         void = log.void.sorted { $0.key.description < $1.key.description }.map {
             Void(event: $0.key, code: $0.value.code.name, reason: $0.value.context)
         }
@@ -218,6 +235,9 @@ extension CommunityView {
         case .role(let p, let grant, let name): "\(grant ? "grant" : "revoke") \(name) \(grant ? "to" : "from") \(p)"
         case .app(let add, let name): "\(add ? "register" : "remove") app \(name)"
         case .manifest(let document): "manifest \(document.hash.hex.prefix(16)) (\(document.manifest.name))"
+        case .affiliate(let institution, let key, let node, let hash):
+            "join institution \(institution) (manifest \(hash.hex.prefix(16))) with key \(key) at \(node.short)"
+        case .disaffiliate(let institution): "leave institution \(institution)"
         }
     }
 
@@ -277,8 +297,12 @@ public struct CommunityAskResult: Codable, Sendable {
         public var number: Double?
         public var counts: [Double]?
         public var reason: String?
-        /// The member TCC's signed answer or refusal.
+        /// The member TCC's signed answer or refusal (in an institution: the member
+        /// community's signed report, or a refusal).
         public var envelope: Data?
+        /// In an institution: how many of the member community's members were asked, and answered.
+        public var membersAsked: Int?
+        public var membersAnswered: Int?
     }
 
     public var community: TCCID
@@ -311,7 +335,7 @@ extension CommunityAskResult {
             let (number, counts) = Self.split(reply.value)
             return Reply(
                 member: reply.member, node: reply.node, outcome: reply.outcome, number: number, counts: counts, reason: reply.reason,
-                envelope: reply.envelope.map { Data($0) })
+                envelope: reply.envelope.map { Data($0) }, membersAsked: reply.membersAsked, membersAnswered: reply.membersAnswered)
         }
     }
 

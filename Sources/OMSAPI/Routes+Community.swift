@@ -13,39 +13,14 @@ extension CommunityAskResult: ResponseEncodable {}
 extension CommunityContributionView: ResponseEncodable {}
 extension CommunityKeptResult: ResponseEncodable {}
 
-/// Communities (protocol-spec §15): found one, join one through a node that holds it, decide,
-/// propose and vote as a member's persona, and read the replica held here.
+/// Communities and institutions (protocol-spec §15): found one, join one through a node that
+/// holds it, decide, propose and vote, and read the replica held here. The same routes serve
+/// both under `/v1/communities` and `/v1/institutions`; who acts (`tcc` in a body) is one of
+/// this node's TCCs in a community, and a community whose key this node holds in an institution.
 extension OwnerAPI {
     func addCommunityRoutes(_ v1: RouterGroup<APIContext>) {
-        v1.get("communities") { _, _ -> [CommunitySummary] in
-            try communityService().ids().compactMap { try? communityService().log($0) }.map(CommunitySummary.init)
-        }
-        v1.post("communities") { request, context -> EditedResponse<CommunityView> in
-            try context.requireOwner()
-            let body = try await request.decode(as: CreateCommunityRequest.self, context: context)
-            let group: CommunityEvent.Group = try parse("group") {
-                switch body.group ?? "community" {
-                case "community": return .community
-                case "institution": return .institution
-                default: throw HostingError(.invalidArgument, "a group is community or institution")
-                }
-            }
-            let manifest = try Self.manifest(body.manifest)
-            let log = try await blocking { try communityService().create(manifest: manifest, tcc: try host.tcc(body.tcc), group: group) }
-            return EditedResponse(status: .created, response: CommunityView(log))
-        }
-        v1.get("communities/{community}") { _, context -> CommunityView in
-            let communities = try communityService()
-            return CommunityView(try communities.log(try communities.resolve(try context.parameter("community"))))
-        }
-        v1.post("communities/{community}/join") { request, context -> CommunityView in
-            try context.requireOwner()
-            let reference = try context.parameter("community")
-            let community = try Self.communityID(reference)
-            let body = try await request.decode(as: JoinCommunityRequest.self, context: context)
-            let tcc = try await blocking { try host.tcc(body.tcc) }
-            return CommunityView(try await Self.relayed { try await communityService().join(community, via: body.via, as: tcc, evidence: Array(body.evidence ?? Data())) })
-        }
+        addLogRoutes(v1, .community)
+        addLogRoutes(v1, .institution)
         v1.post("communities/{community}/personas") { request, context -> PersonaRecord in
             // The persona a TCC uses (or will use) in a community: what an invitee gives the
             // admin who invites them, before joining.
@@ -54,49 +29,6 @@ extension OwnerAPI {
             let community = try Self.communityID(reference)
             let body = try await request.decode(as: CommunityMemberRequest.self, context: context)
             return try await blocking { try communityService().memberPersona(of: try host.tcc(body.tcc), in: community) }
-        }
-        v1.post("communities/{community}/actions") { request, context -> CommunityEventResult in
-            try context.requireOwner()
-            let body = try await request.decode(as: CommunityActionRequest.self, context: context)
-            let action = try Self.action(body)
-            return try await act(context, tcc: body.tcc, body.propose == true ? .propose(action) : .action(action))
-        }
-        v1.post("communities/{community}/proposals/{proposal}/votes") { request, context -> CommunityEventResult in
-            try context.requireOwner()
-            let proposal = try Self.objectID(try context.parameter("proposal"))
-            let body = try await request.decode(as: VoteRequest.self, context: context)
-            return try await act(context, tcc: body.tcc, .vote(proposal: proposal, yes: body.yes))
-        }
-        v1.post("communities/{community}/proposals/{proposal}/enact") { request, context -> CommunityEventResult in
-            try context.requireOwner()
-            let proposal = try Self.objectID(try context.parameter("proposal"))
-            let body = try await request.decode(as: CommunityMemberRequest.self, context: context)
-            return try await act(context, tcc: body.tcc, .enact(proposal: proposal))
-        }
-        v1.post("communities/{community}/leave") { request, context -> CommunityEventResult in
-            try context.requireOwner()
-            let body = try await request.decode(as: CommunityMemberRequest.self, context: context)
-            return try await act(context, tcc: body.tcc, .leave)
-        }
-        v1.post("communities/{community}/consent") { request, context -> CommunityEventResult in
-            try context.requireOwner()
-            let body = try await request.decode(as: CommunityMemberRequest.self, context: context)
-            let communities = try communityService()
-            let community = try communities.resolve(try context.parameter("community"))
-            let hash = try communities.log(community).state.manifest?.hash ?? []
-            return try await act(context, tcc: body.tcc, .consent(manifestHash: hash))
-        }
-        v1.post("communities/{community}/asks") { request, context -> CommunityAskResult in
-            try context.requireOwner()
-            let communities = try communityService()
-            let community = try communities.resolve(try context.parameter("community"))
-            let body = try await request.decode(as: CommunityAskRequest.self, context: context)
-            let question = try parse("question") {
-                try Self.question(AskRequest(target: community, node: nil, persona: nil, module: body.module, stream: body.stream, from: body.from, to: body.to,
-                    numbers: body.numbers, purpose: body.purpose))
-            }
-            let tcc = try await blocking { try host.tcc(body.tcc) }
-            return CommunityAskResult(try await communities.ask(community, as: tcc, question: question))
         }
         v1.get("communities/{community}/contributions") { request, context -> [CommunityContributionView] in
             let communities = try communityService()
@@ -122,10 +54,96 @@ extension OwnerAPI {
                 nodes: answers.sorted { $0.key.description < $1.key.description }.map { .init(node: $0.key, answers: $0.value.map { Data($0.envelope.bytes) }) },
                 failed: failed.sorted { $0.key.description < $1.key.description }.map { "\($0.key.short): \($0.value)" })
         }
-        v1.post("communities/{community}/sync") { _, context -> CommunitySyncResult in
+    }
+
+    private func addLogRoutes(_ v1: RouterGroup<APIContext>, _ group: CommunityEvent.Group) {
+        let root = group == .community ? "communities" : "institutions"
+        v1.get("\(root)") { _, _ -> [CommunitySummary] in
+            let communities = try communityService()
+            return communities.ids().compactMap { try? communities.log($0) }.filter { $0.state.group == group }.map(CommunitySummary.init)
+        }
+        v1.post("\(root)") { request, context -> EditedResponse<CommunityView> in
+            try context.requireOwner()
+            let body = try await request.decode(as: CreateCommunityRequest.self, context: context)
+            let manifest = try Self.manifest(body.manifest)
+            let communities = try communityService()
+            let log = try await blocking {
+                group == .community
+                    ? try communities.create(manifest: manifest, tcc: try host.tcc(body.tcc))
+                    : try communities.createInstitution(manifest: manifest, for: try communities.resolve(body.tcc, group: .community))
+            }
+            return EditedResponse(status: .created, response: CommunityView(log))
+        }
+        v1.get("\(root)/{community}") { _, context -> CommunityView in
+            let communities = try communityService()
+            return CommunityView(try communities.log(try communities.resolve(try context.parameter("community"), group: group)))
+        }
+        v1.post("\(root)/{community}/join") { request, context -> CommunityView in
+            try context.requireOwner()
+            let id = try Self.communityID(try context.parameter("community"))
+            let body = try await request.decode(as: JoinCommunityRequest.self, context: context)
+            let communities = try communityService()
+            guard group == .institution else {
+                let tcc = try await blocking { try host.tcc(body.tcc) }
+                return CommunityView(try await Self.relayed { try await communities.join(id, via: body.via, as: tcc, evidence: Array(body.evidence ?? Data())) })
+            }
+            let community = try communities.resolve(body.tcc, group: .community)
+            return CommunityView(try await Self.relayed { try await communities.joinInstitution(id, via: body.via, for: community) })
+        }
+        v1.post("\(root)/{community}/actions") { request, context -> CommunityEventResult in
+            try context.requireOwner()
+            let body = try await request.decode(as: CommunityActionRequest.self, context: context)
+            let action: CommunityEvent.Action
+            if body.action == "affiliate" {
+                let communities = try communityService()
+                let institution = try Self.communityID(body.institution ?? "")
+                let community = try communities.resolve(try context.parameter("community"), group: .community)
+                action = try await Self.relayed { try await communities.affiliation(of: community, to: institution, via: body.via) }
+            } else {
+                action = try Self.action(body)
+            }
+            return try await act(context, group, by: body.tcc, body.propose == true ? .propose(action) : .action(action))
+        }
+        v1.post("\(root)/{community}/proposals/{proposal}/votes") { request, context -> CommunityEventResult in
+            try context.requireOwner()
+            let proposal = try Self.objectID(try context.parameter("proposal"))
+            let body = try await request.decode(as: VoteRequest.self, context: context)
+            return try await act(context, group, by: body.tcc, .vote(proposal: proposal, yes: body.yes))
+        }
+        v1.post("\(root)/{community}/proposals/{proposal}/enact") { request, context -> CommunityEventResult in
+            try context.requireOwner()
+            let proposal = try Self.objectID(try context.parameter("proposal"))
+            let body = try await request.decode(as: CommunityMemberRequest.self, context: context)
+            return try await act(context, group, by: body.tcc, .enact(proposal: proposal))
+        }
+        v1.post("\(root)/{community}/leave") { request, context -> CommunityEventResult in
+            try context.requireOwner()
+            let body = try await request.decode(as: CommunityMemberRequest.self, context: context)
+            return try await act(context, group, by: body.tcc, .leave)
+        }
+        v1.post("\(root)/{community}/consent") { request, context -> CommunityEventResult in
+            try context.requireOwner()
+            let body = try await request.decode(as: CommunityMemberRequest.self, context: context)
+            let communities = try communityService()
+            let community = try communities.resolve(try context.parameter("community"), group: group)
+            let hash = try communities.log(community).state.manifest?.hash ?? []
+            return try await act(context, group, by: body.tcc, .consent(manifestHash: hash))
+        }
+        v1.post("\(root)/{community}/asks") { request, context -> CommunityAskResult in
             try context.requireOwner()
             let communities = try communityService()
-            let community = try communities.resolve(try context.parameter("community"))
+            let community = try communities.resolve(try context.parameter("community"), group: group)
+            let body = try await request.decode(as: CommunityAskRequest.self, context: context)
+            let question = try parse("question") {
+                try Self.question(AskRequest(target: community, node: nil, persona: nil, module: body.module, stream: body.stream, from: body.from, to: body.to,
+                    numbers: body.numbers, purpose: body.purpose))
+            }
+            return CommunityAskResult(try await communities.ask(community, by: body.tcc, question: question))
+        }
+        v1.post("\(root)/{community}/sync") { _, context -> CommunitySyncResult in
+            try context.requireOwner()
+            let communities = try communityService()
+            let community = try communities.resolve(try context.parameter("community"), group: group)
             var received = 0
             var failed: [String] = []
             for peer in await node.connectedPeers() where try communities.log(community).state.mayRead(node: peer) {
@@ -144,11 +162,12 @@ extension OwnerAPI {
         return communities
     }
 
-    private func act(_ context: APIContext, tcc reference: String, _ body: CommunityEvent.Body) async throws -> CommunityEventResult {
+    private func act(_ context: APIContext, _ group: CommunityEvent.Group, by reference: String, _ body: CommunityEvent.Body) async throws
+        -> CommunityEventResult
+    {
         let communities = try communityService()
-        let community = try communities.resolve(try context.parameter("community"))
-        let tcc = try await blocking { try host.tcc(reference) }
-        let event = try await communities.act(community, as: tcc, body)
+        let community = try communities.resolve(try context.parameter("community"), group: group)
+        let event = try await communities.act(community, by: reference, body)
         return CommunityEventResult(event: event.id, kind: "\(body.kind)", stateHash: try communities.log(community).state.hash.hex)
     }
 
@@ -195,10 +214,11 @@ extension OwnerAPI {
         case "manifest":
             guard let yaml = body.manifest else { throw APIError(.badRequest, code: "invalidArgument", "manifest needs the new manifest") }
             return .manifest(try manifest(yaml))
+        case "disaffiliate": return .disaffiliate(institution: try communityID(body.institution ?? ""))
         default:
             throw APIError(
                 .badRequest, code: "invalidArgument",
-                "'\(body.action.printable(limit: 32))' is not approve, reject, suspend, reinstate, invite, role, app or manifest")
+                "'\(body.action.printable(limit: 32))' is not approve, reject, suspend, reinstate, invite, role, app, manifest, affiliate or disaffiliate")
         }
     }
 

@@ -79,7 +79,8 @@ extension FuzzTargets {
                     "a reason breaks the rule")
             case .role(_, _, let name), .app(_, let name): try invariant(Manifest.isName(name.utf8), "'\(name)' is not a name")
             case .manifest(let manifest): try manifestInvariants(manifest)
-            case .approve, .reinstate, .invite: break
+            case .affiliate(_, _, _, let hash): try invariant(hash.count == 32, "an affiliation's manifest hash is not 32 bytes")
+            case .approve, .reinstate, .invite, .disaffiliate: break
             }
         case .leave, .vote, .enact: break
         }
@@ -202,6 +203,8 @@ public struct CommunityFixture: Sendable {
             "24f4ff2dbfc00a634a281e7b6d361e09d34ce0515ba546068044bd7e72598abf",  // erin, invited
             "9ca05c5d1ade47ae07e28d065d96d400759bca58ae60f8277057551d17a21d9d",  // frank, invited after withdrawing
             "b1154771b5c0694ff8f5e32e4c957a203373d37c6520ffcde643ad4d922bdeba",  // grace, a stranger to it
+            "135529681681b901dbac498b4c27b49a7e3127c30b84b1d6b3fdcd08afbe4a90",  // commons-key, a community's key in an institution
+            "85fde40d81afb35d2824bd596d7422d25828cccd71e83dcc5f69041092023cc0",  // harbour-key, another's
         ].map { try! Ed25519.PrivateKey(seed: HandshakeFixture.bytes($0)) }
         stranger = try! Ed25519.PrivateKey(seed: [UInt8](repeating: 0x33, count: 32))
         events = Self.eventsHex.map { HandshakeFixture.bytes($0) }

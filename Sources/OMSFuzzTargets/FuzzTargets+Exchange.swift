@@ -24,6 +24,7 @@ extension FuzzTargets {
         if let query = try? SignedQuery.open(bytes) { try queryInvariants(query, bytes) }
         if let answer = try? SignedAnswer.open(bytes) { try answerInvariants(answer, bytes) }
         if let refusal = try? SignedRefusal.open(bytes) { try refusalInvariants(refusal, bytes) }
+        if let report = try? SignedCommunityReport.open(bytes) { try reportInvariants(report, bytes) }
         let check = AnswerCheck(query: ExchangeFixture.shared.query, sentTo: ExchangeFixture.shared.node)
         if let outcome = try? check.check(bytes) {
             try invariant(outcome.envelope.bytes == bytes, "an outcome keeps other bytes than it was given")
@@ -81,6 +82,23 @@ extension FuzzTargets {
             "mapping the module gives \(module?.name ?? "")")
         _ = query.policyRequest(now: query.issued)
         _ = try? signed.verifyPresentations(with: ClaimVerifier(), at: query.issued)
+    }
+
+    /// A community's report to an institution (section 15): canonical, within its limits, a
+    /// number or counts only, and never more members answering than asked.
+    static func reportInvariants(_ signed: SignedCommunityReport, _ bytes: [UInt8]) throws(FuzzInvariantViolation) {
+        let report = signed.report
+        try invariant(signed.envelope.bytes == bytes, "a report keeps other bytes than it opened")
+        try invariant(signed.envelope.payload.count <= CommunityReport.maximumPayload, "a report's payload is over the limit")
+        try invariant(report.encodePayload() == signed.envelope.payload, "a report does not re-encode to its payload")
+        try invariant(report.answered <= report.asked, "a report has more members answering than asked")
+        try invariant(report.reason.utf8.count <= CommunityReport.maximumReason, "a report's reason is too long")
+        switch report.value {
+        case nil: break
+        case .number(let x)?: try invariant(!x.isInfinite, "a report's number is infinite")
+        case .counts(let xs)?: try invariant(xs.count <= Answer.maximumValues && xs.allSatisfy(\.isFinite), "a report's counts break the rule")
+        default: try invariant(false, "a report carries a value other than a number or counts")
+        }
     }
 
     static func answerInvariants(_ signed: SignedAnswer, _ bytes: [UInt8]) throws(FuzzInvariantViolation) {

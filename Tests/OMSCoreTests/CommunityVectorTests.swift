@@ -17,6 +17,36 @@ import Testing
         let invalidEvents: [InvalidEvent]
         let logs: [Log]
         let frames: [FrameVector]
+        let reports: [ReportVector]
+        let invalidReports: [InvalidEvent]
+    }
+
+    /// A community's report to an institution (section 15, "Institutions"): the fields MUST sign
+    /// into exactly `payload` and `envelope` with the signer's seed, and opening gives them back.
+    struct ReportVector: Decodable {
+        struct Fields: Decodable {
+            let query: String
+            let communityHex: String
+            let reported: UInt64
+            let asked: UInt32
+            let answered: UInt32
+            let value: Value?
+            let reason: String
+        }
+
+        /// Section 13's value: tag 1 (number) or 2 (counts), each double as 16 hex digits of its bits.
+        struct Value: Decodable {
+            let tag: Int
+            let numbers: [String]
+        }
+
+        let name: String
+        let signer: String
+        let signerSeed: String
+        let fields: Fields
+        let payload: String
+        let envelope: String
+        let id: String
     }
 
     struct Limits: Decodable {
@@ -26,6 +56,7 @@ import Testing
         let maximumManifest: Int
         let maximumReason: Int
         let maximumEvidence: Int
+        let maximumReportPayload: Int
     }
 
     struct ValidEvent: Decodable {
@@ -99,6 +130,11 @@ import Testing
         let answers: [String]?
         let code: Int?
         let message: String?
+        /// A relayed question's institution and the terms it carries (doubles as bits in hex).
+        let institution: String?
+        let minCount: UInt32?
+        let epsilon: String?
+        let budget: String?
         let bytes: String
     }
 
@@ -115,6 +151,50 @@ import Testing
         #expect(limits.maximumPayload == CommunityEvent.maximumPayload && limits.maximumParents == CommunityEvent.maximumParents)
         #expect(limits.futureSkewMs == CommunityLog.futureSkew && limits.maximumManifest == Manifest.maximumBytes)
         #expect(limits.maximumReason == CommunityEvent.maximumReason && limits.maximumEvidence == CommunityEvent.maximumEvidence)
+        #expect(limits.maximumReportPayload == CommunityReport.maximumPayload)
+    }
+
+    @Test func everyReportSignsIntoTheSameBytesAndOpensBack() throws {
+        #expect(Self.file.reports.count >= 4)
+        for vector in Self.file.reports {
+            let fields = vector.fields
+            let value: AnswerValue? = try fields.value.map { value in
+                let numbers = try value.numbers.map { hex throws -> Double in
+                    Double(bitPattern: try #require(UInt64(hex, radix: 16), "\(vector.name)"))
+                }
+                switch value.tag {
+                case 1: return .number(try #require(numbers.first))
+                case 2: return .counts(numbers)
+                default: throw CommunityError(.malformed, "\(vector.name): tag \(value.tag)")
+                }
+            }
+            let report = try CommunityReport(
+                query: ObjectID(uncheckedBytes: try #require([UInt8](hexString: fields.query))),
+                community: TCCID(uncheckedBytes: try #require([UInt8](hexString: fields.communityHex))), reported: fields.reported,
+                asked: fields.asked, answered: fields.answered, value: value, reason: fields.reason)
+            #expect(report.encodePayload().hex == vector.payload, "\(vector.name)")
+            let key = try Ed25519.PrivateKey(seed: try #require([UInt8](hexString: vector.signerSeed)))
+            let signed = report.signed(with: key)
+            #expect(signed.envelope.bytes.hex == vector.envelope && signed.id.bytes.hex == vector.id, "\(vector.name)")
+            #expect(signed.signer.description == vector.signer, "\(vector.name)")
+            let opened = try SignedCommunityReport.open(try #require([UInt8](hexString: vector.envelope)))
+            #expect(opened == signed, "\(vector.name)")
+            // The asker's check: the member's key, its community, the query sent; nothing else.
+            try opened.check(member: signed.signer, community: report.community, query: report.query)
+            let stranger = PersonaID(uncheckedBytes: [UInt8](repeating: 7, count: 32))
+            #expect(throws: ExchangeError.self) { try opened.check(member: stranger, community: report.community, query: report.query) }
+            #expect(throws: ExchangeError.self) { try opened.check(member: signed.signer, community: report.community, query: ObjectID(uncheckedBytes: [UInt8](repeating: 7, count: 32))) }
+        }
+    }
+
+    @Test func everyInvalidReportIsRefusedWithItsCode() throws {
+        #expect(Self.file.invalidReports.count >= 20)
+        for vector in Self.file.invalidReports {
+            let refusal = try #require(throws: ExchangeError.self, "\(vector.name)") {
+                try SignedCommunityReport.open(try #require([UInt8](hexString: vector.envelope)))
+            }
+            #expect(refusal.code.name == vector.error, "\(vector.name): \(refusal)")
+        }
     }
 
     @Test func everyValidEventOpensAndSignsIntoTheSameBytes() throws {
@@ -250,6 +330,10 @@ import Testing
             var question = WireCommunityQuestion()
             question.community = try data(vector.community)
             question.query = try data(vector.query)
+            question.institution = try data(vector.institution ?? "")
+            question.minCount = vector.minCount ?? 0
+            question.epsilon = try double(vector.epsilon)
+            question.budget = try double(vector.budget)
             frame.communityQuestion = question
         case "community_kept_request":
             var request = WireCommunityKeptRequest()
@@ -281,6 +365,10 @@ import Testing
     static func data(_ hex: String?) throws -> Data {
         let text = try #require(hex)
         return Data(try #require([UInt8](hexString: text)))
+    }
+
+    static func double(_ hex: String?) throws -> Double {
+        Double(bitPattern: try #require(UInt64(hex ?? "0", radix: 16)))
     }
 
     static func data(each hexes: [String]?) throws -> [Data] {

@@ -424,6 +424,11 @@ def pb_bytes_field(number, value):
     return b"" if len(value) == 0 else varint(number << 3 | 2) + varint(len(value)) + value
 
 
+def pb_double_field(number, value):
+    """A double (wire type 1, little-endian); 0 is the default, omitted."""
+    return b"" if value == 0 else varint(number << 3 | 1) + struct.pack("<d", value)
+
+
 def pb_message_field(number, encoded):
     """A singular sub-message: present even when empty (a set oneof case)."""
     return varint(number << 3 | 2) + varint(len(encoded)) + encoded
@@ -1597,6 +1602,23 @@ def value_list(numbers, count=None):
     return struct.pack(">H", len(numbers) if count is None else count) + b"".join(f64(x) for x in numbers)
 
 
+def answer_value(tag, numbers=(), yes=None, records=None):
+    """The bytes after an answer's tag: numbers for tags 1, 2, 3 and 5, yes for 4, records for 6."""
+    if tag in (2, 3):
+        return value_list(numbers)
+    if tag == 4:
+        return bytes([1 if yes else 0])
+    if tag == 6:
+        return struct.pack(">I", len(records)) + records
+    return b"".join(f64(x) for x in numbers)
+
+
+def answer_value_json(tag, numbers=(), yes=None, records=None):
+    """A value as the files write it: numbers as the hex of their bits, records as hex, null where unused."""
+    return {"tag": tag, "numbers": [f64(x).hex() for x in numbers], "yes": yes,
+            "records": None if records is None else records.hex()}
+
+
 def refusal_payload(query_object_id, refused_at, code, rules=(), reason="", version=1, reason_length=None):
     r = as_bytes(reason)
     return (bytes([version]) + query_object_id + struct.pack(">Q", refused_at) + len8(as_bytes(code)) + rule_list(rules)
@@ -1728,38 +1750,41 @@ def read_envelope(data, maximum_payload):
     return type_name.decode("ascii"), data[at : at + 32], data[at + 32 : at + 96], payload
 
 
+def read_answer_value(r, tags=(1, 2, 3, 4, 5, 6)):
+    """A tag among `tags` and its value: {tag, numbers, yes, records} as answer_value takes them."""
+    tag = r.u8()
+    value = {"tag": tag, "numbers": (), "yes": None, "records": None}
+    if tag not in tags:
+        raise Refused("malformed")
+    if tag == 1:
+        value["numbers"] = (read_f64(r, nan_allowed=True),)
+    elif tag in (2, 3):
+        count = r.u16()
+        if count > ANSWER_MAXIMUM_VALUES:
+            raise Refused("malformed")
+        value["numbers"] = tuple(read_f64(r, nan_allowed=tag == 3) for _ in range(count))
+    elif tag == 4:
+        value["yes"] = read_flag(r)
+    elif tag == 5:
+        value["numbers"] = (read_f64(r), read_f64(r), read_f64(r))
+        if not value["numbers"][2] > 0:
+            raise Refused("malformed")
+    elif tag == 6:
+        length = r.u32()
+        if length > ANSWER_MAXIMUM_RECORDS:
+            raise Refused("malformed")
+        value["records"] = r.take(length)
+        utf8_text(value["records"])
+    return value
+
+
 def decode_answer(payload):
     r = PayloadReader(payload)
     r.version_1()
     query = r.take(32)
     _, target = parse_id_text(r.take(r.u8()), ("tcc",))
     r.u64()
-    tag = r.u8()
-    if tag == 1:
-        read_f64(r, nan_allowed=True)
-    elif tag in (2, 3):
-        count = r.u16()
-        if count > ANSWER_MAXIMUM_VALUES:
-            raise Refused("malformed")
-        for _ in range(count):
-            read_f64(r, nan_allowed=tag == 3)
-    elif tag == 4:
-        if r.u8() > 1:
-            raise Refused("malformed")
-    elif tag == 5:
-        read_f64(r), read_f64(r)
-        if not read_f64(r) > 0:
-            raise Refused("malformed")
-    elif tag == 6:
-        length = r.u32()
-        if length > ANSWER_MAXIMUM_RECORDS:
-            raise Refused("malformed")
-        try:
-            r.take(length).decode("utf-8", errors="strict")
-        except UnicodeDecodeError:
-            raise Refused("malformed")
-    else:
-        raise Refused("malformed")
+    read_answer_value(r)
     if not read_f64(r) >= 0:
         raise Refused("malformed")
     read_rules(r)
@@ -1896,21 +1921,13 @@ def queries():
 
     def add_answer(name, query_name, tag, numbers=(), yes=None, epsilon=0.0, rules=(), answered=at + 10,
                    seed=QUERY_TARGET_SEED, records=None):
-        if tag in (2, 3):
-            value = value_list(numbers)
-        elif tag == 4:
-            value = bytes([1 if yes else 0])
-        elif tag == 6:
-            value = struct.pack(">I", len(records)) + records
-        else:
-            value = b"".join(f64(x) for x in numbers)
         query_id = blake2b_256(by_name[query_name])
-        payload = answer_payload(query_id, target, answered, tag, value, epsilon, rules)
+        payload = answer_payload(query_id, target, answered, tag, answer_value(tag, numbers, yes, records), epsilon,
+                                 rules)
         envelope = signed(seed, ANSWER_TYPE, payload)
         answers.append({
             "name": name, "signer_seed": seed.hex(), "query": query_name, "node": node, "target": target,
-            "answered": answered,
-            "value": {"tag": tag, "numbers": number_hex(numbers), "yes": yes, "records": None if records is None else records.hex()},
+            "answered": answered, "value": answer_value_json(tag, numbers, yes, records),
             "epsilon": f64(epsilon).hex(), "rules": list(rules), "payload": payload.hex(), "envelope": envelope.hex(),
         })
         return envelope
@@ -2373,13 +2390,16 @@ ZERO_ID = bytes(32)
 
 EVENT_KINDS = {
     1: "create", 2: "join", 3: "approve", 4: "reject", 5: "leave", 6: "suspend", 7: "reinstate", 8: "invite",
-    9: "role", 10: "app", 11: "manifest", 12: "propose", 13: "vote", 14: "enact", 15: "consent",
+    9: "role", 10: "app", 11: "manifest", 12: "propose", 13: "vote", 14: "enact", 15: "consent", 16: "affiliate",
+    17: "disaffiliate",
 }
 EVENT_KIND_NUMBERS = {name: number for number, name in EVENT_KINDS.items()}
-ACTION_KINDS = ("approve", "reject", "suspend", "reinstate", "invite", "role", "app", "manifest")
+ACTION_KINDS = ("approve", "reject", "suspend", "reinstate", "invite", "role", "app", "manifest", "affiliate",
+                "disaffiliate")
 DECISION_OF_ACTION = {
     "approve": "admission", "reject": "admission", "invite": "admission", "suspend": "suspension",
-    "reinstate": "suspension", "role": "roles", "app": "apps", "manifest": "manifest",
+    "reinstate": "suspension", "role": "roles", "app": "apps", "manifest": "manifest", "affiliate": "manifest",
+    "disaffiliate": "manifest",
 }
 DECISION_KINDS = ("manifest", "roles", "apps", "admission", "suspension")
 ANSWER_MODULES = ("count", "sum", "mean", "min", "max", "distance", "histogram", "quantiles", "time-inside", "visited",
@@ -2622,7 +2642,8 @@ def manifest_field(manifest, length=None):
 
 
 def event_body(kind, f):
-    """f: the body's fields (personas, tcc and node as 32 bytes; reasons as text or bytes; manifests as bytes)."""
+    """f: the body's fields (personas, keys, tcc, institution and node as 32 bytes; reasons as text or bytes;
+    manifests as bytes)."""
     if kind == "create":
         return bytes([f["group"]]) + f["tcc"] + f["node"] + manifest_field(f["manifest"])
     if kind == "join":
@@ -2651,6 +2672,10 @@ def event_body(kind, f):
         return f["proposal"]
     if kind == "consent":
         return f["manifest_hash"]
+    if kind == "affiliate":
+        return f["institution"] + f["key"] + f["node"] + f["manifest_hash"]
+    if kind == "disaffiliate":
+        return f["institution"]
     raise AssertionError(kind)
 
 
@@ -2731,6 +2756,10 @@ def read_event_body(kind, r):
         return {"proposal": r.take(32)}
     if kind == "consent":
         return {"manifest_hash": r.take(32)}
+    if kind == "affiliate":
+        return {"institution": r.take(32), "key": r.take(32), "node": r.take(32), "manifest_hash": r.take(32)}
+    if kind == "disaffiliate":
+        return {"institution": r.take(32)}
     raise AssertionError(kind)
 
 
@@ -2778,6 +2807,7 @@ class CommunityState:
         self.invitations = set()
         self.proposals = {}  # propose event id -> {author, action, rule, deadline, eligible, votes, status}
         self.apps = set()
+        self.affiliations = {}  # institution -> {key, node, manifest_hash}
 
     @property
     def rules(self):
@@ -2834,8 +2864,24 @@ def check_action(s, a):
     elif kind == "manifest":
         if a["manifest"] == s.manifest:
             raise Refused("invalidAction")
+    elif kind == "affiliate":
+        # A community's log only (an institution joins none), not to itself, a key held by an active member's
+        # node, and not the affiliation already held.
+        if s.group != 1 or a["institution"] == s.community:
+            raise Refused("invalidAction")
+        if not any(m["node"] == a["node"] and m["status"] == "active" for m in s.members.values()):
+            raise Refused("invalidAction")
+        if s.affiliations.get(a["institution"]) == affiliation_of(a):
+            raise Refused("invalidAction")
+    elif kind == "disaffiliate":
+        if a["institution"] not in s.affiliations:
+            raise Refused("invalidAction")
     else:
         raise AssertionError(kind)
+
+
+def affiliation_of(a):
+    return {"key": a["key"], "node": a["node"], "manifest_hash": a["manifest_hash"]}
 
 
 def do_action(s, a, t, author, direct):
@@ -2866,6 +2912,10 @@ def do_action(s, a, t, author, direct):
         s.apps &= set(new["apps"])
         if direct:
             s.members[author]["consented"] = s.consent_epoch
+    elif kind == "affiliate":
+        s.affiliations[a["institution"]] = affiliation_of(a)
+    elif kind == "disaffiliate":
+        del s.affiliations[a["institution"]]
 
 
 def check_join_evidence(s, evidence, author, t):
@@ -3015,6 +3065,10 @@ def state_bytes(s):
         out += (proposal_id + bytes([PROPOSAL_STATUS[p["status"]]])
                 + struct.pack(">IIQ", yes, len(p["votes"]) - yes, p["deadline"]))
     out += struct.pack(">I", len(s.apps)) + b"".join(len8(a.encode("ascii")) for a in sorted(s.apps))
+    out += struct.pack(">I", len(s.affiliations))
+    for institution in sorted(s.affiliations):
+        a = s.affiliations[institution]
+        out += institution + a["key"] + a["node"] + a["manifest_hash"]
     return out
 
 
@@ -3104,13 +3158,16 @@ class CommunityLog:
 
 
 class CommunityPerson:
-    def __init__(self, name):
+    """A persona with the TCC and node its create or join names: a member's own (derived from its label), or,
+    for a community's key in an institution, the community's id and the node holding the key."""
+
+    def __init__(self, name, tcc=None, node=None):
         self.name = name
         self.label = "community/" + name
         self.seed = fixed_bytes(self.label)
         self.key = ed25519_public(self.seed)
-        self.tcc = ed25519_public(fixed_bytes(self.label + "/tcc"))
-        self.node = ed25519_public(fixed_bytes(self.label + "/node"))
+        self.tcc = ed25519_public(fixed_bytes(self.label + "/tcc")) if tcc is None else tcc
+        self.node = ed25519_public(fixed_bytes(self.label + "/node")) if node is None else node
 
     def json(self):
         return {"seed_label": self.label, "seed": self.seed.hex(), "persona": bech32m_encode("persona", self.key),
@@ -3124,10 +3181,12 @@ MANIFEST_NAMES = {}  # manifest bytes -> its name in community.json's `manifests
 def fields_json(f):
     out = {}
     for key, value in f.items():
-        if key in ("applicant", "member", "invitee"):
+        if key in ("applicant", "member", "invitee", "key"):
             out[key] = bech32m_encode("persona", value)
         elif key in ("tcc", "node"):
             out[key] = bech32m_encode(key, value)
+        elif key == "institution":
+            out[key] = bech32m_encode("tcc", value)
         elif key in ("manifest_hash", "proposal", "evidence"):
             out[key] = value.hex()
         elif key == "manifest":
@@ -3176,6 +3235,11 @@ def state_json(s):
             for i, p in s.proposals.items()
         },
         "apps": sorted(s.apps),
+        "affiliations": {
+            bech32m_encode("tcc", i): {"key": persona(a["key"]), "node": bech32m_encode("node", a["node"]),
+                                       "manifest_hash": a["manifest_hash"].hex()}
+            for i, a in s.affiliations.items()
+        },
     }
 
 
@@ -3326,6 +3390,27 @@ departure: {export: false, retain: 1d}
 apps: []
 """ % tcc_text(CLUB_TCC_SEED))
 
+# An institution's: its members are communities, each speaking through its key.
+CYCLING_ALLIANCE = add_manifest("cycling-alliance", """\
+manifest: 1
+name: cycling-alliance
+purpose: Riding communities of the region, pooling what their members agree to share.
+governance:
+  roles: [admin, member]
+  decisions:
+    manifest: {by: admin}
+    roles: {by: admin}
+    apps: {by: admin}
+    admission: {by: admin}
+    suspension: {by: admin}
+joining: {mode: approval}
+consent:
+  - {stream: steps, answers: [count, mean, histogram], min-count: 2, epsilon: 0.5, budget: 4}
+access:
+  - {who: members, streams: [steps], answers: [count, mean, histogram]}
+departure: {export: false, retain: 0d}
+""")
+
 
 def padded_manifest(size):
     """The bike-club manifest grown to exactly `size` bytes with comment lines."""
@@ -3372,7 +3457,8 @@ class LogScenario:
         self.now = time
         self.steps = []
         self.envelopes = {}
-        self.deliver("%s creates the community" % creator.name, envelope, "accepted", now=time + 500)
+        self.deliver("%s creates the %s" % (creator.name, "institution" if group == 2 else "community"), envelope,
+                     "accepted", now=time + 500)
 
     @property
     def manifest_hash(self):
@@ -3775,6 +3861,74 @@ def claim_scenario(p):
     return s.result()
 
 
+HARBOUR_RIDERS = fixed_bytes("community/harbour-riders")  # another member community (its log is not in the vectors)
+OTHER_INSTITUTION = fixed_bytes("community/other-institution")
+
+
+def institution_scenarios(p):
+    """'Institutions': ride-commons (which decides its manifest, and so its affiliations, by vote) names its key for
+    the institution cycling-alliance; the key founds the institution from alice's node first, then the community's
+    proposal names the new institution's id. Returns the institution's log, the community's log and the two
+    communities' keys (as people: their tcc the community id, their node the one holding the key)."""
+    alice, bob, carol, dave, frank = (p[n] for n in ("alice", "bob", "carol", "dave", "frank"))
+    m = MINUTE_MS
+    t = TC + 5 * DAY * 1000
+    c = LogScenario("affiliating community",
+                    "ride-commons: open joining; its manifest, and so its affiliations, decided by quorum 0.5 and "
+                    "threshold 0.6 within 1 h; alice creates it, and the key it names for cycling-alliance is held "
+                    "by her node.", alice, RIDE_COMMONS, t)
+    for k, person in enumerate((bob, carol, dave)):
+        c.join("%s joins" % person.name, person, t + (1 + k) * m)
+    keys = {"commons-key": CommunityPerson("commons-key", tcc=c.community, node=alice.node),
+            "harbour-key": CommunityPerson("harbour-key", tcc=HARBOUR_RIDERS)}
+    commons_key, harbour_key = keys["commons-key"], keys["harbour-key"]
+
+    i = LogScenario("institution",
+                    "cycling-alliance: an institution (group 2), every decision by an admin, joining by approval. "
+                    "ride-commons's key creates it from alice's node (tcc: ride-commons's id); harbour-riders' key "
+                    "joins naming that community's id, and is approved.", commons_key, CYCLING_ALLIANCE, t + 10 * m,
+                    group=2)
+    i.join("harbour-key asks to join for harbour-riders", harbour_key, t + 11 * m)
+    i.event("commons-key, the institution's admin, affiliates it to another institution", commons_key, "affiliate",
+            {"institution": OTHER_INSTITUTION, "key": commons_key.key, "node": commons_key.node,
+             "manifest_hash": i.manifest_hash}, t + 12 * m, "invalidAction")
+    i.event("commons-key disaffiliates the institution from another institution", commons_key, "disaffiliate",
+            {"institution": OTHER_INSTITUTION}, t + 13 * m, "invalidAction")
+    i.event("commons-key approves harbour-key", commons_key, "approve", {"applicant": harbour_key.key}, t + 14 * m)
+
+    affiliation = {"institution": i.community, "key": commons_key.key, "node": alice.node,
+                   "manifest_hash": i.manifest_hash}
+
+    def affiliate(**changes):
+        return {"action": dict(affiliation, kind="affiliate", **changes)}
+
+    c.event("alice affiliates the community directly, where a vote is needed", alice, "affiliate", affiliation,
+            t + 15 * m, "notAuthorized")
+    p1 = c.event("P1: alice proposes to affiliate to cycling-alliance, commons-key held by her node", alice,
+                 "propose", affiliate(), t + 16 * m)
+    for k, (person, choice) in enumerate(((alice, 1), (bob, 1), (carol, 1), (dave, 0))):
+        c.event("%s votes %s on P1" % (person.name, "yes" if choice else "no"), person, "vote",
+                {"proposal": p1, "choice": choice}, t + (17 + k) * m)
+    c.event("bob enacts P1 once everyone has voted: 3 yes, 1 no, passed; the community is affiliated", bob, "enact",
+            {"proposal": p1}, t + 21 * m)
+    c.event("carol proposes the key held by frank's node, which hosts no member", carol, "propose",
+            affiliate(node=frank.node), t + 22 * m, "invalidAction")
+    c.event("dave proposes the affiliation in force again", dave, "propose", affiliate(), t + 23 * m, "invalidAction")
+    c.event("bob proposes to affiliate the community to itself", bob, "propose", affiliate(institution=c.community),
+            t + 24 * m, "invalidAction")
+    c.event("carol proposes to disaffiliate from an institution it has no affiliation to", carol, "propose",
+            {"action": {"kind": "disaffiliate", "institution": OTHER_INSTITUTION}}, t + 25 * m, "invalidAction")
+    c.event("P2: bob proposes that his node hold the key instead (left open)", bob, "propose",
+            affiliate(node=bob.node), t + 26 * m)
+    c.event("P3: dave proposes to disaffiliate from cycling-alliance (left open)", dave, "propose",
+            {"action": {"kind": "disaffiliate", "institution": i.community}}, t + 27 * m)
+    institution, community = i.result(), c.result()
+    held = c.log.fold()[0].affiliations
+    assert held == {i.community: affiliation_of(affiliation)} and i.manifest_hash == blake2b_256(CYCLING_ALLIANCE)
+    assert institution["state"]["group"] == 2 and institution["state"]["affiliations"] == {}
+    return institution, community, keys
+
+
 def community_events(p, community):
     """One valid event of each kind (and a proposal of each action) -> payload, envelope, id."""
     alice, bob, carol, erin = p["alice"], p["bob"], p["carol"], p["erin"]
@@ -3814,6 +3968,11 @@ def community_events(p, community):
     add("remove an app", alice, "app", {"add": 0, "name": "route-map"})
     add("change the manifest", alice, "manifest", {"manifest": BIKE_CLUB_2})
     add("change to a manifest of 65536 bytes", alice, "manifest", {"manifest": LARGEST_MANIFEST})
+    institution = fixed_bytes("community/an-institution")
+    affiliation = {"institution": institution, "key": ed25519_public(fixed_bytes("community/commons-key")),
+                   "node": alice.node, "manifest_hash": blake2b_256(CYCLING_ALLIANCE)}
+    add("affiliate", alice, "affiliate", affiliation)
+    add("disaffiliate", alice, "disaffiliate", {"institution": institution})
     actions = [
         {"kind": "approve", "applicant": bob.key},
         {"kind": "reject", "applicant": bob.key, "reason": "no"},
@@ -3823,6 +3982,8 @@ def community_events(p, community):
         {"kind": "role", "member": carol.key, "grant": 1, "name": "moderator"},
         {"kind": "app", "add": 1, "name": "ride-map"},
         {"kind": "manifest", "manifest": RIDE_COMMONS_2},
+        dict(kind="affiliate", **affiliation),
+        {"kind": "disaffiliate", "institution": institution},
     ]
     for action in actions:
         add("propose: " + action["kind"], carol, "propose", {"action": action})
@@ -3873,7 +4034,7 @@ def community_invalid_events(p, community):
     bad("payload version 2", signed_payload(ev(version=2)), "malformed")
     bad("payload version 0", signed_payload(ev(version=0)), "malformed")
     bad("kind 0", signed_payload(ev(kind_number=0)), "malformed")
-    bad("kind 16", signed_payload(ev(kind_number=16)), "malformed")
+    bad("kind 18", signed_payload(ev(kind_number=18)), "malformed")
     bad("empty payload", signed_payload(b""), "malformed")
     bad("payload cut inside the header", signed_payload(ev()[:40]), "malformed")
     bad("create with a parent", signed_payload(create(parents=parents[:1])), "malformed")
@@ -3890,6 +4051,12 @@ def community_invalid_events(p, community):
     bad("one trailing byte", signed_payload(ev() + b"\x00"), "malformed")
     bad("applicant cut to 31 bytes", signed_payload(ev()[:-1]), "malformed")
     bad("leave with a body", signed_payload(ev("leave", {}, body=b"\x00")), "malformed")
+    affiliation = {"institution": fixed_bytes("community/an-institution"), "key": bob.key, "node": alice.node,
+                   "manifest_hash": blake2b_256(CYCLING_ALLIANCE)}
+    bad("affiliate cut to 127 bytes", signed_payload(ev("affiliate", affiliation)[:-1]), "malformed")
+    bad("affiliate with its manifest hash missing", signed_payload(ev("affiliate", affiliation)[:-32]), "malformed")
+    bad("disaffiliate with a trailing byte",
+        signed_payload(ev("disaffiliate", {"institution": affiliation["institution"]}) + b"\x00"), "malformed")
     bad("role grant 2", signed_payload(ev("role", {"member": bob.key, "grant": 2, "name": "admin"})), "malformed")
     bad("app add 2", signed_payload(ev("app", {"add": 2, "name": "route-map"})), "malformed")
     bad("vote choice 2", signed_payload(ev("vote", {"proposal": parents[0], "choice": 2})), "malformed")
@@ -3921,9 +4088,11 @@ def community_invalid_events(p, community):
     bad("create, manifest with no name", signed_payload(create(BAD_MANIFESTS[0][1])), "malformed")
     bad("manifest length past the payload", signed_payload(ev("manifest", {}, body=manifest_field(BIKE_CLUB, 4000))),
         "malformed")
-    for number in (0, 1, 2, 5, 12, 13, 14, 15, 16):
+    for number in (0, 1, 2, 5, 12, 13, 14, 15, 18):
         body = bytes([number]) + (bob.key if number not in (1, 2, 5) else b"")
         bad("propose with action kind %d" % number, signed_payload(ev("propose", {}, body=body)), "malformed")
+    bad("propose of an affiliate cut to 96 bytes",
+        signed_payload(ev("propose", {"action": dict(kind="affiliate", **affiliation)})[:-32]), "malformed")
     bad("propose with a trailing byte after the action",
         signed_payload(ev("propose", {"action": {"kind": "approve", "applicant": bob.key}}) + b"\x00"), "malformed")
     bad("propose of a manifest that is not one",
@@ -3934,6 +4103,159 @@ def community_invalid_events(p, community):
         assert got == case["error"], (case["name"], got)
     assert len(bytes.fromhex(out[[c["name"] for c in out].index("payload of 66561 bytes")]["envelope"])) == (
         106 + len(COMMUNITY_EVENT_TYPE) + COMMUNITY_MAXIMUM_PAYLOAD + 1)
+    return out
+
+
+# Community reports (section 15, 'Institutions'): a member community's key answering the institution's question.
+
+COMMUNITY_REPORT_TYPE = "oms/community-report"
+COMMUNITY_REPORT_MAXIMUM_PAYLOAD = (1 + 32 + 32 + 8 + 4 + 4 + 1 + (1 + 2 + 8 * ANSWER_MAXIMUM_VALUES)
+                                    + (1 + COMMUNITY_REASON_MAXIMUM))
+assert COMMUNITY_REPORT_MAXIMUM_PAYLOAD == 8294
+
+
+def report_payload(query, community, reported, asked, answered, value=None, reason="", version=1, has_value=None):
+    """value: None (withheld) or the bytes of a tag and its value; every field as given, nothing checked."""
+    return (bytes([version]) + query + community + struct.pack(">QII", reported, asked, answered)
+            + bytes([int(value is not None) if has_value is None else has_value]) + (value or b"")
+            + len8(as_bytes(reason)))
+
+
+def decode_report(payload):
+    r = PayloadReader(payload)
+    r.version_1()
+    report = {"query": r.take(32), "community": r.take(32), "reported": r.u64(), "asked": r.u32(),
+              "answered": r.u32()}
+    report["value"] = read_answer_value(r, tags=(1, 2)) if read_flag(r) else None
+    report["reason"] = read_reason(r)
+    r.end()
+    if report["answered"] > report["asked"]:
+        raise Refused("malformed")
+    return report
+
+
+def open_report(envelope):
+    """'Opening a report': (signer, report), or Refused(malformed | wrongType | badSignature)."""
+    signer, payload = open_envelope(envelope, COMMUNITY_REPORT_TYPE, COMMUNITY_REPORT_MAXIMUM_PAYLOAD)
+    return signer, decode_report(payload)
+
+
+def report_json(report):
+    return {"query": report["query"].hex(), "community": bech32m_encode("tcc", report["community"]),
+            "community_hex": report["community"].hex(), "reported": report["reported"], "asked": report["asked"],
+            "answered": report["answered"],
+            "value": None if report["value"] is None else answer_value_json(**report["value"]),
+            "reason": report["reason"]}
+
+
+def institution_question(logs, people, module="count"):
+    """(envelope, asked): the institution's question of the vectors. A minute after the affiliating community's
+    log ends, harbour-key, a member of cycling-alliance, asks ride-commons (by its id) a module of steps over the
+    last week."""
+    affiliating = next(log for log in logs if log["name"] == "affiliating community")
+    harbour = people["harbour-key"]
+    asked = affiliating["steps"][-1]["now"] + 60000
+    return signed(harbour.seed, QUERY_TYPE, query_payload(
+        bech32m_encode("persona", harbour.key), affiliating["community"],
+        fixed_bytes("community/question/alliance-" + module), module, "steps", asked, asked + 60000,
+        window=(asked - 7 * DAY * 1000, asked), purpose="cycling-alliance weekly steps")), asked
+
+
+def community_reports(logs, people):
+    """ride-commons's reports, signed by its key for cycling-alliance, each for the institution's question of
+    its module -> payload, envelope, id, and the fields opening it gives back."""
+    key = people["commons-key"]
+    out = []
+
+    def add(name, module, asked, answered, value=None, reason=""):
+        """value: None (withheld) or (tag, numbers)."""
+        question, at = institution_question(logs, people, module)
+        query, reported = blake2b_256(question), at + 2000
+        payload = report_payload(query, key.tcc, reported, asked, answered,
+                                 None if value is None else bytes([value[0]]) + answer_value(*value), reason)
+        envelope = signed(key.seed, COMMUNITY_REPORT_TYPE, payload)
+        signer, report = open_report(envelope)
+        assert signer == key.key and report_json(report) == report_json({  # as JSON, where NaN is its bits
+            "query": query, "community": key.tcc, "reported": reported, "asked": asked, "answered": answered,
+            "value": None if value is None else {"tag": value[0], "numbers": value[1], "yes": None, "records": None},
+            "reason": reason}), name
+        out.append({"name": name, "signer": bech32m_encode("persona", key.key), "signer_seed_label": key.label,
+                    "signer_seed": key.seed.hex(), "fields": report_json(report), "payload": payload.hex(),
+                    "envelope": envelope.hex(), "id": blake2b_256(envelope).hex()})
+
+    add("a count of steps, 3 of 4 members counted", "count", 4, 3, (1, (152047.5,)))
+    add("a histogram's counts, bin by bin, with noise", "histogram", 4, 4, (2, (3.0, 0.0, 12.25, -1.5)))
+    add("no histogram bins", "histogram", 4, 3, (2, ()))
+    add("1001 counts", "histogram", 4, 4, (2, tuple(float(i % 5) for i in range(ANSWER_MAXIMUM_VALUES))))
+    add("the mean of no records is NaN", "mean", 4, 3, (1, (float("nan"),)))
+    add("withheld: too few members answered", "count", 4, 2,
+        reason="2 of 4 members answered; ride-commons asks for at least 3")
+    add("withheld with an empty reason", "mean", 4, 0)
+    add("withheld with a 200-byte non-ASCII reason, nobody asked", "count", 0, 0, reason="\u00e9" * 100)
+    assert len(bytes.fromhex(out[3]["payload"])) == COMMUNITY_REPORT_MAXIMUM_PAYLOAD - COMMUNITY_REASON_MAXIMUM
+    return out
+
+
+def community_invalid_reports(logs, people):
+    key = people["commons-key"]
+    question, at = institution_question(logs, people)
+    out = []
+
+    def bad(name, envelope, error):
+        out.append({"name": name, "envelope": envelope.hex(), "error": error})
+
+    def rp(value=bytes([1]) + f64(152047.5), **changes):
+        fields = dict(query=blake2b_256(question), community=key.tcc, reported=at + 2000, asked=4, answered=3,
+                      value=value)
+        fields.update(changes)
+        return report_payload(**fields)
+
+    def key_signed(payload, seed=key.seed, type_name=COMMUNITY_REPORT_TYPE):
+        return signed(seed, type_name, payload)
+
+    good = key_signed(rp())
+    withheld = dict(value=None, answered=2, reason="too few answered")
+    bad("signature with one bit flipped", flip_bit(good, signature_offset(COMMUNITY_REPORT_TYPE) + 5, 3),
+        "badSignature")
+    bad("payload with one bit flipped after signing", flip_bit(good, len(good) - 2, 0), "badSignature")
+    bad("signed by another key than the signer field", good[:6 + len(COMMUNITY_REPORT_TYPE)] + people["alice"].key
+        + good[6 + len(COMMUNITY_REPORT_TYPE) + 32:], "badSignature")
+    bad("another envelope type", key_signed(rp(), type_name=ANSWER_TYPE), "wrongType")
+    bad("an envelope cut by one byte", good[:-1], "malformed")
+    bad("report version 2", key_signed(rp(version=2)), "malformed")
+    bad("report version 0", key_signed(rp(version=0)), "malformed")
+    bad("answered above asked", key_signed(rp(asked=3, answered=4)), "malformed")
+    bad("one trailing byte", key_signed(rp() + b"\x00"), "malformed")
+    bad("cut inside the value", key_signed(rp()[:-4]), "malformed")
+    bad("no reason length", key_signed(rp()[:-1]), "malformed")
+    bad("has_value 2", key_signed(rp(has_value=2)), "malformed")
+    bad("has_value 0 but a value follows", key_signed(rp(has_value=0)), "malformed")
+    bad("has_value 1 but no value", key_signed(rp(value=None, has_value=1)), "malformed")
+    bad("value tag 0", key_signed(rp(value=bytes([0]) + f64(1.0))), "malformed")
+    bad("value tag 3 (numbers)", key_signed(rp(value=bytes([3]) + value_list((1.0, 2.0)))), "malformed")
+    bad("value tag 4 (yes/no)", key_signed(rp(value=bytes([4, 1]))), "malformed")
+    bad("a number +infinity", key_signed(rp(value=bytes([1]) + f64(float("inf")))), "malformed")
+    bad("a number -infinity", key_signed(rp(value=bytes([1]) + f64(float("-inf")))), "malformed")
+    bad("a number NaN with another bit pattern", key_signed(rp(value=bytes([1]) + bytes.fromhex("fff8000000000000"))),
+        "malformed")
+    bad("counts with a NaN", key_signed(rp(value=bytes([2]) + value_list((1.0, float("nan"))))), "malformed")
+    bad("counts with +infinity", key_signed(rp(value=bytes([2]) + value_list((float("inf"),)))), "malformed")
+    bad("1002 counts", key_signed(rp(value=bytes([2]) + value_list((0.0,) * (ANSWER_MAXIMUM_VALUES + 1)))),
+        "malformed")
+    bad("counts count beyond the payload", key_signed(rp(value=bytes([2]) + value_list((1.0,), count=3))),
+        "malformed")
+    bad("a reason with a control character", key_signed(rp(**dict(withheld, reason="too few\tanswered"))),
+        "malformed")
+    bad("a reason with U+0085", key_signed(rp(**dict(withheld, reason="too few\u0085"))), "malformed")
+    bad("a reason of 201 bytes", key_signed(rp(**dict(withheld, reason="r" * 201))), "malformed")
+    bad("a reason not UTF-8", key_signed(rp(**dict(withheld, reason=b"caf\xe9"))), "malformed")
+    largest = rp(value=bytes([2]) + value_list((0.0,) * ANSWER_MAXIMUM_VALUES), reason="r" * 200)
+    assert len(largest) == COMMUNITY_REPORT_MAXIMUM_PAYLOAD and open_report(key_signed(largest))
+    bad("payload of 8295 bytes (the largest layout and a trailing byte)", key_signed(largest + b"\x00"),
+        "malformed")
+    for case in out:
+        got = refusal(open_report, bytes.fromhex(case["envelope"]))
+        assert got == case["error"], (case["name"], got)
     return out
 
 
@@ -3950,7 +4272,8 @@ COMMUNITY_FRAME_BODIES = {
     13: ("community_events", {1: ("community", "bytes"), 2: ("events", "bytes*"), 3: ("complete", "bool")}),
     14: ("community_push", {1: ("community", "bytes"), 2: ("events", "bytes*")}),
     15: ("community_ack", {1: ("community", "bytes"), 2: ("accepted", "varint"), 3: ("refused", "refusal*")}),
-    16: ("community_question", {1: ("community", "bytes"), 2: ("query", "bytes")}),
+    16: ("community_question", {1: ("community", "bytes"), 2: ("query", "bytes"), 3: ("institution", "bytes"),
+                                4: ("min_count", "varint"), 5: ("epsilon", "double"), 6: ("budget", "double")}),
     17: ("community_kept_request", {1: ("community", "bytes"), 2: ("member", "bytes")}),
     18: ("community_kept", {1: ("community", "bytes"), 2: ("member", "bytes"), 3: ("answers", "bytes*")}),
     # A community question is answered with section 13's QueryResponse (Frame.body field 9, `answer`).
@@ -3970,6 +4293,8 @@ def pb_encode_fields(schema, values):
             out += pb_varint_field(number, 1 if value else 0)
         elif kind == "string":
             out += pb_string_field(number, value)
+        elif kind == "double":
+            out += pb_double_field(number, struct.unpack(">d", bytes.fromhex(value))[0])
         elif kind == "bytes":
             out += pb_bytes_field(number, bytes.fromhex(value))
         elif kind == "bytes*":
@@ -3992,8 +4317,8 @@ def community_frame(name, request_id, body, **values):
 
 
 def pb_read(data):
-    """A second reading: [(number, value)] with value an int (varint) or bytes (length-delimited); raises
-    ValueError on anything else or a truncation."""
+    """A second reading: [(number, value)] with value an int (varint), a float (64-bit, a double) or bytes
+    (length-delimited); raises ValueError on anything else or a truncation."""
     out, i = [], 0
 
     def read_varint():
@@ -4016,6 +4341,11 @@ def pb_read(data):
             raise ValueError("field number 0")
         if wire == 0:
             out.append((number, read_varint()))
+        elif wire == 1:
+            if i + 8 > len(data):
+                raise ValueError("truncated double")
+            out.append((number, struct.unpack("<d", data[i:i + 8])[0]))
+            i += 8
         elif wire == 2:
             n = read_varint()
             if i + n > len(data):
@@ -4041,10 +4371,14 @@ def pb_decode_fields(schema, data):
         assert len(got) <= 1, name
         if kind in ("varint", "bool"):
             value = got[0] if got else 0
-            assert not got or got[0] != 0, name
+            assert not got or (isinstance(got[0], int) and got[0] != 0), name
             out[name] = bool(value) if kind == "bool" else value
             assert kind != "bool" or value in (0, 1)
+        elif kind == "double":
+            assert not got or (isinstance(got[0], float) and got[0] != 0), name
+            out[name] = f64(got[0] if got else 0.0).hex()
         else:
+            assert not got or isinstance(got[0], bytes), name
             assert not got or len(got[0]) > 0, name
             raw = got[0] if got else b""
             out[name] = raw.decode("utf-8") if kind == "string" else raw.hex()
@@ -4160,13 +4494,52 @@ def community_frames(logs, people):
         blake2b_256(query), bech32m_encode("tcc", bob.tcc), answered, 1, f64(412.0), rules=("bike-club-steps",)))
     assert check_response(answer, query, bob.node) == "answer"
     frames.append(community_frame("alice asks bob's tcc a count of steps", 7, "community_question",
-                                  community=admin["community_hex"], query=query.hex()))
+                                  community=admin["community_hex"], query=query.hex(), institution="", min_count=0,
+                                  epsilon=f64(0.0).hex(), budget=f64(0.0).hex()))
     frames.append(community_frame("bob's tcc answers it", 7, "answer", envelope=answer.hex()))
     # Bob's node asks alice's node for what it keeps of bob: that answer.
     frames.append(community_frame("bob's node asks what is kept of him", 8, "community_kept_request",
                                   community=admin["community_hex"], member=bob.key.hex()))
     frames.append(community_frame("what alice's node keeps of bob", 8, "community_kept",
                                   community=admin["community_hex"], member=bob.key.hex(), answers=[answer.hex()]))
+
+    # An institution's question relayed ('Institutions'): harbour-key asks ride-commons (by its id) through
+    # alice's node, which holds commons-key; that node asks its community as alice, a member there, carrying the
+    # institution's id and its consent entry's terms, and bob's TCC answers under the stricter of them and the
+    # community's own (epsilon 0.5 from the institution, min-count 3 from the community).
+    institution_log, affiliating = (next(log for log in logs if log["name"] == name)
+                                    for name in ("institution", "affiliating community"))
+    key = people["commons-key"]
+    institution = replay(institution_log, institution_log["steps"]).fold()[0]
+    state = replay(affiliating, affiliating["steps"]).fold()[0]
+    member = institution.members[key.key]
+    assert institution.group == 2 and state.group == 1
+    assert member["status"] == "active" and member["consented"] == institution.consent_epoch
+    assert (member["tcc"], member["node"]) == (state.community, alice.node)
+    assert state.affiliations[institution.community] == {"key": key.key, "node": alice.node,
+                                                         "manifest_hash": institution.manifest_hash}
+    asker, target = state.members[alice.key], state.members[bob.key]
+    assert asker["status"] == target["status"] == "active" and asker["node"] == alice.node
+    assert target["consented"] == state.consent_epoch and (target["tcc"], target["node"]) == (bob.tcc, bob.node)
+    _, _, min_count, epsilon, budget = next(c for c in institution.rules["consent"] if c[0] == "steps")
+    assert "count" in next(c for c in state.rules["consent"] if c[0] == "steps")[1]
+    question, asked = institution_question(logs, people)
+    relayed = signed(alice.seed, QUERY_TYPE, query_payload(
+        bech32m_encode("persona", alice.key), bech32m_encode("tcc", bob.tcc),
+        fixed_bytes("community/question/alliance-count/bob"), "count", "steps", asked + 100, asked + 60000,
+        window=(asked - 7 * DAY * 1000, asked), purpose="cycling-alliance weekly steps"))
+    answered = asked + 350
+    accept_query(relayed, answered, {bob.tcc})
+    answer = signed(fixed_bytes(bob.label + "/tcc"), ANSWER_TYPE, answer_payload(
+        blake2b_256(relayed), bech32m_encode("tcc", bob.tcc), answered, 1, f64(51234.75), epsilon=epsilon,
+        rules=("commons-steps",)))
+    assert check_response(answer, relayed, bob.node) == "answer"
+    assert accept_query(question, asked, {state.community})["requester"] == people["harbour-key"].key
+    frames.append(community_frame(
+        "alice's node asks bob's tcc for cycling-alliance, carrying its terms", 9, "community_question",
+        community=affiliating["community_hex"], query=relayed.hex(), institution=institution.community.hex(),
+        min_count=min_count, epsilon=f64(epsilon).hex(), budget=f64(budget).hex()))
+    frames.append(community_frame("bob's tcc answers it under those terms", 9, "answer", envelope=answer.hex()))
 
     frames.append(community_frame("error unknown community, answering a describe", 5, "error", code=10,
                                   message="this node holds no community with that id"))
@@ -4208,14 +4581,19 @@ def community():
     assert len(LARGEST_MANIFEST) == MANIFEST_MAXIMUM
     logs = [admin_scenario(people), voting_scenario(people), concurrency_scenario(people),
             invitation_scenario(people), claim_scenario(people)]
+    institution, affiliating, keys = institution_scenarios(people)
+    logs += [institution, affiliating]
+    people.update(keys)
     community_id = bytes.fromhex(logs[0]["community_hex"])
     return {
         "description": (
-            "Community logs (protocol-spec/README.md, 'Community manifests' and 'Community logs'); times are Unix "
-            "milliseconds. limits: the maximum event payload, parents per event and how far ahead of a replica's "
-            "clock an event may be. manifests: name -> the exact text (UTF-8) and its BLAKE2b-256; events name "
-            "manifests by these names. people: the personas of the vectors (seed_label is what the generator "
-            "derives the seed from; tcc and node are what their joins name). events: an oms/community-event "
+            "Community logs (protocol-spec/README.md, 'Community manifests' and 'Community logs', with "
+            "'Institutions'); times are Unix milliseconds. limits: the maximum event payload, parents per event and "
+            "how far ahead of a replica's clock an event may be, and the maximum payload of a community report. "
+            "manifests: name -> the exact text (UTF-8) and its BLAKE2b-256; events name manifests by these names. "
+            "people: the personas of the vectors (seed_label is what the generator derives the seed from; tcc and "
+            "node are what their joins or creates name: for commons-key and harbour-key, two communities' keys in "
+            "an institution, the community's id and the node holding the key). events: an oms/community-event "
             "signed with author_seed whose payload is built from fields MUST be exactly payload and envelope, "
             "and id its BLAKE2b-256; opening it MUST give back fields. invalid_events: opening envelope as an "
             "event MUST fail with error (malformed, wrongType, badSignature). logs: a replica of community, empty "
@@ -4225,7 +4603,12 @@ def community():
             "their code), state_hash and state_bytes (the hash's input), and state, a readable form for debugging. "
             "permutations: other delivery orders (event ids, parents first) of the accepted events, each offered "
             "with the clock at now: every event MUST be accepted, and the final state_hash and void MUST be the "
-            "same. frames: Frames of section 15's 'Sync over the wire' and 'Community questions' (and two Errors), "
+            "same. The logs institution (cycling-alliance, group 2: its members are communities' keys, and an "
+            "affiliate there is invalidAction) and affiliating community (ride-commons, whose affiliate and "
+            "disaffiliate actions go by its manifest rule, a vote) are the two sides of 'Institutions': the key "
+            "creates the institution, then the community's proposal names it; state.affiliations maps each "
+            "institution (tcc1 text) to the key (persona1), node (node1) and manifest_hash. frames: Frames of "
+            "section 15's 'Sync over the wire' and 'Community questions' (and two Errors), "
             "each encoded with fields in field-number order and proto3 defaults omitted MUST be exactly bytes, and "
             "decoding bytes MUST give them back. body names the set case of Frame.body; the body's fields follow, "
             "every one listed, defaults included (complete false, an empty heads or refused), bytes fields in hex, "
@@ -4233,8 +4616,20 @@ def community():
             "answer, the QueryResponse) as an oms/answer's, error code as the ErrorCode number, request_id as a "
             "decimal string. The values are real: the concurrency log just before its merge (described, synced "
             "from nothing in two frames, then pushed the merge and the next event), five events of the admin-run "
-            "log pushed at once, and a question at the end of the admin-run log from one active member to another "
-            "member's TCC (each consenting, the manifest's access and consent covering it) with its answer."
+            "log pushed at once, a question at the end of the admin-run log from one active member to another "
+            "member's TCC (each consenting, the manifest's access and consent covering it) with its answer, and at "
+            "the end of the affiliating community's log the question that alice's node, holding the community's "
+            "key, relays for cycling-alliance to bob's TCC as alice, with bob's answer: it carries institution "
+            "(the institution's id) and the terms of the institution's consent entry, min_count, and epsilon and "
+            "budget (doubles, written as the 16 hex digits of their big-endian bits; all three 0 and institution "
+            "empty in the other question). reports: an oms/community-report signed with signer_seed (derived from "
+            "signer_seed_label; signer its persona1 text, ride-commons's key for cycling-alliance) whose payload "
+            "is built from fields MUST be exactly payload and envelope, and id its BLAKE2b-256; opening it MUST "
+            "give back fields: query (the object id of the institution's question of the value's module, hex), "
+            "community (tcc1 text) and community_hex, reported, asked, answered, value (null when withheld, "
+            "has_value 0; else as queries.json's answers write values: tag 1 or 2, numbers as the 16 hex digits "
+            "of each f64's big-endian bits, yes and records null) and reason. invalid_reports: opening envelope "
+            "as a community report MUST fail with error (malformed, wrongType, badSignature)."
         ),
         "limits": {
             "maximum_payload": COMMUNITY_MAXIMUM_PAYLOAD,
@@ -4243,6 +4638,7 @@ def community():
             "maximum_manifest": MANIFEST_MAXIMUM,
             "maximum_reason": COMMUNITY_REASON_MAXIMUM,
             "maximum_evidence": COMMUNITY_EVIDENCE_MAXIMUM,
+            "maximum_report_payload": COMMUNITY_REPORT_MAXIMUM_PAYLOAD,
         },
         "manifests": {name: {"text": raw.decode("utf-8"), "hash": blake2b_256(raw).hex()}
                       for name, raw in COMMUNITY_MANIFESTS.items()},
@@ -4251,6 +4647,8 @@ def community():
         "invalid_events": community_invalid_events(people, community_id),
         "logs": logs,
         "frames": community_frames(logs, people),
+        "reports": community_reports(logs, people),
+        "invalid_reports": community_invalid_reports(logs, people),
     }
 
 
@@ -4289,8 +4687,19 @@ def check_community(content):
             assert blake2b_256(state_bytes(state)).hex() == permutation["state_hash"] == log["state_hash"]
             assert [{"id": i.hex(), "code": c} for i, c in void] == permutation["void"] == log["void"]
     check_community_frames(content["frames"])
+    for case in content["reports"]:
+        envelope = bytes.fromhex(case["envelope"])
+        signer, report = open_report(envelope)
+        assert envelope.endswith(bytes.fromhex(case["payload"])) and blake2b_256(envelope).hex() == case["id"]
+        assert signer == ed25519_public(fixed_bytes(case["signer_seed_label"])) == bech32m_decode(case["signer"])[1]
+        assert report_json(report) == case["fields"], case["name"]
+    for case in content["invalid_reports"]:
+        assert refusal(open_report, bytes.fromhex(case["envelope"])) == case["error"], case["name"]
     names = [c["name"] for c in content["invalid_events"]] + [c["name"] for c in content["events"]]
     assert len(names) == len(set(names))
+    for group in ("reports", "invalid_reports"):
+        names = [c["name"] for c in content[group]]
+        assert len(names) == len(set(names)), group
     codes = {step["outcome"] for log in content["logs"] for step in log["steps"]}
     for code in ("accepted", "malformed", "notMember", "notAuthorized", "notApplicant", "alreadyMember",
                  "wrongManifest", "invalidAction", "lastAdmin", "notByVote", "alreadyConsented", "timeTravel", "notYetValid",

@@ -39,7 +39,7 @@ extension CommunityEvent {
             throw CommunityError(.malformed, "event version \(version); this node reads version \(Self.version)")
         }
         guard let kindByte = reader.readByte(), let kind = Kind(rawValue: kindByte) else {
-            throw CommunityError(.malformed, "an event kind this node does not know (1 to 15)")
+            throw CommunityError(.malformed, "an event kind this node does not know (1 to 17)")
         }
         let communityBytes = try reader.communityBytes(32, "community")
         let community = communityBytes.allSatisfy { $0 == 0 } ? nil : TCCID(uncheckedBytes: communityBytes)
@@ -72,7 +72,7 @@ extension CommunityEvent {
         case .propose:
             guard let actionByte = reader.readByte() else { throw CommunityError(.malformed, "truncated before the action") }
             guard let actionKind = Kind(rawValue: actionByte), actionKind.isAction else {
-                throw CommunityError(.malformed, "action kind \(actionByte) is not one of 3, 4, 6 to 11")
+                throw CommunityError(.malformed, "action kind \(actionByte) is not one of 3, 4, 6 to 11, 16, 17")
             }
             body = .propose(try reader.actionBody(actionKind))
         case .vote:
@@ -108,6 +108,8 @@ extension [UInt8] {
             append(add ? 1 : 0)
             appendShortText(name)
         case .manifest(let manifest): appendManifest(manifest)
+        case .affiliate(let institution, let key, let node, let hash): self += institution.bytes + key.bytes + node.bytes + hash
+        case .disaffiliate(let institution): self += institution.bytes
         }
     }
 }
@@ -165,6 +167,12 @@ extension ByteReader {
             let add = try communityFlag("add")
             return .app(add: add, name: try text("app name"))
         case .manifest: return .manifest(try manifest())
+        case .affiliate:
+            let institution = TCCID(uncheckedBytes: try communityBytes(32, "institution"))
+            let key = try persona(&self)
+            let node = try nodeKey("node")
+            return .affiliate(institution: institution, key: key, node: node, manifestHash: try communityBytes(32, "manifest hash"))
+        case .disaffiliate: return .disaffiliate(institution: TCCID(uncheckedBytes: try communityBytes(32, "institution")))
         default: throw CommunityError(.malformed, "\(kind) is not an action")
         }
     }

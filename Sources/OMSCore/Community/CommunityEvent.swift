@@ -21,10 +21,13 @@ public struct CommunityEvent: Hashable, Sendable {
     public static let maximumEvidence = 9518
 
     public enum Kind: UInt8, Sendable, CaseIterable {
-        case create = 1, join, approve, reject, leave, suspend, reinstate, invite, role, app, manifest, propose, vote, enact, consent
+        case create = 1, join, approve, reject, leave, suspend, reinstate, invite, role, app, manifest, propose, vote, enact, consent,
+            affiliate, disaffiliate
 
         /// Kinds that are actions: taken by an admin directly, or by a passed proposal.
-        var isAction: Bool { [.approve, .reject, .suspend, .reinstate, .invite, .role, .app, .manifest].contains(self) }
+        var isAction: Bool {
+            [.approve, .reject, .suspend, .reinstate, .invite, .role, .app, .manifest, .affiliate, .disaffiliate].contains(self)
+        }
     }
 
     /// What kind of group the log is: its members are persons, or communities.
@@ -43,6 +46,10 @@ public struct CommunityEvent: Hashable, Sendable {
         case role(PersonaID, grant: Bool, name: String)
         case app(add: Bool, name: String)
         case manifest(ManifestDocument)
+        /// The community answers to `institution` through `key`, held by `node`, under the
+        /// institution's manifest of `manifestHash` (section 15, "Institutions").
+        case affiliate(institution: TCCID, key: PersonaID, node: NodeID, manifestHash: [UInt8])
+        case disaffiliate(institution: TCCID)
 
         public var kind: Kind {
             switch self {
@@ -54,6 +61,8 @@ public struct CommunityEvent: Hashable, Sendable {
             case .role: .role
             case .app: .app
             case .manifest: .manifest
+            case .affiliate: .affiliate
+            case .disaffiliate: .disaffiliate
             }
         }
 
@@ -64,7 +73,8 @@ public struct CommunityEvent: Hashable, Sendable {
             case .suspend, .reinstate: .suspension
             case .role: .roles
             case .app: .apps
-            case .manifest: .manifest
+            // Whom the community answers to weighs as much as its manifest: the same rule decides.
+            case .manifest, .affiliate, .disaffiliate: .manifest
             }
         }
     }
@@ -146,7 +156,9 @@ public struct CommunityEvent: Hashable, Sendable {
             guard Manifest.isName(name.utf8) else {
                 throw CommunityError(.malformed, "'\(name.printable(limit: 64))' is not a name: \(ManifestLint.namePattern)")
             }
-        case .approve, .reinstate, .invite, .manifest: break
+        case .affiliate(_, _, _, let hash):
+            guard hash.count == 32 else { throw CommunityError(.malformed, "a manifest hash is 32 bytes") }
+        case .approve, .reinstate, .invite, .manifest, .disaffiliate: break
         }
     }
 

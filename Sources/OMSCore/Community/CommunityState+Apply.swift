@@ -199,6 +199,19 @@ extension CommunityState {
             }
         case .manifest(let document):
             guard document.hash != manifest?.hash else { throw CommunityError(.invalidAction, "that manifest is already in force") }
+        case .affiliate(let institution, let key, let node, let hash):
+            guard group == .community else { throw CommunityError(.invalidAction, "an institution's members are communities; it joins none") }
+            guard institution != community else { throw CommunityError(.invalidAction, "a community does not join itself") }
+            guard members.values.contains(where: { $0.node == node && $0.status == .active }) else {
+                throw CommunityError(.invalidAction, "node \(node.short) hosts no active member: it may not hold the community's key")
+            }
+            guard affiliations[institution] != Affiliation(key: key, node: node, manifestHash: hash) else {
+                throw CommunityError(.invalidAction, "that affiliation to \(institution.short) is already in force")
+            }
+        case .disaffiliate(let institution):
+            guard affiliations[institution] != nil else {
+                throw CommunityError(.invalidAction, "the community is not affiliated to \(institution.short)")
+            }
         }
     }
 
@@ -237,6 +250,9 @@ extension CommunityState {
             }
             apps.formIntersection(document.manifest.apps)
             if let author { members[author]?.consented = consentEpoch }
+        case .affiliate(let institution, let key, let node, let hash):
+            affiliations[institution] = Affiliation(key: key, node: node, manifestHash: hash)
+        case .disaffiliate(let institution): affiliations.removeValue(forKey: institution)
         }
     }
 }

@@ -72,6 +72,16 @@ public struct CommunityState: Hashable, Sendable {
     public internal(set) var invitations: Set<PersonaID> = []
     public internal(set) var proposals: [ObjectID: Proposal] = [:]
     public internal(set) var apps: Set<String> = []
+    /// The institutions the community answers to, by institution id.
+    public internal(set) var affiliations: [TCCID: Affiliation] = [:]
+
+    /// A community's standing in an institution: the key that speaks for it there, the node
+    /// that holds the key, and the institution's manifest it agreed to.
+    public struct Affiliation: Hashable, Sendable {
+        public var key: PersonaID
+        public var node: NodeID
+        public var manifestHash: [UInt8]
+    }
 
     public init() {}
 
@@ -133,6 +143,10 @@ public struct CommunityState: Hashable, Sendable {
         }
         bytes.appendBigEndian(UInt32(apps.count))
         for app in apps.sorted(by: Self.ascending) { bytes.appendShortText(app) }
+        bytes.appendBigEndian(UInt32(affiliations.count))
+        for (institution, affiliation) in affiliations.sorted(by: { $0.key.bytes.lexicographicallyPrecedes($1.key.bytes) }) {
+            bytes += institution.bytes + affiliation.key.bytes + affiliation.node.bytes + affiliation.manifestHash
+        }
         return bytes
     }
 

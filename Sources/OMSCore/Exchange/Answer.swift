@@ -114,31 +114,7 @@ public struct Answer: Hashable, Sendable {
         bytes += query.bytes
         bytes.appendShortText(target.description)
         bytes.appendBigEndian(answered)
-        switch value {
-        case .number(let x):
-            bytes.append(Tag.number.rawValue)
-            bytes.appendDouble(x)
-        case .counts(let xs):
-            bytes.append(Tag.counts.rawValue)
-            bytes.appendBigEndian(UInt16(xs.count))
-            for x in xs { bytes.appendDouble(x) }
-        case .numbers(let xs):
-            bytes.append(Tag.numbers.rawValue)
-            bytes.appendBigEndian(UInt16(xs.count))
-            for x in xs { bytes.appendDouble(x) }
-        case .yesNo(let yes):
-            bytes.append(Tag.yesNo.rawValue)
-            bytes.append(yes ? 1 : 0)
-        case .area(let latitude, let longitude, let precision):
-            bytes.append(Tag.area.rawValue)
-            bytes.appendDouble(latitude)
-            bytes.appendDouble(longitude)
-            bytes.appendDouble(precision)
-        case .records(let records):
-            bytes.append(Tag.records.rawValue)
-            bytes.appendBigEndian(UInt32(records.count))
-            bytes += records
-        }
+        bytes.appendAnswerValue(value)
         bytes.appendDouble(epsilon)
         bytes.appendRules(rules)
         return bytes
@@ -160,35 +136,7 @@ public struct Answer: Hashable, Sendable {
             throw ExchangeError(.malformed, "an answer's target is a TCC")
         }
         let answered = try reader.readUInt64("answer time")
-        guard let rawTag = reader.readByte() else { throw ExchangeError(.malformed, "truncated before the value tag") }
-        guard let tag = Tag(rawValue: rawTag) else {
-            throw ExchangeError(.malformed, "value tag \(rawTag); this node reads tags 1 to 6")
-        }
-        let value: AnswerValue
-        switch tag {
-        case .number:
-            value = .number(try reader.readDouble("number", allowingNaN: true))
-        case .counts:
-            value = .counts(try reader.readDoubles("counts", maximum: Self.maximumValues, allowingNaN: false))
-        case .numbers:
-            value = .numbers(try reader.readDoubles("numbers", maximum: Self.maximumValues, allowingNaN: true))
-        case .yesNo:
-            guard let byte = reader.readByte() else { throw ExchangeError(.malformed, "truncated in the yes/no value") }
-            guard byte <= 1 else { throw ExchangeError(.malformed, "a yes/no value is 0 or 1, not \(byte)") }
-            value = .yesNo(byte == 1)
-        case .area:
-            let latitude = try reader.readDouble("latitude")
-            let longitude = try reader.readDouble("longitude")
-            value = .area(latitude: latitude, longitude: longitude, precision: try reader.readDouble("precision"))
-        case .records:
-            guard let length = reader.readUInt32() else { throw ExchangeError(.malformed, "truncated in the records' length") }
-            // Checked before anything is copied: the length is the sender's word.
-            guard length <= Self.maximumRecordsBytes else {
-                throw ExchangeError(.malformed, "\(length) bytes of records; an answer carries at most \(Self.maximumRecordsBytes)")
-            }
-            guard let records = reader.readArray(Int(length)) else { throw ExchangeError(.malformed, "truncated in the records") }
-            value = .records(records)
-        }
+        let value = try reader.readAnswerValue()
         let epsilon = try reader.readDouble("epsilon")
         let rules = try reader.readRules()
         try reader.requireExchangeEnd(of: "answer")
@@ -219,5 +167,72 @@ public struct SignedAnswer: Hashable, Sendable {
             throw ExchangeError(.signerMismatch, "the answer names \(answer.target) as target but another key signed it")
         }
         return SignedAnswer(envelope: envelope, answer: answer)
+    }
+}
+
+extension [UInt8] {
+    /// Section 13's `tag u8 || value`, shared by answers and community reports.
+    mutating func appendAnswerValue(_ value: AnswerValue) {
+        switch value {
+        case .number(let x):
+            append(Answer.Tag.number.rawValue)
+            appendDouble(x)
+        case .counts(let xs):
+            append(Answer.Tag.counts.rawValue)
+            appendBigEndian(UInt16(xs.count))
+            for x in xs { appendDouble(x) }
+        case .numbers(let xs):
+            append(Answer.Tag.numbers.rawValue)
+            appendBigEndian(UInt16(xs.count))
+            for x in xs { appendDouble(x) }
+        case .yesNo(let yes):
+            append(Answer.Tag.yesNo.rawValue)
+            append(yes ? 1 : 0)
+        case .area(let latitude, let longitude, let precision):
+            append(Answer.Tag.area.rawValue)
+            appendDouble(latitude)
+            appendDouble(longitude)
+            appendDouble(precision)
+        case .records(let records):
+            append(Answer.Tag.records.rawValue)
+            appendBigEndian(UInt32(records.count))
+            self += records
+        }
+    }
+}
+
+extension ByteReader {
+    /// Reads section 13's `tag u8 || value`, bounded before it allocates.
+    mutating func readAnswerValue() throws(ExchangeError) -> AnswerValue {
+        guard let rawTag = readByte() else { throw ExchangeError(.malformed, "truncated before the value tag") }
+        guard let tag = Answer.Tag(rawValue: rawTag) else {
+            throw ExchangeError(.malformed, "value tag \(rawTag); this node reads tags 1 to 6")
+        }
+        let value: AnswerValue
+        switch tag {
+        case .number:
+            value = .number(try readDouble("number", allowingNaN: true))
+        case .counts:
+            value = .counts(try readDoubles("counts", maximum: Answer.maximumValues, allowingNaN: false))
+        case .numbers:
+            value = .numbers(try readDoubles("numbers", maximum: Answer.maximumValues, allowingNaN: true))
+        case .yesNo:
+            guard let byte = readByte() else { throw ExchangeError(.malformed, "truncated in the yes/no value") }
+            guard byte <= 1 else { throw ExchangeError(.malformed, "a yes/no value is 0 or 1, not \(byte)") }
+            value = .yesNo(byte == 1)
+        case .area:
+            let latitude = try readDouble("latitude")
+            let longitude = try readDouble("longitude")
+            value = .area(latitude: latitude, longitude: longitude, precision: try readDouble("precision"))
+        case .records:
+            guard let length = readUInt32() else { throw ExchangeError(.malformed, "truncated in the records' length") }
+            // Checked before anything is copied: the length is the sender's word.
+            guard length <= Answer.maximumRecordsBytes else {
+                throw ExchangeError(.malformed, "\(length) bytes of records; an answer carries at most \(Answer.maximumRecordsBytes)")
+            }
+            guard let records = readArray(Int(length)) else { throw ExchangeError(.malformed, "truncated in the records") }
+            value = .records(records)
+        }
+        return value
     }
 }

@@ -19,6 +19,9 @@ public struct CommunityAnswer: Sendable {
         public var envelope: [UInt8]?
         /// The object id of the query this member was asked.
         public var question: ObjectID?
+        /// A member community's report (in an institution): its members asked, and answering.
+        public var membersAsked: Int?
+        public var membersAnswered: Int?
     }
 
     public var community: TCCID
@@ -35,6 +38,13 @@ public struct CommunityAnswer: Sendable {
     public var suspended: [PersonaID]
 }
 
+/// An institution's question as a community's key node relays it to the community's members:
+/// the institution, and its consent terms, which each member's node adds to its own.
+struct InstitutionTerms: Sendable {
+    var institution: TCCID
+    var conditions: PolicyRule.Conditions
+}
+
 extension Communities {
     /// Asks the community a question as `tcc`'s member persona: a signed query to each
     /// answering member's TCC, sent to the node that hosts it as a `CommunityQuestion`, each
@@ -43,14 +53,22 @@ extension Communities {
     public func ask(_ community: TCCID, as tcc: TCCRecord, question: Exchange.Question, timeout: Duration = .seconds(10)) async throws
         -> CommunityAnswer
     {
-        let log = try log(community)
-        let state = log.state
-        let persona = try persona(of: tcc, in: log)
+        let signer = Signer(tcc: tcc, persona: try persona(of: tcc, in: try log(community)), member: tcc.id)
+        return try await ask(community, as: signer, question: question, timeout: timeout)
+    }
+
+    /// Asks a community or an institution as `signer`. Relaying for an institution (`via`), the
+    /// community's own access does not apply: its affiliation is its decision to answer.
+    func ask(_ community: TCCID, as signer: Signer, question: Exchange.Question, via: InstitutionTerms? = nil, timeout: Duration = .seconds(10))
+        async throws -> CommunityAnswer
+    {
+        let state = try log(community).state
+        let persona = signer.persona
         let module = question.module.rawValue
         guard CommunityAggregate.modules.contains(module) else {
             throw CommunityHostError(.invalidQuestion, "a community combines \(CommunityAggregate.modules.sorted().joined(separator: ", ")), not \(module)")
         }
-        guard state.mayAsk(persona.id, stream: question.stream, module: module) else {
+        guard via == nil ? state.mayAsk(persona.id, stream: question.stream, module: module) : state.isActive(persona.id) else {
             throw CommunityHostError(.notAllowed, "the manifest's access does not let \(persona.id.short) ask \(module) of \(question.stream)")
         }
         guard let terms = state.terms(stream: question.stream, module: module) else {
@@ -68,7 +86,7 @@ extension Communities {
         let replies = await withTaskGroup(of: CommunityAnswer.Reply.self) { group in
             for (member, record) in answering {
                 group.addTask {
-                    await self.askMember(member, record, of: community, question: question, from: tcc, as: persona, timeout: timeout)
+                    await self.askMember(member, record, of: community, in: state.group, question: question, as: signer, via: via, timeout: timeout)
                 }
             }
             var all: [CommunityAnswer.Reply] = []
@@ -76,12 +94,14 @@ extension Communities {
             return all.sorted { $0.member.bytes.lexicographicallyPrecedes($1.member.bytes) }
         }
         let now = Int64(clamping: nowMs)
-        try host.store.addContributions(
-            community,
-            replies.compactMap { reply in
-                guard reply.outcome == "answer", let envelope = reply.envelope, let question = reply.question else { return nil }
-                return CommunityContribution(member: reply.member, question: question, envelope: envelope, at: now)
-            })
+        if state.group == .community {
+            try host.store.addContributions(
+                community,
+                replies.compactMap { reply in
+                    guard reply.outcome == "answer", let envelope = reply.envelope, let question = reply.question else { return nil }
+                    return CommunityContribution(member: reply.member, question: question, envelope: envelope, at: now)
+                })
+        }
         let values = replies.compactMap(\.value)
         let minimum = max(1, terms.minimumCount ?? 1)
         let value = CommunityAggregate.combine(module, values, minimumMembers: minimum)
@@ -89,44 +109,67 @@ extension Communities {
             value != nil ? nil
             : values.count < minimum ? "\(values.count) member(s) answered; the manifest needs at least \(minimum)" : "the answers do not combine"
         try host.audit(
-            tcc, .exchangeAsk,
+            signer.tcc, .exchangeAsk,
             [
-                "action": "community.ask", "community": community.description, "module": module, "stream": question.stream,
+                "action": "\(state.group).ask", "community": community.description, "module": module, "stream": question.stream,
                 "answered": String(values.count), "asked": String(answering.count),
-            ])
+            ].merging(via.map { ["institution": $0.institution.description] } ?? [:]) { a, _ in a })
         return CommunityAnswer(
             community: community, module: module, stream: question.stream, value: value, withheld: withheld, minimumMembers: minimum,
             replies: replies, notConsenting: notConsenting, suspended: suspended)
     }
 
+    /// Asks one member: a person's TCC in a community, a community (through the node holding
+    /// its key) in an institution.
     private func askMember(
-        _ member: PersonaID, _ record: CommunityState.Member, of community: TCCID, question: Exchange.Question, from tcc: TCCRecord,
-        as persona: PersonaRecord, timeout: Duration
+        _ member: PersonaID, _ record: CommunityState.Member, of community: TCCID, in group: CommunityEvent.Group, question: Exchange.Question,
+        as signer: Signer, via: InstitutionTerms?, timeout: Duration
     ) async -> CommunityAnswer.Reply {
         var reply = CommunityAnswer.Reply(member: member, node: record.node, outcome: "unreachable")
         do {
             var asked = question
             asked.target = record.tcc
-            let signed = try exchange.makeQuery(asked, from: tcc, as: persona)
+            let signed = try exchange.makeQuery(asked, from: signer.tcc, as: signer.persona)
             reply.question = signed.id
             let bytes: [UInt8]
             if record.node == node.id {
-                bytes = answer(question: signed.envelope.bytes, in: community, from: node.id)
+                bytes =
+                    group == .institution
+                    ? await relay(question: signed.envelope.bytes, in: community, from: node.id)
+                    : answer(question: signed.envelope.bytes, in: community, from: node.id, via: via)
             } else {
                 var frame = WireFrame()
                 frame.communityQuestion = .with {
                     $0.community = Data(community.bytes)
                     $0.query = Data(signed.envelope.bytes)
+                    if let via {
+                        $0.institution = Data(via.institution.bytes)
+                        $0.minCount = UInt32(clamping: via.conditions.minimumCount ?? 0)
+                        $0.epsilon = via.conditions.epsilon ?? 0
+                        $0.budget = via.conditions.budget ?? 0
+                    }
                 }
-                guard case .answer(let response)? = try await node.request(frame, to: record.node, timeout: timeout).body else {
+                guard case .answer(let response)? = try await node.request(frame, to: record.node, timeout: group == .institution ? timeout * 2 : timeout).body else {
                     reply.reason = "node \(record.node.short) answered with another frame"
                     return reply
                 }
                 bytes = Array(response.envelope)
             }
             reply.envelope = bytes
-            switch try exchange.receive(bytes, for: signed, from: record.node, in: tcc) {
+            if group == .institution, (try? Envelope(decoding: bytes, maximumPayload: CommunityReport.maximumPayload))?.type == CommunityReport.type {
+                let report = try SignedCommunityReport.open(bytes)
+                try report.check(member: member, community: record.tcc, query: signed.id)
+                reply.outcome = "answer"
+                reply.value = report.report.value
+                reply.reason = report.report.reason.isEmpty ? nil : report.report.reason
+                reply.membersAsked = Int(report.report.asked)
+                reply.membersAnswered = Int(report.report.answered)
+                return reply
+            }
+            switch try exchange.receive(bytes, for: signed, from: record.node, in: signer.tcc) {
             case .answer(let answer):
+                // An institution's member answers with a report, never a TCC's answer.
+                guard group == .community else { throw ExchangeError(.wrongType, "a community answers an institution with a report") }
                 reply.outcome = "answer"
                 reply.value = answer.answer.value
             case .refusal(let refusal):
@@ -140,10 +183,12 @@ extension Communities {
     }
 
     /// Answers a community's question for the member TCC it names, hosted here: the asker must
-    /// be an active member the manifest's access lets ask this, the target an active member
-    /// consenting to the terms in force, and the consent must cover the stream and module; then
-    /// the exchange answers under the consent terms and the owner's policies together.
-    func answer(question bytes: [UInt8], in community: TCCID, from peer: NodeID) -> [UInt8] {
+    /// be an active member the manifest's access lets ask this (or, relaying an institution's
+    /// question, the member on the node the community's affiliation names), the target an
+    /// active member consenting to the terms in force, and the consent must cover the stream
+    /// and module; then the exchange answers under the consent terms, those an institution
+    /// adds and the owner's policies together.
+    func answer(question bytes: [UInt8], in community: TCCID, from peer: NodeID, via: InstitutionTerms? = nil) -> [UInt8] {
         let now = nowMs
         guard let signed = try? SignedQuery.open(bytes) else { return exchange.respond(to: bytes) }
         let query = signed.query
@@ -152,9 +197,18 @@ extension Communities {
             _ = try? host.audit(tcc, .exchangeRefusal, Exchange.detail(signed, outcome: "denied").merging(["community": community.description]) { a, _ in a })
             return Exchange.refusal(for: signed.id, code: .denied, rules: [], reason: reason, signer: key, at: now)
         }
-        guard let state = logs.withLock({ $0[community]?.state }) else { return refuse("this node holds no community \(community.short)") }
-        guard case .persona(let asker) = query.requester, state.mayAsk(asker, stream: query.stream, module: query.module.rawValue) else {
-            return refuse("the asker is not a member whom the manifest lets ask \(query.module.rawValue) of \(query.stream)")
+        guard let state = logs.withLock({ $0[community]?.state }), state.group == .community else {
+            return refuse("this node holds no community \(community.short)")
+        }
+        guard case .persona(let asker) = query.requester else { return refuse("a community's question comes from a member's persona") }
+        if let via {
+            guard state.members[asker]?.node == peer, state.isActive(asker), state.affiliations[via.institution]?.node == peer else {
+                return refuse("the community is not affiliated to \(via.institution.short) through the asking node")
+            }
+        } else {
+            guard state.mayAsk(asker, stream: query.stream, module: query.module.rawValue) else {
+                return refuse("the asker is not a member whom the manifest lets ask \(query.module.rawValue) of \(query.stream)")
+            }
         }
         guard let member = state.members.first(where: { $0.value.tcc == tcc.id && $0.value.node == node.id && $0.value.status == .active })?.key,
             state.consents(member)
@@ -164,7 +218,8 @@ extension Communities {
         guard let terms = state.terms(stream: query.stream, module: query.module.rawValue) else {
             return refuse("the manifest's consent does not cover \(query.module.rawValue) of \(query.stream)")
         }
-        let conditions = PolicyRule.Conditions(minimumCount: terms.minimumCount, epsilon: terms.epsilon, budget: terms.budget)
+        var conditions = PolicyRule.Conditions(minimumCount: terms.minimumCount, epsilon: terms.epsilon, budget: terms.budget)
+        if let via { conditions = conditions.stricter(with: via.conditions) }
         return exchange.respond(to: bytes, community: CommunityTerms(community: community, conditions: conditions))
     }
 

@@ -10,11 +10,19 @@ extension Communities {
     /// What the node calls with each community request a peer sends.
     public var handler: RequestHandler {
         { [self] frame, peer in
+            if case .communityQuestion(let question)? = frame.body, held(question.community)?.state.group == .institution {
+                // An institution's question: this node relays it to the community whose key it
+                // holds, which takes its own requests; the checks are cheap reads.
+                let envelope = await relay(question: Array(question.query), in: communityID(question.community), from: peer)
+                var reply = WireFrame()
+                reply.answer = .with { $0.envelope = Data(envelope) }
+                return reply
+            }
             // Serving folds, reads and writes the store, under the logs' lock: on the blocking
             // pool, like any query, never on the threads the node's async work runs on.
             let reply = try? await NIOThreadPool.singleton.runIfActive { () -> WireFrame in
                 guard case .communityQuestion(let question)? = frame.body else { return self.answer(frame, from: peer) }
-                let envelope = self.answer(question: Array(question.query), in: self.communityID(question.community), from: peer)
+                let envelope = self.answer(question: Array(question.query), in: self.communityID(question.community), from: peer, via: Self.via(question))
                 var frame = WireFrame()
                 frame.answer = .with { $0.envelope = Data(envelope) }
                 return frame
@@ -139,11 +147,22 @@ extension Communities {
         }
     }
 
+    /// The institution's terms a relayed question carries (0: none set), nil for a community's
+    /// own question. Unchecked: they can only make an answer stricter.
+    static func via(_ question: WireCommunityQuestion) -> InstitutionTerms? {
+        guard question.institution.count == 32 else { return nil }
+        let finite = { (x: Double) -> Double? in x.isFinite && x > 0 ? x : nil }
+        return InstitutionTerms(
+            institution: TCCID(uncheckedBytes: Array(question.institution)),
+            conditions: PolicyRule.Conditions(
+                minimumCount: question.minCount > 0 ? Int(question.minCount) : nil, epsilon: finite(question.epsilon), budget: finite(question.budget)))
+    }
+
     func communityID(_ bytes: Data) -> TCCID {
         TCCID(uncheckedBytes: bytes.count == 32 ? Array(bytes) : [UInt8](repeating: 0, count: 32))
     }
 
-    private func held(_ bytes: Data) -> CommunityLog? {
+    func held(_ bytes: Data) -> CommunityLog? {
         guard bytes.count == 32 else { return nil }
         return logs.withLock { $0[TCCID(uncheckedBytes: Array(bytes))] }
     }

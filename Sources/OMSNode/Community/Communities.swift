@@ -84,14 +84,23 @@ public final class Communities: Sendable {
         return log
     }
 
-    /// A community by id, or by its manifest's name when one held community has it.
-    public func resolve(_ reference: String) throws(CommunityHostError) -> TCCID {
-        if let id = TCCID(reference), logs.withLock({ $0[id] }) != nil { return id }
-        let named = logs.withLock { $0.filter { $0.value.state.manifest?.manifest.name == reference }.map(\.key) }
+    /// A community by id, or by its manifest's name when one held community has it; of `group`
+    /// only, when given.
+    public func resolve(_ reference: String, group: CommunityEvent.Group? = nil) throws(CommunityHostError) -> TCCID {
+        let kind = group.map { "\($0)" } ?? "community"
+        if let id = TCCID(reference), let log = logs.withLock({ $0[id] }) {
+            guard group == nil || log.state.group == group else {
+                throw CommunityHostError(.notFound, "\(id.short) is not a\(group == .institution ? "n" : "") \(kind) but a \(log.state.group)")
+            }
+            return id
+        }
+        let named = logs.withLock {
+            $0.filter { $0.value.state.manifest?.manifest.name == reference && (group == nil || $0.value.state.group == group) }.map(\.key)
+        }
         guard named.count == 1 else {
             throw named.isEmpty
-                ? CommunityHostError(.notFound, "this node holds no community '\(reference.printable(limit: 100))' (see 'oms community list')")
-                : CommunityHostError(.ambiguous, "several communities are named '\(reference)': use its id")
+                ? CommunityHostError(.notFound, "this node holds no \(kind) '\(reference.printable(limit: 100))' (see 'oms \(kind) list')")
+                : CommunityHostError(.ambiguous, "several \(kind == "community" ? "communities" : "institutions") are named '\(reference)': use its id")
         }
         return named[0]
     }
@@ -99,16 +108,20 @@ public final class Communities: Sendable {
     // MARK: Acting
 
     /// Founds a community: `tcc` signs the create event with a new persona for it.
-    public func create(manifest: ManifestDocument, tcc: TCCRecord, group: CommunityEvent.Group = .community) throws -> CommunityLog {
-        let persona = try memberPersona(of: tcc, in: nil)
+    public func create(manifest: ManifestDocument, tcc: TCCRecord) throws -> CommunityLog {
+        try found(.community, manifest: manifest, as: Signer(tcc: tcc, persona: try memberPersona(of: tcc, in: nil), member: tcc.id))
+    }
+
+    func found(_ group: CommunityEvent.Group, manifest: ManifestDocument, as signer: Signer) throws -> CommunityLog {
+        let (tcc, persona) = (signer.tcc, signer.persona)
         let key = try host.personaKey(persona, of: tcc)
         let create = try CommunityEvent(
-            community: nil, time: nowMs, parents: [], body: .create(group: group, tcc: tcc.id, node: node.id, manifest: manifest)
+            community: nil, time: nowMs, parents: [], body: .create(group: group, tcc: signer.member, node: node.id, manifest: manifest)
         ).signed(with: key)
         let log = try CommunityLog(create: create)
         try host.store.addCommunity(log.community, events: [create], at: host.now())
         logs.withLock { $0[log.community] = log }
-        try host.audit(tcc, .membership, ["action": "community.create", "community": log.community.description, "persona": persona.id.description])
+        try host.audit(tcc, .membership, ["action": "\(group).create", "community": log.community.description, "persona": persona.id.description])
         return log
     }
 
@@ -118,8 +131,12 @@ public final class Communities: Sendable {
     /// `offer: false` keeps it here until a sync (a partition, in tests).
     @discardableResult
     public func act(_ community: TCCID, as tcc: TCCRecord, _ body: CommunityEvent.Body, offer: Bool = true) async throws -> SignedCommunityEvent {
-        let persona = try persona(of: tcc, in: try log(community))
-        let key = try host.personaKey(persona, of: tcc)
+        try await act(community, as: Signer(tcc: tcc, persona: try persona(of: tcc, in: try log(community)), member: tcc.id), body, offer: offer)
+    }
+
+    func act(_ community: TCCID, as signer: Signer, _ body: CommunityEvent.Body, offer: Bool = true) async throws -> SignedCommunityEvent {
+        let tcc = signer.tcc
+        let key = try host.personaKey(signer.persona, of: tcc)
         let event = try await NIOThreadPool.singleton.runIfActive { try self.sign(community, body, with: key) }
         // Stored: an audit failure now must not make the owner sign it again.
         if (try? host.audit(tcc, .membership, ["action": "community.\(body.kind)", "community": community.description, "event": event.id.description]))
@@ -151,12 +168,50 @@ public final class Communities: Sendable {
     /// manifest in force with a new persona of `tcc` (the opt-in), offers the join to the peer,
     /// then syncs the log from it. Throws the peer's refusal when the join is not accepted.
     public func join(_ community: TCCID, via peer: NodeID, as tcc: TCCRecord, evidence: [UInt8] = []) async throws -> CommunityLog {
+        try await join(community, via: peer, evidence: evidence) { _ in
+            Signer(tcc: tcc, persona: try self.memberPersona(of: tcc, in: community), member: tcc.id)
+        }
+    }
+
+    /// Joins as the signer `signer` gives for the manifest the peer describes (an institution's
+    /// join is signed only for the manifest the community agreed to).
+    func join(
+        _ community: TCCID, via peer: NodeID, evidence: [UInt8] = [], signer: (ManifestDocument) throws -> Signer
+    ) async throws -> CommunityLog {
+        let (create, manifest, heads) = try await describe(community, via: peer)
+        let signer = try signer(manifest)
+        let tcc = signer.tcc
         if let state = logs.withLock({ $0[community]?.state }),
-            state.members.values.contains(where: { $0.tcc == tcc.id && $0.status != .left }) || state.applicants.values.contains(where: { $0.tcc == tcc.id })
+            state.members.values.contains(where: { $0.tcc == signer.member && $0.status != .left })
+                || state.applicants.values.contains(where: { $0.tcc == signer.member })
         {
             // Under another persona the log would take it: one TCC, one membership.
-            throw CommunityError(.alreadyMember, "\(tcc.name) is already a member of \(community.short), or has applied")
+            throw CommunityError(.alreadyMember, "\(signer.member.short) is already a member of \(community.short), or has applied")
         }
+        let persona = signer.persona
+        let key = try host.personaKey(persona, of: tcc)
+        let join = try CommunityEvent(
+            community: community, time: nowMs, parents: heads,
+            body: .join(manifestHash: manifest.hash, tcc: signer.member, node: node.id, evidence: evidence)
+        ).signed(with: key)
+        let ack = try await push([join], of: community, to: peer)
+        if let refusal = ack.refused.first {
+            throw CommunityError(.init(refusal.code.printable(limit: 32)), refusal.reason.printable(limit: 200))
+        }
+        // Held here only once a member's node has accepted the join.
+        if logs.withLock({ $0[community] }) == nil {
+            let log = try CommunityLog(create: create)
+            try host.store.addCommunity(community, events: [create], at: host.now())
+            logs.withLock { $0[community] = $0[community] ?? log }
+        }
+        try await sync(community, from: peer)
+        try host.audit(tcc, .membership, ["action": "community.join", "community": community.description, "persona": persona.id.description])
+        return try log(community)
+    }
+
+    /// What `peer` says of a community: its create event, the manifest in force and (the 16
+    /// least of) its heads, each checked as far as it can be without the log.
+    func describe(_ community: TCCID, via peer: NodeID) async throws -> (create: SignedCommunityEvent, manifest: ManifestDocument, heads: [ObjectID]) {
         var request = WireFrame()
         request.communityDescribe = .with { $0.community = Data(community.bytes) }
         guard case .communityDescription(let description)? = try await node.request(request, to: peer).body else {
@@ -177,25 +232,7 @@ public final class Communities: Sendable {
         let heads = description.heads.prefix(CommunityEvent.maximumParents).filter { $0.count == 32 }.map { ObjectID(uncheckedBytes: Array($0)) }
             .sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
         guard !heads.isEmpty else { throw CommunityHostError(.badPeer, "node \(peer.short) described no heads") }
-        let persona = try memberPersona(of: tcc, in: community)
-        let key = try host.personaKey(persona, of: tcc)
-        let join = try CommunityEvent(
-            community: community, time: nowMs, parents: heads,
-            body: .join(manifestHash: manifest.hash, tcc: tcc.id, node: node.id, evidence: evidence)
-        ).signed(with: key)
-        let ack = try await push([join], of: community, to: peer)
-        if let refusal = ack.refused.first {
-            throw CommunityError(.init(refusal.code.printable(limit: 32)), refusal.reason.printable(limit: 200))
-        }
-        // Held here only once a member's node has accepted the join.
-        if logs.withLock({ $0[community] }) == nil {
-            let log = try CommunityLog(create: create)
-            try host.store.addCommunity(community, events: [create], at: host.now())
-            logs.withLock { $0[community] = $0[community] ?? log }
-        }
-        try await sync(community, from: peer)
-        try host.audit(tcc, .membership, ["action": "community.join", "community": community.description, "persona": persona.id.description])
-        return try log(community)
+        return (create, manifest, heads)
     }
 
     /// The persona `tcc` is (or was, or applies as) in the community.

@@ -578,6 +578,10 @@ public nonisolated struct WireEventRefusal: Sendable {
 /// another member's TCC) asked as the community's question: the receiver answers it under the
 /// community's consent terms and its owner's policies together, with a QueryResponse carrying
 /// this frame's request_id (protocol-spec/README.md section 15, "Community questions").
+///
+/// A community's key node relaying an institution's question to its community's members sets
+/// `institution` and carries the institution's consent terms (0: the entry sets none), which the
+/// member's node applies together with its own (section 15, "Institutions").
 public nonisolated struct WireCommunityQuestion: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -586,6 +590,14 @@ public nonisolated struct WireCommunityQuestion: Sendable {
   public var community: Data = Data()
 
   public var query: Data = Data()
+
+  public var institution: Data = Data()
+
+  public var minCount: UInt32 = 0
+
+  public var epsilon: Double = 0
+
+  public var budget: Double = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1555,7 +1567,7 @@ nonisolated extension WireEventRefusal: SwiftProtobuf.Message, SwiftProtobuf._Me
 
 nonisolated extension WireCommunityQuestion: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CommunityQuestion"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}community\0\u{1}query\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}community\0\u{1}query\0\u{1}institution\0\u{3}min_count\0\u{1}epsilon\0\u{1}budget\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1565,6 +1577,10 @@ nonisolated extension WireCommunityQuestion: SwiftProtobuf.Message, SwiftProtobu
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularBytesField(value: &self.community) }()
       case 2: try { try decoder.decodeSingularBytesField(value: &self.query) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.institution) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.minCount) }()
+      case 5: try { try decoder.decodeSingularDoubleField(value: &self.epsilon) }()
+      case 6: try { try decoder.decodeSingularDoubleField(value: &self.budget) }()
       default: break
       }
     }
@@ -1577,12 +1593,28 @@ nonisolated extension WireCommunityQuestion: SwiftProtobuf.Message, SwiftProtobu
     if !self.query.isEmpty {
       try visitor.visitSingularBytesField(value: self.query, fieldNumber: 2)
     }
+    if !self.institution.isEmpty {
+      try visitor.visitSingularBytesField(value: self.institution, fieldNumber: 3)
+    }
+    if self.minCount != 0 {
+      try visitor.visitSingularUInt32Field(value: self.minCount, fieldNumber: 4)
+    }
+    if self.epsilon.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.epsilon, fieldNumber: 5)
+    }
+    if self.budget.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.budget, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: WireCommunityQuestion, rhs: WireCommunityQuestion) -> Bool {
     if lhs.community != rhs.community {return false}
     if lhs.query != rhs.query {return false}
+    if lhs.institution != rhs.institution {return false}
+    if lhs.minCount != rhs.minCount {return false}
+    if lhs.epsilon != rhs.epsilon {return false}
+    if lhs.budget != rhs.budget {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
