@@ -110,6 +110,7 @@ extension CommunityCommand {
                 print("proposal   \(p.id)  \(p.status)  \(p.action)  (\(p.decision); yes \(p.yes), no \(p.no) of \(p.eligible); until \(p.deadline))")
             }
             if !view.apps.isEmpty { print("apps:      \(view.apps.joined(separator: ", "))") }
+            for a in view.affiliations { print("answers to \(a.institution) through key \(a.key.short) at \(a.node.short)") }
             for v in view.void { print("void       \(v.event)  \(v.code): \(v.reason)") }
         }
     }
@@ -355,7 +356,9 @@ extension CommunityCommand {
             }
             for reply in result.replies {
                 let value = reply.number.map { " \($0)" } ?? reply.counts.map { " \($0)" } ?? ""
-                print("  \(column(reply.outcome, 16))\(reply.member.short) at \(reply.node.short)\(value)\(reply.reason.map { "  (\($0.prefix(100)))" } ?? "")")
+                // A member community's report says how many of its own members it asked.
+                let members = reply.membersAsked.map { " (\(reply.membersAnswered ?? 0) of \($0) of its members answered)" } ?? ""
+                print("  \(column(reply.outcome, 16))\(reply.member.short) at \(reply.node.short)\(value)\(members)\(reply.reason.map { "  (\($0.prefix(100)))" } ?? "")")
             }
             if !result.notConsenting.isEmpty { print("  not asked (not consenting to the terms in force): \(result.notConsenting.count)") }
             if !result.suspended.isEmpty { print("  not asked (suspended): \(result.suspended.count)") }
