@@ -96,7 +96,7 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 switch error.code {
                 case .notFound: .notFound
                 case .notMember: .forbidden
-                case .ambiguous, .invalidQuestion: .badRequest
+                case .ambiguous, .invalidQuestion, .wrongGroup: .badRequest
                 case .notAllowed: .forbidden
                 default: .badGateway
                 }

@@ -3,9 +3,9 @@ import OMSCore
 import OMSNode
 import OMSProtocol
 
-// The owner API's community bodies (protocol-spec/owner-api.yaml, /v1/communities). A
-// community is shown as its replica here folds it: the same on every member's node once they
-// hold the same events, which `stateHash` shows.
+// The owner API's community and institution bodies (protocol-spec/owner-api.yaml,
+// /v1/communities and /v1/institutions). A log is shown as its replica here folds it: the same
+// on every member's node once they hold the same events, which `stateHash` shows.
 
 public struct CreateCommunityRequest: Codable, Sendable {
     /// Who founds it (id or name): for a community, one of this node's TCCs, a new persona of
@@ -38,7 +38,7 @@ public struct JoinCommunityRequest: Codable, Sendable {
 /// manifest's rule for its kind says.
 public struct CommunityActionRequest: Codable, Sendable {
     public var tcc: String
-    /// approve, reject, suspend, reinstate, invite, role, app or manifest.
+    /// approve, reject, suspend, reinstate, invite, role, app, manifest, affiliate or disaffiliate.
     public var action: String
     public var persona: PersonaID?
     public var reason: String?
@@ -49,7 +49,7 @@ public struct CommunityActionRequest: Codable, Sendable {
     /// For `manifest`: the new manifest's YAML.
     public var manifest: String?
     /// For `affiliate` and `disaffiliate`: the institution's id.
-    public var institution: String?
+    public var institution: TCCID?
     /// For `affiliate`, when this node holds no replica of the institution: a node that does,
     /// which describes its manifest in force (what the community agrees to).
     public var via: NodeID?
@@ -57,7 +57,7 @@ public struct CommunityActionRequest: Codable, Sendable {
 
     public init(
         tcc: String, action: String, persona: PersonaID? = nil, reason: String? = nil, name: String? = nil, grant: Bool? = nil,
-        manifest: String? = nil, institution: String? = nil, via: NodeID? = nil, propose: Bool? = nil
+        manifest: String? = nil, institution: TCCID? = nil, via: NodeID? = nil, propose: Bool? = nil
     ) {
         self.institution = institution
         self.via = via
@@ -291,6 +291,8 @@ public struct CommunityAskRequest: Codable, Sendable {
 public struct CommunityAskResult: Codable, Sendable {
     public struct Reply: Codable, Sendable {
         public var member: PersonaID
+        /// The member's TCC: a person's, or (in an institution) the member community's id.
+        public var tcc: TCCID
         public var node: NodeID
         /// "answer", a refusal's code (denied, tooFewRecords…), or "unreachable".
         public var outcome: String
@@ -334,15 +336,17 @@ extension CommunityAskResult {
         replies = answer.replies.map { reply in
             let (number, counts) = Self.split(reply.value)
             return Reply(
-                member: reply.member, node: reply.node, outcome: reply.outcome, number: number, counts: counts, reason: reply.reason,
+                member: reply.member, tcc: reply.tcc, node: reply.node, outcome: reply.outcome, number: number, counts: counts, reason: reply.reason,
                 envelope: reply.envelope.map { Data($0) }, membersAsked: reply.membersAsked, membersAnswered: reply.membersAnswered)
         }
     }
 
+    /// JSON has no NaN or infinity: a number without a value is absent, as in section 13's
+    /// answers (`AnswerView`).
     static func split(_ value: AnswerValue?) -> (Double?, [Double]?) {
         switch value {
-        case .number(let x)?: (x, nil)
-        case .counts(let c)?: (nil, c)
+        case .number(let x)?: (x.isFinite ? x : nil, nil)
+        case .counts(let c)?: (nil, c.allSatisfy(\.isFinite) ? c : nil)
         default: (nil, nil)
         }
     }

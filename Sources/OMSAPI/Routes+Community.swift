@@ -32,7 +32,7 @@ extension OwnerAPI {
         }
         v1.get("communities/{community}/contributions") { request, context -> [CommunityContributionView] in
             let communities = try communityService()
-            let community = try communities.resolve(try context.parameter("community"))
+            let community = try communities.resolve(try context.parameter("community"), group: .community)
             let member = try parse("member") { () throws -> PersonaID? in
                 guard let text = request.uri.queryParameters.get("member") else { return nil }
                 guard let id = PersonaID(text) else { throw HostingError(.invalidArgument, "a member is a persona id (persona1...)") }
@@ -46,7 +46,7 @@ extension OwnerAPI {
             // Asks other nodes over the wire: owner scope, like any request sent in the TCC's name.
             try context.requireOwner()
             let communities = try communityService()
-            let community = try communities.resolve(try context.parameter("community"))
+            let community = try communities.resolve(try context.parameter("community"), group: .community)
             let body = try await request.decode(as: CommunityMemberRequest.self, context: context)
             let tcc = try await blocking { try host.tcc(body.tcc) }
             let (answers, failed) = try await communities.kept(community, as: tcc)
@@ -95,8 +95,11 @@ extension OwnerAPI {
             let body = try await request.decode(as: CommunityActionRequest.self, context: context)
             let action: CommunityEvent.Action
             if body.action == "affiliate" {
+                guard group == .community else {
+                    throw APIError(.badRequest, code: "invalidArgument", "only a community affiliates, to an institution")
+                }
                 let communities = try communityService()
-                let institution = try Self.communityID(body.institution ?? "")
+                let institution = try Self.institution(body)
                 let community = try communities.resolve(try context.parameter("community"), group: .community)
                 action = try await Self.relayed { try await communities.affiliation(of: community, to: institution, via: body.via) }
             } else {
@@ -214,12 +217,19 @@ extension OwnerAPI {
         case "manifest":
             guard let yaml = body.manifest else { throw APIError(.badRequest, code: "invalidArgument", "manifest needs the new manifest") }
             return .manifest(try manifest(yaml))
-        case "disaffiliate": return .disaffiliate(institution: try communityID(body.institution ?? ""))
+        case "disaffiliate": return .disaffiliate(institution: try institution(body))
         default:
             throw APIError(
                 .badRequest, code: "invalidArgument",
                 "'\(body.action.printable(limit: 32))' is not approve, reject, suspend, reinstate, invite, role, app, manifest, affiliate or disaffiliate")
         }
+    }
+
+    static func institution(_ body: CommunityActionRequest) throws -> TCCID {
+        guard let institution = body.institution else {
+            throw APIError(.badRequest, code: "invalidArgument", "\(body.action) needs the institution's id (institution: tcc1...)")
+        }
+        return institution
     }
 
     /// Runs a request that talks to another node: what that node refused comes back as 502

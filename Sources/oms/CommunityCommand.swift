@@ -16,6 +16,11 @@ protocol LogLevel {
     /// The option naming who acts, and its help.
     static var actor: String { get }
     static var actorHelp: String { get }
+    /// Names for the examples in help texts: a log, and who acts in it.
+    static var exampleLog: String { get }
+    static var exampleActor: String { get }
+    /// Who answers a question, for `ask`'s help.
+    static var answering: String { get }
 }
 
 enum CommunityLevel: LogLevel {
@@ -23,6 +28,9 @@ enum CommunityLevel: LogLevel {
     static let noun = "community"
     static let actor = "tcc"
     static let actorHelp = "The TCC acting (id or name): its persona in the community signs."
+    static let exampleLog = "riders"
+    static let exampleActor = "alice"
+    static let answering = "each consenting member's node answers under the consent and its owner's policies"
 }
 
 enum InstitutionLevel: LogLevel {
@@ -30,6 +38,9 @@ enum InstitutionLevel: LogLevel {
     static let noun = "institution"
     static let actor = "community"
     static let actorHelp = "The member community acting (id or name): its key, held by this node, signs."
+    static let exampleLog = "alliance"
+    static let exampleActor = "riders"
+    static let answering = "each member community's key node asks its members, under every layer's terms, and reports"
 }
 
 struct ActorOptions<Level: LogLevel>: ParsableArguments {
@@ -128,9 +139,14 @@ extension CommunityCommand {
             if json { return try printJSON(view.members) }
             for m in view.members {
                 let consent = m.consenting ? "" : "  (has not consented to the terms in force)"
-                print("\(column(m.status, 10))\(column(m.roles.joined(separator: ","), 16))\(m.persona)  at \(m.node.short)\(consent)")
+                // In an institution a member is a community: its id says which, its key signs.
+                let who = L.self == InstitutionLevel.self ? "community \(m.tcc)  key \(m.persona.short)" : "\(m.persona)"
+                print("\(column(m.status, 10))\(column(m.roles.joined(separator: ","), 16))\(who)  at \(m.node.short)\(consent)")
             }
-            for a in view.applicants { print("\(column("applying", 10))\(column("", 16))\(a.persona)  at \(a.node.short)") }
+            for a in view.applicants {
+                let who = L.self == InstitutionLevel.self ? "community \(a.tcc)  key \(a.persona)" : "\(a.persona)"
+                print("\(column("applying", 10))\(column("", 16))\(who)  at \(a.node.short)")
+            }
         }
     }
 
@@ -161,7 +177,7 @@ extension CommunityCommand {
         @Argument(
             help: """
                 approve|reject|suspend|reinstate|invite PERSONA, role NAME PERSONA, app NAME, manifest FILE, \
-                affiliate|disaffiliate INSTITUTION.
+                affiliate|disaffiliate INSTITUTION (a community's, to an institution).
                 """)
         var action: String
         @Argument(help: "The action's arguments.") var arguments: [String] = []
@@ -193,7 +209,9 @@ extension CommunityCommand {
                 guard let file = arguments.first else { throw ValidationError("manifest needs the new manifest's file") }
                 request.manifest = try String(contentsOfFile: file, encoding: .utf8)
             case "affiliate", "disaffiliate":
-                guard let institution = arguments.first else { throw ValidationError("\(action) needs the institution's id (tcc1…)") }
+                guard let text = arguments.first, let institution = TCCID(text) else {
+                    throw ValidationError("\(action) needs the institution's id (tcc1…)")
+                }
                 request.institution = institution
                 if let via {
                     guard let node = NodeID(via) else { throw ValidationError("'\(via)' is not a node id") }
@@ -209,7 +227,7 @@ extension CommunityCommand {
     struct Decide<L: LogLevel>: AsyncParsableCommand {
         static var configuration: CommandConfiguration {
             CommandConfiguration(commandName: "decide", abstract: "Take a decision an admin takes alone under the manifest (e.g. approve an applicant).",
-            discussion: "Example: oms \(L.noun) decide riders approve persona1… --\(L.actor) alice")
+            discussion: "Example: oms \(L.noun) decide \(L.exampleLog) approve persona1… --\(L.actor) \(L.exampleActor)")
         }
         @OptionGroup var dataDir: DataDirectoryOptions
         @OptionGroup var actor: ActorOptions<L>
@@ -226,7 +244,7 @@ extension CommunityCommand {
     struct Propose<L: LogLevel>: AsyncParsableCommand {
         static var configuration: CommandConfiguration {
             CommandConfiguration(commandName: "propose", abstract: "Put a decision to a vote, under the manifest's rule for its kind.",
-            discussion: "Example: oms \(L.noun) propose riders app route-map --\(L.actor) alice")
+            discussion: "Example: oms \(L.noun) propose \(L.exampleLog) app route-map --\(L.actor) \(L.exampleActor)")
         }
         @OptionGroup var dataDir: DataDirectoryOptions
         @OptionGroup var actor: ActorOptions<L>
@@ -295,7 +313,7 @@ extension CommunityCommand {
 
     struct Leave<L: LogLevel>: AsyncParsableCommand {
         static var configuration: CommandConfiguration {
-            CommandConfiguration(commandName: "leave", abstract: "Leave: your node stops answering for the community.")
+            CommandConfiguration(commandName: "leave", abstract: "Leave the \(L.noun): your node stops answering for it.")
         }
         @OptionGroup var dataDir: DataDirectoryOptions
         @OptionGroup var actor: ActorOptions<L>
@@ -326,8 +344,8 @@ extension CommunityCommand {
 extension CommunityCommand {
     struct Ask<L: LogLevel>: AsyncParsableCommand {
         static var configuration: CommandConfiguration {
-            CommandConfiguration(commandName: "ask", abstract: "Ask the community: each consenting member's node answers under the consent and its owner's policies.",
-            discussion: "Modules: count sum mean min max histogram. Example: oms \(L.noun) ask riders count --stream steps --\(L.actor) bob")
+            CommandConfiguration(commandName: "ask", abstract: "Ask the \(L.noun): \(L.answering).",
+            discussion: "Modules: count sum mean min max histogram. Example: oms \(L.noun) ask \(L.exampleLog) count --stream steps --\(L.actor) \(L.exampleActor)")
         }
         @OptionGroup var dataDir: DataDirectoryOptions
         @OptionGroup var actor: ActorOptions<L>
@@ -348,7 +366,7 @@ extension CommunityCommand {
                     tcc: actor.value, module: module, stream: stream, from: try isoDate(from), to: try isoDate(to), numbers: edges, purpose: purpose))
             if json { return try printJSON(result) }
             if let number = result.number {
-                print("answer: \(number)  (\(result.answered) of \(result.asked) members answered; k = \(result.minimumMembers))")
+                print("answer: \(number)  (\(result.answered) of \(result.asked) \(L.self == InstitutionLevel.self ? "member communities" : "members") answered; k = \(result.minimumMembers))")
             } else if let counts = result.counts {
                 print("answer: \(counts.map { String($0) }.joined(separator: ", "))  (\(result.answered) of \(result.asked) answered)")
             } else {
@@ -358,7 +376,8 @@ extension CommunityCommand {
                 let value = reply.number.map { " \($0)" } ?? reply.counts.map { " \($0)" } ?? ""
                 // A member community's report says how many of its own members it asked.
                 let members = reply.membersAsked.map { " (\(reply.membersAnswered ?? 0) of \($0) of its members answered)" } ?? ""
-                print("  \(column(reply.outcome, 16))\(reply.member.short) at \(reply.node.short)\(value)\(members)\(reply.reason.map { "  (\($0.prefix(100)))" } ?? "")")
+                let who = L.self == InstitutionLevel.self ? "community \(reply.tcc.short)" : "\(reply.member.short)"
+                print("  \(column(reply.outcome, 16))\(who) at \(reply.node.short)\(value)\(members)\(reply.reason.map { "  (\($0.prefix(100)))" } ?? "")")
             }
             if !result.notConsenting.isEmpty { print("  not asked (not consenting to the terms in force): \(result.notConsenting.count)") }
             if !result.suspended.isEmpty { print("  not asked (suspended): \(result.suspended.count)") }

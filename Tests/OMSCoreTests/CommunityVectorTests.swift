@@ -18,6 +18,8 @@ import Testing
         let logs: [Log]
         let frames: [FrameVector]
         let reports: [ReportVector]
+        /// Envelopes that MUST fail to open as a community report, with the code (same shape
+        /// as an invalid event).
         let invalidReports: [InvalidEvent]
     }
 
@@ -183,6 +185,8 @@ import Testing
             try opened.check(member: signed.signer, community: report.community, query: report.query)
             let stranger = PersonaID(uncheckedBytes: [UInt8](repeating: 7, count: 32))
             #expect(throws: ExchangeError.self) { try opened.check(member: stranger, community: report.community, query: report.query) }
+            let elsewhere = TCCID(uncheckedBytes: [UInt8](repeating: 7, count: 32))
+            #expect(throws: ExchangeError.self) { try opened.check(member: signed.signer, community: elsewhere, query: report.query) }
             #expect(throws: ExchangeError.self) { try opened.check(member: signed.signer, community: report.community, query: ObjectID(uncheckedBytes: [UInt8](repeating: 7, count: 32))) }
         }
     }

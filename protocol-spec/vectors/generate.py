@@ -4504,8 +4504,8 @@ def community_frames(logs, people):
                                   community=admin["community_hex"], member=bob.key.hex(), answers=[answer.hex()]))
 
     # An institution's question relayed ('Institutions'): harbour-key asks ride-commons (by its id) through
-    # alice's node, which holds commons-key; that node asks its community as alice, a member there, carrying the
-    # institution's id and its consent entry's terms, and bob's TCC answers under the stricter of them and the
+    # alice's node, which holds commons-key; that node asks its community as commons-key, the key its affiliation
+    # names, carrying the institution's id and its consent entry's terms, and bob's TCC answers under the stricter of them and the
     # community's own (epsilon 0.5 from the institution, min-count 3 from the community).
     institution_log, affiliating = (next(log for log in logs if log["name"] == name)
                                     for name in ("institution", "affiliating community"))
@@ -4518,14 +4518,14 @@ def community_frames(logs, people):
     assert (member["tcc"], member["node"]) == (state.community, alice.node)
     assert state.affiliations[institution.community] == {"key": key.key, "node": alice.node,
                                                          "manifest_hash": institution.manifest_hash}
-    asker, target = state.members[alice.key], state.members[bob.key]
-    assert asker["status"] == target["status"] == "active" and asker["node"] == alice.node
+    target = state.members[bob.key]
+    assert target["status"] == "active" and key.key not in state.members
     assert target["consented"] == state.consent_epoch and (target["tcc"], target["node"]) == (bob.tcc, bob.node)
     _, _, min_count, epsilon, budget = next(c for c in institution.rules["consent"] if c[0] == "steps")
     assert "count" in next(c for c in state.rules["consent"] if c[0] == "steps")[1]
     question, asked = institution_question(logs, people)
-    relayed = signed(alice.seed, QUERY_TYPE, query_payload(
-        bech32m_encode("persona", alice.key), bech32m_encode("tcc", bob.tcc),
+    relayed = signed(key.seed, QUERY_TYPE, query_payload(
+        bech32m_encode("persona", key.key), bech32m_encode("tcc", bob.tcc),
         fixed_bytes("community/question/alliance-count/bob"), "count", "steps", asked + 100, asked + 60000,
         window=(asked - 7 * DAY * 1000, asked), purpose="cycling-alliance weekly steps"))
     answered = asked + 350
@@ -4536,7 +4536,7 @@ def community_frames(logs, people):
     assert check_response(answer, relayed, bob.node) == "answer"
     assert accept_query(question, asked, {state.community})["requester"] == people["harbour-key"].key
     frames.append(community_frame(
-        "alice's node asks bob's tcc for cycling-alliance, carrying its terms", 9, "community_question",
+        "alice's node asks bob's tcc for cycling-alliance as commons-key, carrying its terms", 9, "community_question",
         community=affiliating["community_hex"], query=relayed.hex(), institution=institution.community.hex(),
         min_count=min_count, epsilon=f64(epsilon).hex(), budget=f64(budget).hex()))
     frames.append(community_frame("bob's tcc answers it under those terms", 9, "answer", envelope=answer.hex()))
@@ -4619,7 +4619,7 @@ def community():
             "log pushed at once, a question at the end of the admin-run log from one active member to another "
             "member's TCC (each consenting, the manifest's access and consent covering it) with its answer, and at "
             "the end of the affiliating community's log the question that alice's node, holding the community's "
-            "key, relays for cycling-alliance to bob's TCC as alice, with bob's answer: it carries institution "
+            "key, relays for cycling-alliance to bob's TCC as that key, with bob's answer: it carries institution "
             "(the institution's id) and the terms of the institution's consent entry, min_count, and epsilon and "
             "budget (doubles, written as the 16 hex digits of their big-endian bits; all three 0 and institution "
             "empty in the other question). reports: an oms/community-report signed with signer_seed (derived from "

@@ -20,10 +20,15 @@ extension CommunityState {
     }
 
     /// The consent terms under which members answer `module` over `stream`; nil when the
-    /// manifest's consent does not cover it (no member answers).
+    /// manifest's consent does not cover it (no member answers). Their obligations are
+    /// `Manifest.Consent.conditions`.
     public func terms(stream: String, module: String) -> Manifest.Consent? {
         manifest?.manifest.consent.first { $0.stream == stream && $0.answers.contains(module) }
     }
+
+    /// Whether a manifest whose consent section is `consent` asks what the one in force does:
+    /// a community answers an institution only under the terms it agreed to.
+    public func consentInForce(is consent: [Manifest.Consent]) -> Bool { manifest?.manifest.consent == consent }
 
     /// The members asked: active and consenting to the terms in force, by persona.
     public var answering: [PersonaID: Member] { members.filter { consents($0.key) } }
@@ -35,16 +40,21 @@ extension CommunityState {
 public enum CommunityAggregate {
     public static let modules: Set<String> = ["count", "sum", "mean", "min", "max", "histogram"]
 
-    /// Combines the members' values, once at least `minimumMembers` answered; nil otherwise (the
-    /// aggregate is withheld rather than reveal a few members' answers).
-    public static func combine(_ module: String, _ answers: [AnswerValue], minimumMembers: Int) -> AnswerValue? {
-        // Only answers of the module's shape count, towards k too: an answer that adds nothing
-        // must not help release the others.
-        let values = answers.filter { value in
-            guard module == "histogram" else { return number(value) != nil }
+    /// The answers that count, towards k too: of the module's shape, and not NaN ("no value",
+    /// the mean of no records). An answer that adds nothing must not help release the others,
+    /// nor turn the aggregate into NaN.
+    public static func counted(_ module: String, _ answers: [AnswerValue]) -> [AnswerValue] {
+        answers.filter { value in
+            guard module == "histogram" else { return number(value).map { !$0.isNaN } ?? false }
             if case .counts = value { return true }
             return false
         }
+    }
+
+    /// Combines the members' values, once at least `minimumMembers` answered; nil otherwise (the
+    /// aggregate is withheld rather than reveal a few members' answers).
+    public static func combine(_ module: String, _ answers: [AnswerValue], minimumMembers: Int) -> AnswerValue? {
+        let values = counted(module, answers)
         guard values.count >= max(1, minimumMembers) else { return nil }
         switch module {
         case "count", "sum":
@@ -67,6 +77,29 @@ public enum CommunityAggregate {
 
     static func number(_ value: AnswerValue) -> Double? {
         if case .number(let x) = value { return x }
+        return nil
+    }
+}
+
+extension Manifest.Consent {
+    /// The obligations these terms put on every answer, as the rule engine reads them.
+    public var conditions: PolicyRule.Conditions { PolicyRule.Conditions(minimumCount: minimumCount, epsilon: epsilon, budget: budget) }
+}
+
+extension CommunityLog {
+    /// A manifest this log holds (created with, changed to or proposed), by hash: the one an
+    /// affiliation names may since have been replaced. The one in force costs nothing; another
+    /// is looked for in the events.
+    public func manifest(hash: [UInt8]) -> ManifestDocument? {
+        if state.manifest?.hash == hash { return state.manifest }
+        for event in events.values {
+            switch event.event.body {
+            case .create(_, _, _, let document) where document.hash == hash: return document
+            case .action(.manifest(let document)) where document.hash == hash: return document
+            case .propose(.manifest(let document)) where document.hash == hash: return document
+            default: continue
+            }
+        }
         return nil
     }
 }

@@ -47,6 +47,19 @@ public struct CommunityReport: Hashable, Sendable {
         self.reason = reason
     }
 
+    /// `text` as a reason may carry it: printable, and cut to at most 200 bytes on a scalar's
+    /// boundary (why a value is withheld is the relay's own text, not the asker's).
+    public static func reason(_ text: String) -> String {
+        var fitted = String.UnicodeScalarView()
+        var bytes = 0
+        for scalar in text.printable(limit: maximumReason).unicodeScalars {
+            bytes += UTF8.width(scalar)
+            guard bytes <= maximumReason else { break }
+            fitted.append(scalar)
+        }
+        return String(fitted)
+    }
+
     public static func == (a: Self, b: Self) -> Bool { a.encodePayload() == b.encodePayload() }
     public func hash(into hasher: inout Hasher) { hasher.combine(encodePayload()) }
 
@@ -111,8 +124,11 @@ public struct SignedCommunityReport: Hashable, Sendable {
     /// The asker's check (section 15, "Institutions"): from the member asked, about its
     /// community, for the query sent.
     public func check(member: PersonaID, community: TCCID, query: ObjectID) throws(ExchangeError) {
-        guard signer == member, report.community == community else {
+        guard signer == member else {
             throw ExchangeError(.signerMismatch, "the report is not signed by \(community.short)'s key in the institution")
+        }
+        guard report.community == community else {
+            throw ExchangeError(.signerMismatch, "the report speaks for \(report.community.short), not the community asked (\(community.short))")
         }
         guard report.query == query else { throw ExchangeError(.wrongQuery, "it reports on \(report.query), not the query sent (\(query))") }
     }

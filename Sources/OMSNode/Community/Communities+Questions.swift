@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import OMSCore
 import OMSCrypto
 import OMSProtocol
@@ -10,6 +11,8 @@ import OMSStore
 public struct CommunityAnswer: Sendable {
     public struct Reply: Sendable {
         public var member: PersonaID
+        /// The member's TCC: a person's, or (in an institution) the member community's id.
+        public var tcc: TCCID
         public var node: NodeID
         /// "answer", a refusal's code, or "unreachable".
         public var outcome: String
@@ -38,27 +41,20 @@ public struct CommunityAnswer: Sendable {
     public var suspended: [PersonaID]
 }
 
-/// An institution's question as a community's key node relays it to the community's members:
-/// the institution, and its consent terms, which each member's node adds to its own.
-struct InstitutionTerms: Sendable {
-    var institution: TCCID
-    var conditions: PolicyRule.Conditions
-}
-
 extension Communities {
-    /// Asks the community a question as `tcc`'s member persona: a signed query to each
-    /// answering member's TCC, sent to the node that hosts it as a `CommunityQuestion`, each
-    /// checked, kept as a contribution, and combined once at least the consent's minimum
-    /// count of members answered.
+    /// Asks the community a question as `tcc`'s member persona (see the signer's variant).
     public func ask(_ community: TCCID, as tcc: TCCRecord, question: Exchange.Question, timeout: Duration = .seconds(10)) async throws
         -> CommunityAnswer
     {
-        let signer = Signer(tcc: tcc, persona: try persona(of: tcc, in: try log(community)), member: tcc.id)
-        return try await ask(community, as: signer, question: question, timeout: timeout)
+        try await ask(community, as: try signer(tcc, in: try log(community)), question: question, timeout: timeout)
     }
 
-    /// Asks a community or an institution as `signer`. Relaying for an institution (`via`), the
-    /// community's own access does not apply: its affiliation is its decision to answer.
+    /// Asks a community or an institution as `signer`: a signed query to each answering
+    /// member's TCC (in an institution, to each member community, through its key's node), sent
+    /// as a `CommunityQuestion`, each checked, a person's answer kept as a contribution, and
+    /// combined once at least the consent's minimum count of members answered. Relaying for an
+    /// institution (`via`), the signer is the community's key: the community's own access does
+    /// not apply (its affiliation is its decision to answer), and k is the institution's too.
     func ask(_ community: TCCID, as signer: Signer, question: Exchange.Question, via: InstitutionTerms? = nil, timeout: Duration = .seconds(10))
         async throws -> CommunityAnswer
     {
@@ -68,8 +64,14 @@ extension Communities {
         guard CommunityAggregate.modules.contains(module) else {
             throw CommunityHostError(.invalidQuestion, "a community combines \(CommunityAggregate.modules.sorted().joined(separator: ", ")), not \(module)")
         }
-        guard via == nil ? state.mayAsk(persona.id, stream: question.stream, module: module) : state.isActive(persona.id) else {
-            throw CommunityHostError(.notAllowed, "the manifest's access does not let \(persona.id.short) ask \(module) of \(question.stream)")
+        if let via {
+            guard state.affiliations[via.institution]?.key == persona.id else {
+                throw CommunityHostError(.notAllowed, "\(persona.id.short) is not the community's key in \(via.institution.short)")
+            }
+        } else {
+            guard state.mayAsk(persona.id, stream: question.stream, module: module) else {
+                throw CommunityHostError(.notAllowed, "the manifest's access does not let \(persona.id.short) ask \(module) of \(question.stream)")
+            }
         }
         guard let terms = state.terms(stream: question.stream, module: module) else {
             throw CommunityHostError(.notAllowed, "the manifest's consent does not cover \(module) of \(question.stream): no member answers it")
@@ -103,7 +105,7 @@ extension Communities {
                 })
         }
         let values = replies.compactMap(\.value)
-        let minimum = max(1, terms.minimumCount ?? 1)
+        let minimum = max(1, terms.minimumCount ?? 1, via?.conditions.minimumCount ?? 1)
         let value = CommunityAggregate.combine(module, values, minimumMembers: minimum)
         let withheld =
             value != nil ? nil
@@ -125,7 +127,7 @@ extension Communities {
         _ member: PersonaID, _ record: CommunityState.Member, of community: TCCID, in group: CommunityEvent.Group, question: Exchange.Question,
         as signer: Signer, via: InstitutionTerms?, timeout: Duration
     ) async -> CommunityAnswer.Reply {
-        var reply = CommunityAnswer.Reply(member: member, node: record.node, outcome: "unreachable")
+        var reply = CommunityAnswer.Reply(member: member, tcc: record.tcc, node: record.node, outcome: "unreachable")
         do {
             var asked = question
             asked.target = record.tcc
@@ -133,23 +135,24 @@ extension Communities {
             reply.question = signed.id
             let bytes: [UInt8]
             if record.node == node.id {
-                bytes =
-                    group == .institution
-                    ? await relay(question: signed.envelope.bytes, in: community, from: node.id)
-                    : answer(question: signed.envelope.bytes, in: community, from: node.id, via: via)
+                if group == .institution {
+                    bytes = await relay(question: signed.envelope.bytes, in: community, from: node.id)
+                } else {
+                    // The rule engine runs on the blocking pool, as for a question from a peer.
+                    bytes = try await NIOThreadPool.singleton.runIfActive {
+                        self.answer(question: signed.envelope.bytes, in: community, from: self.node.id, via: via)
+                    }
+                }
             } else {
                 var frame = WireFrame()
                 frame.communityQuestion = .with {
                     $0.community = Data(community.bytes)
                     $0.query = Data(signed.envelope.bytes)
-                    if let via {
-                        $0.institution = Data(via.institution.bytes)
-                        $0.minCount = UInt32(clamping: via.conditions.minimumCount ?? 0)
-                        $0.epsilon = via.conditions.epsilon ?? 0
-                        $0.budget = via.conditions.budget ?? 0
-                    }
+                    via?.write(into: &$0)
                 }
-                guard case .answer(let response)? = try await node.request(frame, to: record.node, timeout: group == .institution ? timeout * 2 : timeout).body else {
+                // A member community's node asks its own members first, each within `timeout`.
+                let wait = group == .institution ? timeout * 2 : timeout
+                guard case .answer(let response)? = try await node.request(frame, to: record.node, timeout: wait).body else {
                     reply.reason = "node \(record.node.short) answered with another frame"
                     return reply
                 }
@@ -184,7 +187,7 @@ extension Communities {
 
     /// Answers a community's question for the member TCC it names, hosted here: the asker must
     /// be an active member the manifest's access lets ask this (or, relaying an institution's
-    /// question, the member on the node the community's affiliation names), the target an
+    /// question, the key and node the community's affiliation names), the target an
     /// active member consenting to the terms in force, and the consent must cover the stream
     /// and module; then the exchange answers under the consent terms, those an institution
     /// adds and the owner's policies together.
@@ -202,8 +205,8 @@ extension Communities {
         }
         guard case .persona(let asker) = query.requester else { return refuse("a community's question comes from a member's persona") }
         if let via {
-            guard state.members[asker]?.node == peer, state.isActive(asker), state.affiliations[via.institution]?.node == peer else {
-                return refuse("the community is not affiliated to \(via.institution.short) through the asking node")
+            guard let affiliation = state.affiliations[via.institution], affiliation.key == asker, affiliation.node == peer else {
+                return refuse("the community does not answer to \(via.institution.short) through the asking key and node")
             }
         } else {
             guard state.mayAsk(asker, stream: query.stream, module: query.module.rawValue) else {
@@ -218,7 +221,7 @@ extension Communities {
         guard let terms = state.terms(stream: query.stream, module: query.module.rawValue) else {
             return refuse("the manifest's consent does not cover \(query.module.rawValue) of \(query.stream)")
         }
-        var conditions = PolicyRule.Conditions(minimumCount: terms.minimumCount, epsilon: terms.epsilon, budget: terms.budget)
+        var conditions = terms.conditions
         if let via { conditions = conditions.stricter(with: via.conditions) }
         return exchange.respond(to: bytes, community: CommunityTerms(community: community, conditions: conditions))
     }

@@ -12,7 +12,8 @@ extension Communities {
         { [self] frame, peer in
             if case .communityQuestion(let question)? = frame.body, held(question.community)?.state.group == .institution {
                 // An institution's question: this node relays it to the community whose key it
-                // holds, which takes its own requests; the checks are cheap reads.
+                // holds, which takes requests of its own; the relay puts its checks, answers and
+                // signature on the blocking pool itself.
                 let envelope = await relay(question: Array(question.query), in: communityID(question.community), from: peer)
                 var reply = WireFrame()
                 reply.answer = .with { $0.envelope = Data(envelope) }
@@ -22,7 +23,7 @@ extension Communities {
             // pool, like any query, never on the threads the node's async work runs on.
             let reply = try? await NIOThreadPool.singleton.runIfActive { () -> WireFrame in
                 guard case .communityQuestion(let question)? = frame.body else { return self.answer(frame, from: peer) }
-                let envelope = self.answer(question: Array(question.query), in: self.communityID(question.community), from: peer, via: Self.via(question))
+                let envelope = self.answer(question: Array(question.query), in: self.communityID(question.community), from: peer, via: InstitutionTerms(question))
                 var frame = WireFrame()
                 frame.answer = .with { $0.envelope = Data(envelope) }
                 return frame
@@ -145,17 +146,6 @@ extension Communities {
         default:
             return SessionInstance.errorFrame(.unknownFrame, "not a community request")
         }
-    }
-
-    /// The institution's terms a relayed question carries (0: none set), nil for a community's
-    /// own question. Unchecked: they can only make an answer stricter.
-    static func via(_ question: WireCommunityQuestion) -> InstitutionTerms? {
-        guard question.institution.count == 32 else { return nil }
-        let finite = { (x: Double) -> Double? in x.isFinite && x > 0 ? x : nil }
-        return InstitutionTerms(
-            institution: TCCID(uncheckedBytes: Array(question.institution)),
-            conditions: PolicyRule.Conditions(
-                minimumCount: question.minCount > 0 ? Int(question.minCount) : nil, epsilon: finite(question.epsilon), budget: finite(question.budget)))
     }
 
     func communityID(_ bytes: Data) -> TCCID {

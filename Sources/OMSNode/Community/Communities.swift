@@ -16,6 +16,8 @@ public final class Communities: Sendable {
     let node: Node
     let exchange: Exchange
     let logs = Mutex<[TCCID: CommunityLog]>([:])
+    /// Institution questions being relayed now (`Communities.maximumRelays` at most).
+    let relaying = Mutex(0)
 
     /// At most this many events, and this many bytes of them, in one frame.
     static let batchEvents = 2048
@@ -79,7 +81,7 @@ public final class Communities: Sendable {
 
     public func log(_ community: TCCID) throws(CommunityHostError) -> CommunityLog {
         guard let log = logs.withLock({ $0[community] }) else {
-            throw CommunityHostError(.notFound, "this node holds no community \(community.short) (see 'oms community list')")
+            throw CommunityHostError(.notFound, "this node holds no community or institution \(community.short) (see 'oms community list')")
         }
         return log
     }
@@ -90,7 +92,8 @@ public final class Communities: Sendable {
         let kind = group.map { "\($0)" } ?? "community"
         if let id = TCCID(reference), let log = logs.withLock({ $0[id] }) {
             guard group == nil || log.state.group == group else {
-                throw CommunityHostError(.notFound, "\(id.short) is not a\(group == .institution ? "n" : "") \(kind) but a \(log.state.group)")
+                let found = log.state.group == .institution ? "an institution" : "a community"
+                throw CommunityHostError(.notFound, "\(id.short) is \(found), not a\(group == .institution ? "n" : "") \(kind)")
             }
             return id
         }
@@ -112,6 +115,7 @@ public final class Communities: Sendable {
         try found(.community, manifest: manifest, as: Signer(tcc: tcc, persona: try memberPersona(of: tcc, in: nil), member: tcc.id))
     }
 
+    /// Founds a log of `group` whose first member is `signer`: its create event, stored, audited.
     func found(_ group: CommunityEvent.Group, manifest: ManifestDocument, as signer: Signer) throws -> CommunityLog {
         let (tcc, persona) = (signer.tcc, signer.persona)
         let key = try host.personaKey(persona, of: tcc)
@@ -125,21 +129,22 @@ public final class Communities: Sendable {
         return log
     }
 
-    /// Signs an event of `body` as `tcc`'s member persona, folds and stores it, and offers it to
-    /// the members' nodes connected now. Refused (with the fold's code) when the state before
-    /// it does not allow it.
-    /// `offer: false` keeps it here until a sync (a partition, in tests).
+    /// Signs an event of `body` as `tcc`'s member persona (see the signer's variant).
     @discardableResult
     public func act(_ community: TCCID, as tcc: TCCRecord, _ body: CommunityEvent.Body, offer: Bool = true) async throws -> SignedCommunityEvent {
-        try await act(community, as: Signer(tcc: tcc, persona: try persona(of: tcc, in: try log(community)), member: tcc.id), body, offer: offer)
+        try await act(community, as: try signer(tcc, in: try log(community)), body, offer: offer)
     }
 
+    /// Signs an event of `body` as `signer`, folds and stores it, and offers it to the members'
+    /// nodes connected now. Refused (with the fold's code) when the state before it does not
+    /// allow it. `offer: false` keeps it here until a sync (a partition, in tests).
     func act(_ community: TCCID, as signer: Signer, _ body: CommunityEvent.Body, offer: Bool = true) async throws -> SignedCommunityEvent {
         let tcc = signer.tcc
         let key = try host.personaKey(signer.persona, of: tcc)
         let event = try await NIOThreadPool.singleton.runIfActive { try self.sign(community, body, with: key) }
         // Stored: an audit failure now must not make the owner sign it again.
-        if (try? host.audit(tcc, .membership, ["action": "community.\(body.kind)", "community": community.description, "event": event.id.description]))
+        let group = (try? log(community).state.group) ?? .community
+        if (try? host.audit(tcc, .membership, ["action": "\(group).\(body.kind)", "community": community.description, "event": event.id.description]))
             == nil
         {
             node.logger.error("community event stored but not audited", metadata: ["community/event": "\(event.id)"])
@@ -168,17 +173,21 @@ public final class Communities: Sendable {
     /// manifest in force with a new persona of `tcc` (the opt-in), offers the join to the peer,
     /// then syncs the log from it. Throws the peer's refusal when the join is not accepted.
     public func join(_ community: TCCID, via peer: NodeID, as tcc: TCCRecord, evidence: [UInt8] = []) async throws -> CommunityLog {
-        try await join(community, via: peer, evidence: evidence) { _ in
+        try await join(community, via: peer, group: .community, evidence: evidence) { _ in
             Signer(tcc: tcc, persona: try self.memberPersona(of: tcc, in: community), member: tcc.id)
         }
     }
 
-    /// Joins as the signer `signer` gives for the manifest the peer describes (an institution's
-    /// join is signed only for the manifest the community agreed to).
+    /// Joins a log of `group` as the signer `signer` gives for the manifest the peer describes
+    /// (an institution's join is signed only for the manifest the community agreed to).
     func join(
-        _ community: TCCID, via peer: NodeID, evidence: [UInt8] = [], signer: (ManifestDocument) throws -> Signer
+        _ community: TCCID, via peer: NodeID, group: CommunityEvent.Group, evidence: [UInt8] = [], signer: (ManifestDocument) throws -> Signer
     ) async throws -> CommunityLog {
-        let (create, manifest, heads) = try await describe(community, via: peer)
+        let (create, manifest, heads, described) = try await describe(community, via: peer)
+        guard described == group else {
+            // Nothing in a log tells a person's TCC from a community: the joiner's node must.
+            throw CommunityHostError(.wrongGroup, "\(community.short) is a\(described == .institution ? "n" : "") \(described): join it as one")
+        }
         let signer = try signer(manifest)
         let tcc = signer.tcc
         if let state = logs.withLock({ $0[community]?.state }),
@@ -186,7 +195,8 @@ public final class Communities: Sendable {
                 || state.applicants.values.contains(where: { $0.tcc == signer.member })
         {
             // Under another persona the log would take it: one TCC, one membership.
-            throw CommunityError(.alreadyMember, "\(signer.member.short) is already a member of \(community.short), or has applied")
+            let who = signer.member == tcc.id ? "\(tcc.name)" : signer.member.short
+            throw CommunityError(.alreadyMember, "\(who) is already a member of \(community.short), or has applied")
         }
         let persona = signer.persona
         let key = try host.personaKey(persona, of: tcc)
@@ -205,13 +215,15 @@ public final class Communities: Sendable {
             logs.withLock { $0[community] = $0[community] ?? log }
         }
         try await sync(community, from: peer)
-        try host.audit(tcc, .membership, ["action": "community.join", "community": community.description, "persona": persona.id.description])
+        try host.audit(tcc, .membership, ["action": "\(group).join", "community": community.description, "persona": persona.id.description])
         return try log(community)
     }
 
     /// What `peer` says of a community: its create event, the manifest in force and (the 16
     /// least of) its heads, each checked as far as it can be without the log.
-    func describe(_ community: TCCID, via peer: NodeID) async throws -> (create: SignedCommunityEvent, manifest: ManifestDocument, heads: [ObjectID]) {
+    func describe(_ community: TCCID, via peer: NodeID) async throws -> (
+        create: SignedCommunityEvent, manifest: ManifestDocument, heads: [ObjectID], group: CommunityEvent.Group
+    ) {
         var request = WireFrame()
         request.communityDescribe = .with { $0.community = Data(community.bytes) }
         guard case .communityDescription(let description)? = try await node.request(request, to: peer).body else {
@@ -232,7 +244,13 @@ public final class Communities: Sendable {
         let heads = description.heads.prefix(CommunityEvent.maximumParents).filter { $0.count == 32 }.map { ObjectID(uncheckedBytes: Array($0)) }
             .sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
         guard !heads.isEmpty else { throw CommunityHostError(.badPeer, "node \(peer.short) described no heads") }
-        return (create, manifest, heads)
+        guard case .create(let group, _, _, _) = create.event.body else { throw CommunityHostError(.badPeer, "node \(peer.short) described no create event") }
+        return (create, manifest, heads, group)
+    }
+
+    /// `tcc` as the signer of its events in a community: its persona there.
+    func signer(_ tcc: TCCRecord, in log: CommunityLog) throws -> Signer {
+        Signer(tcc: tcc, persona: try persona(of: tcc, in: log), member: tcc.id)
     }
 
     /// The persona `tcc` is (or was, or applies as) in the community.
@@ -389,6 +407,15 @@ public final class Communities: Sendable {
     }
 }
 
+/// Who signs in a log: in a community, a persona of one of this node's TCCs; in an institution,
+/// a community's key, held by this node's member TCC of that community. `member` is what a
+/// create or join names as the member's tcc: the TCC itself, or the community.
+struct Signer: Sendable {
+    var tcc: TCCRecord
+    var persona: PersonaRecord
+    var member: TCCID
+}
+
 /// Why the node could not do what was asked of a community: the log's own refusals are
 /// `CommunityError`s; these are the node's.
 public typealias CommunityHostError = CodedError<CommunityHostErrorDomain>
@@ -403,6 +430,9 @@ extension CodedError.Code where Domain == CommunityHostErrorDomain {
     public static var notAllowed: Self { Self("notAllowed") }
     /// A question a community cannot combine answers to.
     public static var invalidQuestion: Self { Self("invalidQuestion") }
+    /// A community where an institution is meant, or the reverse: nothing in a log tells a
+    /// person's TCC from a community, so the node that signs must.
+    public static var wrongGroup: Self { Self("wrongGroup") }
     /// A peer answered with something that is not what the protocol says.
     public static var badPeer: Self { Self("badPeer") }
 }

@@ -123,6 +123,14 @@ public final class Exchange: Sendable {
         }
     }
 
+    /// Accepts a query this node relays for an institution (protocol-spec §15, "Institutions"),
+    /// once its caller has checked whom it is for, as it accepts the queries it answers: issued
+    /// not ahead of its clock, not expired, and once (the same replay window).
+    func acceptRelayed(_ bytes: [UInt8]) throws(ExchangeError) -> SignedQuery {
+        let now = nowMs
+        return try verifier.withLock { verifier throws(ExchangeError) in try verifier.accept(bytes, at: now, hosting: { _ in true }) }
+    }
+
     /// The rule engine's view of an accepted query: the requester with the claims it proved
     /// (a verified `member` claim issued by a TCC is a membership of that community).
     func answerRequest(_ signed: SignedQuery, community: CommunityTerms? = nil) throws -> AnswerRequest {
