@@ -107,9 +107,10 @@ extension Communities {
         let values = replies.compactMap(\.value)
         let minimum = max(1, terms.minimumCount ?? 1, via?.conditions.minimumCount ?? 1)
         let value = CommunityAggregate.combine(module, values, minimumMembers: minimum)
+        let counted = CommunityAggregate.counted(module, values).count
         let withheld =
             value != nil ? nil
-            : values.count < minimum ? "\(values.count) member(s) answered; the manifest needs at least \(minimum)" : "the answers do not combine"
+            : counted < minimum ? "\(counted) member(s) answered with a value; the terms need at least \(minimum)" : "the answers do not combine"
         try host.audit(
             signer.tcc, .exchangeAsk,
             [
