@@ -1,0 +1,268 @@
+import Foundation
+
+/// SWIM membership with Lifeguard (Das, Gupta, Motivala 2002; Dadgar et al. 2018), as a pure
+/// state machine: the shell feeds it messages and clock ticks (milliseconds) and carries out
+/// the directives it returns; it does no I/O, reads no clock and draws randomness only from its
+/// seed, so a simulator can run thousands of them deterministically.
+///
+/// Each probe period (`probeInterval`, stretched by local health) it pings the next member of a
+/// shuffled round-robin. Without an ack within `probeTimeout` it asks `indirectChecks` others to
+/// ping the target (`pingRequest`); they answer with the target's ack or, Lifeguard, a `nack`.
+/// A target still silent at the end of the period is *suspected*; a suspicion not refuted by
+/// the member (which raises its incarnation and gossips `alive`) before its Lifeguard deadline
+/// makes it *dead*. Updates are piggybacked on every message, each a bounded number of times.
+///
+/// Lifeguard's three parts: local health (a failed probe, a missing nack, or having to refute a
+/// suspicion of oneself raise a score that stretches one's own probe interval and timeout; a
+/// successful probe lowers it), dynamic suspicion (`SWIMSuspicion`), and buddy gossip (a ping to
+/// a suspected member carries that suspicion first, so the member learns it at once).
+public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
+    public enum Directive: Sendable, Hashable {
+        case send(SWIMMessage<Peer>, to: Peer)
+        /// This node's belief about a member changed (a new member is `previous` nil).
+        case changed(SWIMMember<Peer>, previous: SWIMStatus?)
+    }
+
+    struct Probe: Sendable {
+        var target: Peer
+        var sequence: UInt64
+        var sentAt: UInt64
+        var acked = false
+        var indirect = false
+        var nacks = 0
+        /// The members asked to probe the target, whose acks and nacks count.
+        var helpers: Set<Peer> = []
+        var expectedNacks: Int { helpers.count }
+    }
+
+    /// A probe this node makes for another (`pingRequest`).
+    struct Relay: Sendable {
+        var origin: Peer
+        var target: Peer
+        var sequence: UInt64
+        var deadline: UInt64
+    }
+
+    public let myself: Peer
+    public let settings: SWIMSettings
+    public private(set) var incarnation: UInt64 = 0
+    /// Lifeguard's local health score, 0 (healthy) to `awarenessMaximum - 1`.
+    public private(set) var localHealth = 0
+    public private(set) var members: [Peer: SWIMMember<Peer>] = [:]
+    public private(set) var suspicions: [Peer: SWIMSuspicion<Peer>] = [:]
+
+    var random: SeededGenerator
+    var gossip = GossipBuffer<Peer, SWIMUpdate<Peer>>()
+    var order: [Peer] = []
+    var orderIndex = 0
+    var sequence: UInt64 = 0
+    var probe: Probe?
+    var nextProbe: UInt64
+    var relays: [UInt64: Relay] = [:]
+
+    public init(myself: Peer, settings: SWIMSettings = .lan, seed: UInt64, now: UInt64) {
+        self.myself = myself
+        self.settings = settings
+        random = SeededGenerator(seed: seed)
+        nextProbe = now + settings.probeInterval
+    }
+
+    // MARK: Reading
+
+    /// Members not known to be dead, this node included: the n of SWIM's formulas.
+    public var liveCount: Int { members.values.count { $0.status != .dead } + 1 }
+
+    /// How many times an update is piggybacked: `retransmitMultiplier · ⌈log10(n + 1)⌉`.
+    var retransmitLimit: Int { settings.retransmitMultiplier * Int(log10(Double(liveCount + 1)).rounded(.up)) }
+
+    var scale: UInt64 { UInt64(localHealth + 1) }
+
+    /// When `onTick` next has something to do.
+    public var nextDeadline: UInt64 {
+        var deadline = nextProbe
+        if let probe, !probe.acked, !probe.indirect { deadline = min(deadline, probe.sentAt + settings.probeTimeout * scale) }
+        for relay in relays.values { deadline = min(deadline, relay.deadline) }
+        for suspicion in suspicions.values { deadline = min(deadline, suspicion.deadline) }
+        for member in members.values where member.status == .dead {
+            deadline = min(deadline, member.since + settings.deadRetention)
+        }
+        return deadline
+    }
+
+    // MARK: Events
+
+    /// A member learned outside the protocol (a session came up, a seed address): alive at
+    /// incarnation 0 unless already known.
+    public mutating func add(_ peer: Peer, now: UInt64) -> [Directive] {
+        guard peer != myself, members[peer] == nil else { return [] }
+        var directives: [Directive] = []
+        apply(SWIMUpdate(peer: peer, status: .alive, incarnation: 0), now: now, into: &directives)
+        return directives
+    }
+
+    public mutating func onTick(now: UInt64) -> [Directive] {
+        var directives: [Directive] = []
+        // Indirect probes for a direct probe that timed out.
+        if var current = probe, !current.acked, !current.indirect, now >= current.sentAt + settings.probeTimeout * scale {
+            current.indirect = true
+            let helpers = pick(settings.indirectChecks) { $0.status == .alive && $0.peer != current.target }
+            current.helpers = Set(helpers)
+            for helper in helpers {
+                directives.append(.send(.pingRequest(sequence: current.sequence, target: current.target, updates: piggyback()), to: helper))
+            }
+            probe = current
+        }
+        // Relayed probes whose target did not answer: tell the origin we are fine (Lifeguard).
+        // In key order: a dictionary's order differs from run to run, a seeded run's must not.
+        for key in relays.keys.sorted() {
+            guard let relay = relays[key], now >= relay.deadline else { continue }
+            relays.removeValue(forKey: key)
+            directives.append(.send(.nack(sequence: relay.sequence, updates: piggyback()), to: relay.origin))
+        }
+        // Suspicions that ran out.
+        for peer in suspicions.keys.sorted() {
+            guard let suspicion = suspicions[peer], now >= suspicion.deadline else { continue }
+            suspicions.removeValue(forKey: peer)
+            if let member = members[peer], member.status == .suspect, member.incarnation == suspicion.incarnation {
+                apply(SWIMUpdate(peer: peer, status: .dead, incarnation: member.incarnation), now: now, into: &directives)
+            }
+        }
+        // The dead, forgotten once their death has had time to spread.
+        for member in members.values where member.status == .dead && now >= member.since + settings.deadRetention {
+            members.removeValue(forKey: member.peer)
+            gossip.remove(member.peer)
+        }
+        if now >= nextProbe { startProbe(now: now, into: &directives) }
+        return directives
+    }
+
+    public mutating func onMessage(_ message: SWIMMessage<Peer>, from sender: Peer, now: UInt64) -> [Directive] {
+        var directives: [Directive] = []
+        for update in message.updates.prefix(settings.maximumPiggyback) { apply(update, now: now, into: &directives) }
+        switch message {
+        case .ping(let sequence, _):
+            directives.append(.send(.ack(sequence: sequence, updates: piggyback()), to: sender))
+        case .pingRequest(let sequence, let target, _):
+            guard target != myself, target != sender else {
+                if target == myself { directives.append(.send(.ack(sequence: sequence, updates: piggyback()), to: sender)) }
+                break
+            }
+            self.sequence += 1
+            relays[self.sequence] = Relay(origin: sender, target: target, sequence: sequence, deadline: now + settings.probeTimeout * scale)
+            directives.append(.send(.ping(sequence: self.sequence, updates: piggyback(first: target)), to: target))
+        case .ack(let sequence, _):
+            // Only from whom it was asked of: sequences are easy to guess, senders are not.
+            if let relay = relays[sequence], relay.target == sender {
+                relays.removeValue(forKey: sequence)
+                directives.append(.send(.ack(sequence: relay.sequence, updates: piggyback()), to: relay.origin))
+            } else if var current = probe, current.sequence == sequence, !current.acked,
+                sender == current.target || current.helpers.contains(sender)
+            {
+                current.acked = true
+                probe = current
+                adjustHealth(-1)
+            }
+        case .nack(let sequence, _):
+            if var current = probe, current.sequence == sequence, current.helpers.contains(sender) {
+                current.nacks += 1
+                probe = current
+            }
+        }
+        return directives
+    }
+
+    // MARK: Probing
+
+    private mutating func startProbe(now: UInt64, into directives: inout [Directive]) {
+        if let last = probe, !last.acked { failed(last, now: now, into: &directives) }
+        probe = nil
+        nextProbe = now + settings.probeInterval * scale
+        guard let target = nextTarget() else { return }
+        sequence += 1
+        probe = Probe(target: target, sequence: sequence, sentAt: now)
+        directives.append(.send(.ping(sequence: sequence, updates: piggyback(first: target)), to: target))
+    }
+
+    /// A probe period ended without an ack: suspect the target, and judge oneself (Lifeguard):
+    /// helpers that did not even nack point at this node's own trouble.
+    private mutating func failed(_ probe: Probe, now: UInt64, into directives: inout [Directive]) {
+        adjustHealth(probe.expectedNacks > 0 ? max(0, probe.expectedNacks - probe.nacks) : 1)
+        guard let member = members[probe.target], member.status == .alive else { return }
+        apply(SWIMUpdate(peer: probe.target, status: .suspect, incarnation: member.incarnation, reporter: myself), now: now, into: &directives)
+    }
+
+    /// The next member to probe: a shuffled round-robin over those not dead, reshuffled at
+    /// each wrap, so every member is probed within a bounded time (SWIM §4.3).
+    private mutating func nextTarget() -> Peer? {
+        for _ in 0..<2 {
+            while orderIndex < order.count {
+                let peer = order[orderIndex]
+                orderIndex += 1
+                if let member = members[peer], member.status != .dead { return peer }
+            }
+            order = members.values.filter { $0.status != .dead }.map(\.peer).sorted()
+            order.shuffle(using: &random)
+            orderIndex = 0
+            if order.isEmpty { return nil }
+        }
+        return nil
+    }
+
+    /// Up to `count` distinct members matching `include`, at random.
+    private mutating func pick(_ count: Int, where include: (SWIMMember<Peer>) -> Bool) -> [Peer] {
+        var candidates = members.values.filter(include).map(\.peer)
+        // Sorted first: a dictionary's order differs from run to run, the seed's must not.
+        candidates.sort()
+        let chosen = min(count, candidates.count)
+        for index in 0..<chosen { candidates.swapAt(index, Int.random(in: index..<candidates.count, using: &random)) }
+        return Array(candidates.prefix(chosen))
+    }
+
+    private mutating func adjustHealth(_ delta: Int) {
+        localHealth = min(max(0, localHealth + delta), max(0, settings.awarenessMaximum - 1))
+    }
+
+    private mutating func piggyback(first: Peer? = nil) -> [SWIMUpdate<Peer>] {
+        gossip.take(settings.maximumPiggyback, limit: retransmitLimit, first: first)
+    }
+
+    // MARK: Updates
+
+    /// Applies one update as SWIM's precedence says, refuting any suspicion of this node.
+    mutating func apply(_ update: SWIMUpdate<Peer>, now: UInt64, into directives: inout [Directive]) {
+        if update.peer == myself {
+            // Someone believes this node suspect or dead: refute with a higher incarnation.
+            guard update.status != .alive, update.incarnation >= incarnation else { return }
+            incarnation = update.incarnation + 1
+            adjustHealth(1)
+            gossip.enqueue(SWIMUpdate(peer: myself, status: .alive, incarnation: incarnation), about: myself)
+            return
+        }
+        guard let member = members[update.peer] else {
+            // A dead or suspect member never heard of is not worth learning.
+            guard update.status == .alive else { return }
+            record(update, previous: nil, now: now, into: &directives)
+            return
+        }
+        if update.status == .suspect, member.status == .suspect, update.incarnation == member.incarnation, let reporter = update.reporter {
+            // The same suspicion from another member: Lifeguard's confirmation.
+            if suspicions[update.peer]?.confirm(by: reporter) == true { gossip.enqueue(update, about: update.peer) }
+            return
+        }
+        guard update.overrides(member) else { return }
+        record(update, previous: member.status, now: now, into: &directives)
+    }
+
+    private mutating func record(_ update: SWIMUpdate<Peer>, previous: SWIMStatus?, now: UInt64, into directives: inout [Directive]) {
+        let member = SWIMMember(peer: update.peer, status: update.status, incarnation: update.incarnation, since: now)
+        members[update.peer] = member
+        gossip.enqueue(update, about: update.peer)
+        if update.status == .suspect {
+            suspicions[update.peer] = SWIMSuspicion(
+                incarnation: update.incarnation, reporter: update.reporter ?? myself, start: now, members: liveCount, settings: settings)
+        } else {
+            suspicions.removeValue(forKey: update.peer)
+        }
+        if previous != update.status { directives.append(.changed(member, previous: previous)) }
+    }
+}

@@ -1,0 +1,33 @@
+/// The knobs of SWIM with Lifeguard (protocol-spec "Gossip"), in milliseconds and counts. The
+/// defaults are memberlist's LAN profile (`DefaultLANConfig`), which has years of use behind
+/// it: a probe a second, half a second for an ack, three indirect probes, and suspicion that
+/// lasts 4·max(1, log10 n) probe intervals, up to six times that while nobody confirms it.
+public struct SWIMSettings: Sendable, Hashable {
+    /// How often a member is probed; Lifeguard stretches it by the local health score.
+    public var probeInterval: UInt64 = 1000
+    /// How long a direct probe waits for its ack before asking others to probe; stretched
+    /// likewise.
+    public var probeTimeout: UInt64 = 500
+    /// How many members are asked to probe a target that did not answer directly.
+    public var indirectChecks = 3
+    /// An update is piggybacked `retransmitMultiplier · ⌈log10(n + 1)⌉` times.
+    public var retransmitMultiplier = 4
+    /// The least suspicion time is `suspicionMultiplier · max(1, log10 n)` probe intervals.
+    public var suspicionMultiplier = 4
+    /// The most suspicion time is this many times the least: Lifeguard shortens it from there
+    /// as independent members confirm the suspicion.
+    public var suspicionMaximumMultiplier = 6
+    /// Lifeguard's local health: scores 0 to `awarenessMaximum - 1` multiply the probe interval
+    /// and timeout by score + 1, so a node that is itself slow probes less eagerly.
+    public var awarenessMaximum = 8
+    /// Updates piggybacked on one message, at most: bounds every message.
+    public var maximumPiggyback = 8
+    /// How long a dead member is remembered (and its death gossiped) before it is forgotten
+    /// and may join again.
+    public var deadRetention: UInt64 = 30_000
+
+    public init() {}
+
+    /// memberlist's `DefaultLANConfig`.
+    public static let lan = SWIMSettings()
+}
