@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "oms", targets: ["oms"]),
+        .executable(name: "oms-sim", targets: ["oms-sim"]),
         .library(name: "OMSCrypto", targets: ["OMSCrypto"]),
         .library(name: "OMSProtocol", targets: ["OMSProtocol"]),
         .library(name: "OMSCore", targets: ["OMSCore"]),
@@ -43,7 +44,10 @@ let package = Package(
         ),
         .target(
             name: "OMSCore",
-            dependencies: ["OMSProtocol", "OMSCrypto", .product(name: "Yams", package: "Yams")]
+            dependencies: ["OMSProtocol", "OMSCrypto", .product(name: "Yams", package: "Yams")],
+            // The simulator runs the generic SWIM instance a hundred thousand times over: without
+            // this, every call outside the module pays for generic metadata at run time.
+            swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
         ),
         .target(
             name: "OMSStore",
@@ -90,12 +94,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .target(
+            name: "OMSSimulation", dependencies: ["OMSCore"],
+            swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
+        .executableTarget(
+            name: "oms-sim",
+            dependencies: ["OMSSimulation", "OMSCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .target(name: "OMSTestKit", dependencies: ["OMSCore", "OMSCrypto"]),
         .target(name: "OMSFuzzTargets", dependencies: ["OMSCore", "OMSProtocol", "OMSCrypto"]),
 
         .testTarget(name: "OMSCryptoTests", dependencies: ["OMSCrypto", "OMSTestKit"]),
         .testTarget(name: "OMSProtocolTests", dependencies: ["OMSProtocol", "OMSCrypto", "OMSTestKit", "OMSFuzzTargets"]),
-        .testTarget(name: "OMSCoreTests", dependencies: ["OMSCore", "OMSTestKit"]),
+        .testTarget(name: "OMSCoreTests", dependencies: ["OMSCore", "OMSTestKit", "OMSSimulation"]),
         .testTarget(name: "OMSStoreTests", dependencies: ["OMSStore"]),
         .testTarget(
             name: "OMSNodeTests",

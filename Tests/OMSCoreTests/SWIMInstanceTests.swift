@@ -131,7 +131,9 @@ import Testing
     /// A crashed member is declared dead by every other, within the time the settings promise
     /// (a probe period, a suspicion's longest time), and nobody else is ever suspected.
     @Test func aCrashedMemberIsDeclaredDeadByEveryone() {
-        var cluster = Cluster(count: 8)
+        var settings = SWIMSettings.lan
+        settings.deadRetention = 120_000  // still remembered at the end of the run
+        var cluster = Cluster(count: 8, settings: settings)
         cluster.run(for: 10_000)
         #expect(cluster.changes.isEmpty, "a healthy cluster changes no belief: \(cluster.changes)")
         let crashAt = cluster.now
@@ -143,6 +145,10 @@ import Testing
             #expect(dead.map { $0.0 - crashAt } ?? .max <= 8 * 1000 + 24_000, "node \(observer) took \(dead.map { $0.0 - crashAt } ?? 0) ms")
         }
         #expect(cluster.changes.allSatisfy { $0.2 == 5 }, "only node 5 was suspected: \(cluster.changes.filter { $0.2 != 5 })")
+        // Forgotten once its death has had time to spread.
+        cluster.run(for: 120_000)
+        #expect((UInt32(0)..<8).allSatisfy { $0 == 5 || cluster.status(of: 5, at: $0) == nil })
+        #expect(cluster.nodes[0]!.liveCount == 7 && cluster.nodes[0]!.members.dead.isEmpty)
     }
 
     /// Node 0 cannot reach node 3 directly, but others can: indirect probes keep 3 alive.

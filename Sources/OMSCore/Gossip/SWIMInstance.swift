@@ -48,29 +48,42 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
     public private(set) var incarnation: UInt64 = 0
     /// Lifeguard's local health score, 0 (healthy) to `awarenessMaximum - 1`.
     public private(set) var localHealth = 0
-    public private(set) var members: [Peer: SWIMMember<Peer>] = [:]
+    public private(set) var members: SWIMMembership<Peer>
     public private(set) var suspicions: [Peer: SWIMSuspicion<Peer>] = [:]
 
     var random: SeededGenerator
     var gossip = GossipBuffer<Peer, SWIMUpdate<Peer>>()
-    var order: [Peer] = []
-    var orderIndex = 0
+    /// The probe order: roster index `(offset + step · stride) mod size` for step 0 to size, a
+    /// permutation when the stride is coprime to the size, drawn afresh each round: a shuffled
+    /// round-robin in constant memory, whatever the roster's size.
+    var round = (offset: 0, stride: 1, size: 0, step: 0)
     var sequence: UInt64 = 0
     var probe: Probe?
     var nextProbe: UInt64
     var relays: [UInt64: Relay] = [:]
 
-    public init(myself: Peer, settings: SWIMSettings = .lan, seed: UInt64, now: UInt64) {
+    /// `roster`: members believed alive at incarnation 0 from the start (a simulator shares one
+    /// roster, and its set, among all its instances); it may include `myself`.
+    public init(myself: Peer, settings: SWIMSettings = .lan, seed: UInt64, now: UInt64, roster: [Peer] = [], rosterSet: Set<Peer>? = nil) {
         self.myself = myself
         self.settings = settings
         random = SeededGenerator(seed: seed)
-        nextProbe = now + settings.probeInterval
+        members = SWIMMembership(roster: roster, rosterSet: rosterSet)
+        selfInRoster = members[myself] != nil
+        // Spread the first probes over a period, so that instances started together do not
+        // probe in lockstep.
+        nextProbe = now + UInt64.random(in: 1...max(1, settings.probeInterval), using: &random)
     }
+
+    let selfInRoster: Bool
 
     // MARK: Reading
 
     /// Members not known to be dead, this node included: the n of SWIM's formulas.
-    public var liveCount: Int { members.values.count { $0.status != .dead } + 1 }
+    public var liveCount: Int { members.liveCount + (selfInRoster ? 0 : 1) }
+
+    /// What this node believes of `peer` (nil: not a member, or this node itself).
+    public func member(_ peer: Peer) -> SWIMMember<Peer>? { peer == myself ? nil : members[peer] }
 
     /// How many times an update is piggybacked: `retransmitMultiplier · ⌈log10(n + 1)⌉`.
     var retransmitLimit: Int { settings.retransmitMultiplier * Int(log10(Double(liveCount + 1)).rounded(.up)) }
@@ -83,9 +96,7 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
         if let probe, !probe.acked, !probe.indirect { deadline = min(deadline, probe.sentAt + settings.probeTimeout * scale) }
         for relay in relays.values { deadline = min(deadline, relay.deadline) }
         for suspicion in suspicions.values { deadline = min(deadline, suspicion.deadline) }
-        for member in members.values where member.status == .dead {
-            deadline = min(deadline, member.since + settings.deadRetention)
-        }
+        for died in members.dead.values { deadline = min(deadline, died + settings.deadRetention) }
         return deadline
     }
 
@@ -94,7 +105,7 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
     /// A member learned outside the protocol (a session came up, a seed address): alive at
     /// incarnation 0 unless already known.
     public mutating func add(_ peer: Peer, now: UInt64) -> [Directive] {
-        guard peer != myself, members[peer] == nil else { return [] }
+        guard peer != myself, member(peer) == nil else { return [] }
         var directives: [Directive] = []
         apply(SWIMUpdate(peer: peer, status: .alive, incarnation: 0), now: now, into: &directives)
         return directives
@@ -123,14 +134,14 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
         for peer in suspicions.keys.sorted() {
             guard let suspicion = suspicions[peer], now >= suspicion.deadline else { continue }
             suspicions.removeValue(forKey: peer)
-            if let member = members[peer], member.status == .suspect, member.incarnation == suspicion.incarnation {
+            if let member = member(peer), member.status == .suspect, member.incarnation == suspicion.incarnation {
                 apply(SWIMUpdate(peer: peer, status: .dead, incarnation: member.incarnation), now: now, into: &directives)
             }
         }
         // The dead, forgotten once their death has had time to spread.
-        for member in members.values where member.status == .dead && now >= member.since + settings.deadRetention {
-            members.removeValue(forKey: member.peer)
-            gossip.remove(member.peer)
+        for (peer, died) in members.dead where now >= died + settings.deadRetention {
+            members.forget(peer)
+            gossip.remove(peer)
         }
         if now >= nextProbe { startProbe(now: now, into: &directives) }
         return directives
@@ -187,35 +198,56 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
     /// helpers that did not even nack point at this node's own trouble.
     private mutating func failed(_ probe: Probe, now: UInt64, into directives: inout [Directive]) {
         adjustHealth(probe.expectedNacks > 0 ? max(0, probe.expectedNacks - probe.nacks) : 1)
-        guard let member = members[probe.target], member.status == .alive else { return }
+        // Already suspected by another: this node's own failed probe is a confirmation
+        // (Lifeguard), which shortens the suspicion everywhere it spreads.
+        guard let member = member(probe.target), member.status != .dead else { return }
         apply(SWIMUpdate(peer: probe.target, status: .suspect, incarnation: member.incarnation, reporter: myself), now: now, into: &directives)
     }
 
-    /// The next member to probe: a shuffled round-robin over those not dead, reshuffled at
-    /// each wrap, so every member is probed within a bounded time (SWIM §4.3).
+    /// The next member to probe: a shuffled round-robin over those not dead, in a new order
+    /// each round, so every member is probed within a bounded time (SWIM §4.3).
     private mutating func nextTarget() -> Peer? {
         for _ in 0..<2 {
-            while orderIndex < order.count {
-                let peer = order[orderIndex]
-                orderIndex += 1
-                if let member = members[peer], member.status != .dead { return peer }
+            while round.step < round.size {
+                let index = (round.offset + round.step * round.stride) % round.size
+                round.step += 1
+                if let member = member(members.roster[index]), member.status != .dead { return member.peer }
             }
-            order = members.values.filter { $0.status != .dead }.map(\.peer).sorted()
-            order.shuffle(using: &random)
-            orderIndex = 0
-            if order.isEmpty { return nil }
+            let size = members.roster.count
+            guard size > 0 else { return nil }
+            var stride = 1
+            for _ in 0..<8 where size > 2 {
+                let candidate = Int.random(in: 1..<size, using: &random)
+                if Self.gcd(candidate, size) == 1 {
+                    stride = candidate
+                    break
+                }
+            }
+            round = (offset: Int.random(in: 0..<size, using: &random), stride: stride, size: size, step: 0)
         }
         return nil
     }
 
-    /// Up to `count` distinct members matching `include`, at random.
+    static func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+
+    /// Up to `count` distinct members matching `include`, at random: by drawing roster indices
+    /// (constant time a member, however large the roster), or, in a small roster, exactly.
     private mutating func pick(_ count: Int, where include: (SWIMMember<Peer>) -> Bool) -> [Peer] {
-        var candidates = members.values.filter(include).map(\.peer)
-        // Sorted first: a dictionary's order differs from run to run, the seed's must not.
-        candidates.sort()
-        let chosen = min(count, candidates.count)
-        for index in 0..<chosen { candidates.swapAt(index, Int.random(in: index..<candidates.count, using: &random)) }
-        return Array(candidates.prefix(chosen))
+        let roster = members.roster
+        guard roster.count > 64 else {
+            var candidates = roster.compactMap { member($0) }.filter(include).map(\.peer)
+            let chosen = min(count, candidates.count)
+            for index in 0..<chosen { candidates.swapAt(index, Int.random(in: index..<candidates.count, using: &random)) }
+            return Array(candidates.prefix(chosen))
+        }
+        var chosen: [Peer] = []
+        for _ in 0..<(8 * count + 16) where chosen.count < count {
+            guard let candidate = member(roster[Int.random(in: 0..<roster.count, using: &random)]), include(candidate),
+                !chosen.contains(candidate.peer)
+            else { continue }
+            chosen.append(candidate.peer)
+        }
+        return chosen
     }
 
     private mutating func adjustHealth(_ delta: Int) {
@@ -238,7 +270,7 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
             gossip.enqueue(SWIMUpdate(peer: myself, status: .alive, incarnation: incarnation), about: myself)
             return
         }
-        guard let member = members[update.peer] else {
+        guard let member = member(update.peer) else {
             // A dead or suspect member never heard of is not worth learning.
             guard update.status == .alive else { return }
             record(update, previous: nil, now: now, into: &directives)
@@ -255,7 +287,7 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
 
     private mutating func record(_ update: SWIMUpdate<Peer>, previous: SWIMStatus?, now: UInt64, into directives: inout [Directive]) {
         let member = SWIMMember(peer: update.peer, status: update.status, incarnation: update.incarnation, since: now)
-        members[update.peer] = member
+        members.set(member)
         gossip.enqueue(update, about: update.peer)
         if update.status == .suspect {
             suspicions[update.peer] = SWIMSuspicion(

@@ -1,0 +1,56 @@
+import OMSCore
+import OMSSimulation
+import Testing
+
+/// The simulator runs the nodes' own SWIM state machine at scale: a crash is detected and its
+/// death spreads to every live node, nobody live is declared dead without loss, and a seed
+/// reproduces a run exactly.
+@Suite struct SWIMSimulationTests {
+    static func settings(nodes: Int, seed: UInt64 = 7, loss: Double = 0) -> SWIMSimulation.Settings {
+        var settings = SWIMSimulation.Settings()
+        settings.nodes = nodes
+        settings.seed = seed
+        settings.loss = loss
+        settings.crashes = 2
+        settings.crashAt = 5_000
+        settings.duration = 45_000
+        return settings
+    }
+
+    @Test func crashesAreDetectedByEveryLiveNode() {
+        var simulation = SWIMSimulation(settings: Self.settings(nodes: 300))
+        let report = simulation.run()
+        #expect(report.detections.count == 2)
+        for detection in report.detections {
+            let first = try? #require(detection.firstSuspected)
+            let dead = try? #require(detection.firstDead)
+            let all = try? #require(detection.allDead)
+            // A probe period or a few to the first suspicion; Lifeguard's suspicion time (9.9 s
+            // least, 59 s most, for 300 nodes) to death; then the spread.
+            #expect((first ?? .max) <= 10_000, "\(detection)")
+            #expect((dead ?? .max) >= 9_900 && (dead ?? .max) <= 35_000, "\(detection)")
+            #expect((all ?? .max) >= (dead ?? 0) && (all ?? .max) <= 40_000, "\(detection)")
+        }
+        #expect(report.falseDeaths == 0 && report.falseSuspicions == 0)
+        // A ping and an ack a probe period, a little more for indirect probes of the crashed.
+        #expect(report.messagesPerNodePerSecond > 1.9 && report.messagesPerNodePerSecond < 2.5, "\(report.messagesPerNodePerSecond)")
+    }
+
+    @Test func lossCausesNoFalseDeath() {
+        var simulation = SWIMSimulation(settings: Self.settings(nodes: 200, loss: 0.1))
+        let report = simulation.run()
+        #expect(report.lost > 0)
+        #expect(report.falseDeaths == 0, "suspicions refuted in time: \(report.falseSuspicions) suspicions")
+        #expect(report.detections.allSatisfy { $0.allDead != nil })
+    }
+
+    @Test func aSeedReproducesARun() {
+        var first = SWIMSimulation(settings: Self.settings(nodes: 120, seed: 3, loss: 0.05))
+        var second = SWIMSimulation(settings: Self.settings(nodes: 120, seed: 3, loss: 0.05))
+        let (a, b) = (first.run(), second.run())
+        #expect(a.messages == b.messages && a.lost == b.lost && a.falseSuspicions == b.falseSuspicions)
+        #expect(a.csvRows.map { $0.split(separator: ",").dropLast().joined() } == b.csvRows.map { $0.split(separator: ",").dropLast().joined() })
+        var other = SWIMSimulation(settings: Self.settings(nodes: 120, seed: 4, loss: 0.05))
+        #expect(other.run().messages != a.messages, "another seed, another run")
+    }
+}
