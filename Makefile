@@ -2,7 +2,7 @@
 # `make test` (every test). Both install what is missing first.
 SWIFT ?= swift
 
-.PHONY: all deps build test demo bench bench-scale gen-proto vectors clean
+.PHONY: all deps build test demo bench bench-scale sim gen-proto vectors clean
 
 all: build
 
@@ -26,6 +26,15 @@ bench: deps
 # A TCF with OMS_SCALE_N TCCs (default 1,000,000; BENCHMARKS.md, "TCC scale").
 bench-scale: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --target Scale
+
+# The SWIM simulator (BENCHMARKS.md, "Membership at scale"), built in release: two crashes in
+# 1,000, 10,000 and 100,000 nodes, without and with 10% loss; a table, and .build/sim.csv.
+sim: deps
+	$(SWIFT) build -c release --product oms-sim
+	rm -f .build/sim.csv
+	for n in 1000 10000 100000; do for loss in 0 0.1; do \
+	    .build/release/oms-sim --nodes $$n --crashes 2 --loss $$loss --duration 60 --csv .build/sim.csv || exit 1; \
+	done; done
 
 gen-proto:
 	scripts/gen-proto

@@ -60,6 +60,7 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
     var sequence: UInt64 = 0
     var probe: Probe?
     var nextProbe: UInt64
+    var nextGossip: UInt64
     var relays: [UInt64: Relay] = [:]
 
     /// `roster`: members believed alive at incarnation 0 from the start (a simulator shares one
@@ -73,6 +74,7 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
         // Spread the first probes over a period, so that instances started together do not
         // probe in lockstep.
         nextProbe = now + UInt64.random(in: 1...max(1, settings.probeInterval), using: &random)
+        nextGossip = now + settings.gossipInterval
     }
 
     let selfInRoster: Bool
@@ -93,6 +95,7 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
     /// When `onTick` next has something to do.
     public var nextDeadline: UInt64 {
         var deadline = nextProbe
+        if !gossip.isEmpty { deadline = min(deadline, nextGossip) }
         if let probe, !probe.acked, !probe.indirect { deadline = min(deadline, probe.sentAt + settings.probeTimeout * scale) }
         for relay in relays.values { deadline = min(deadline, relay.deadline) }
         for suspicion in suspicions.values { deadline = min(deadline, suspicion.deadline) }
@@ -144,6 +147,16 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
             gossip.remove(peer)
         }
         if now >= nextProbe { startProbe(now: now, into: &directives) }
+        if now >= nextGossip {
+            nextGossip = now + settings.gossipInterval
+            if !gossip.isEmpty {
+                for peer in pick(settings.gossipNodes, where: { $0.status != .dead }) {
+                    let updates = piggyback()
+                    if updates.isEmpty { break }
+                    directives.append(.send(.gossip(updates: updates), to: peer))
+                }
+            }
+        }
         return directives
     }
 
@@ -178,6 +191,7 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
                 current.nacks += 1
                 probe = current
             }
+        case .gossip: break
         }
         return directives
     }

@@ -8,10 +8,12 @@ public enum SWIMMessage<Peer: Hashable & Comparable & Sendable>: Sendable, Hasha
     case pingRequest(sequence: UInt64, target: Peer, updates: [SWIMUpdate<Peer>])
     case ack(sequence: UInt64, updates: [SWIMUpdate<Peer>])
     case nack(sequence: UInt64, updates: [SWIMUpdate<Peer>])
+    /// Updates pushed on their own, every gossip interval while any are queued; not answered.
+    case gossip(updates: [SWIMUpdate<Peer>])
 
     public var updates: [SWIMUpdate<Peer>] {
         switch self {
-        case .ping(_, let updates), .pingRequest(_, _, let updates), .ack(_, let updates), .nack(_, let updates): updates
+        case .ping(_, let updates), .pingRequest(_, _, let updates), .ack(_, let updates), .nack(_, let updates), .gossip(let updates): updates
         }
     }
 }

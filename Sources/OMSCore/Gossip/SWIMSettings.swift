@@ -22,6 +22,10 @@ public struct SWIMSettings: Sendable, Hashable {
     public var awarenessMaximum = 8
     /// Updates piggybacked on one message, at most: bounds every message.
     public var maximumPiggyback = 8
+    /// How often queued updates are also pushed on their own, and to how many members: probes
+    /// alone would spread news one member a period, far slower than a suspicion runs out.
+    public var gossipInterval: UInt64 = 200
+    public var gossipNodes = 3
     /// How long a dead member is remembered (and its death gossiped) before it is forgotten
     /// and may join again.
     public var deadRetention: UInt64 = 30_000

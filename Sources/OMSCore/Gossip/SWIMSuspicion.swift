@@ -35,8 +35,12 @@ public struct SWIMSuspicion<Peer: Hashable & Comparable & Sendable>: Sendable, H
 
     public var confirmations: Int { reporters.count - 1 }
 
-    /// Counts `reporter` once; true when it is new (worth gossiping again).
-    public mutating func confirm(by reporter: Peer) -> Bool { reporters.insert(reporter).inserted }
+    /// Counts `reporter` once; true when it is new and still shortens the timeout (worth
+    /// gossiping again). Past `expected` confirmations nothing changes, so nothing is re-sent.
+    public mutating func confirm(by reporter: Peer) -> Bool {
+        guard confirmations < expected else { return false }
+        return reporters.insert(reporter).inserted
+    }
 
     /// When the member is declared dead: `max(minimum, maximum - (maximum - minimum) ·
     /// log(c + 1) / log(k + 1))` after the start, for c confirmations of k expected.
