@@ -187,6 +187,34 @@ import Testing
         #expect(cluster.nodes[1]!.localHealth == 0)
     }
 
+    /// Anti-entropy: a node that missed a refutation catches up from another's whole state, and
+    /// answers a push with its own; a ping to a suspect tells it so, and its ack carries the
+    /// refutation back, however long ago gossip stopped carrying it.
+    @Test func pushPullAndBuddiesRepairWhatGossipLost() {
+        var a = Instance(myself: 1, seed: 1, now: 0)
+        _ = a.add(2, now: 0)
+        _ = a.add(3, now: 0)
+        _ = a.onMessage(.gossip(updates: [Update(peer: 3, status: .suspect, incarnation: 0, reporter: 2)]), from: 2, now: 10)
+        #expect(a.member(3)?.status == .suspect)
+        let reply = a.onMessage(.pushPull(updates: [Update(peer: 2, status: .alive, incarnation: 0), Update(peer: 3, status: .alive, incarnation: 1)], reply: true), from: 2, now: 20)
+        #expect(a.member(3)?.status == .alive && a.member(3)?.incarnation == 1)
+        guard case .send(.pushPull(let state, false), 2)? = reply.last, reply.count == 2 else {
+            Issue.record("no push-pull answer: \(reply)")
+            return
+        }
+        #expect(state.first == Update(peer: 1, status: .alive, incarnation: 0) && state.contains(Update(peer: 3, status: .alive, incarnation: 1)))
+
+        var x = Instance(myself: 3, seed: 2, now: 0)
+        _ = x.add(1, now: 0)
+        let ack = x.onMessage(.ping(sequence: 5, updates: [Update(peer: 3, status: .suspect, incarnation: 0, reporter: 1)]), from: 1, now: 30)
+        #expect(x.incarnation == 1)
+        guard case .send(.ack(5, let updates), 1)? = ack.first else {
+            Issue.record("no ack: \(ack)")
+            return
+        }
+        #expect(updates.first == Update(peer: 3, status: .alive, incarnation: 1), "the refutation rides on the ack")
+    }
+
     @Test func aSeedMakesARunReproducible() {
         func run() -> [String] {
             var cluster = Cluster(count: 7, seed: 42)

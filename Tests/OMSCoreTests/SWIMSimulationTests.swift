@@ -37,13 +37,14 @@ import Testing
     }
 
     /// With nothing to tell, a node sends a ping a probe period and answers one: two messages a
-    /// second, whatever the size (SWIM's constant load).
+    /// second, whatever the size (SWIM's constant load), and a push-pull now and then.
     @Test func aQuietNetworkCostsAPingAndAnAckAPeriod() {
         var settings = Self.settings(nodes: 400)
         settings.crashes = 0
         var simulation = SWIMSimulation(settings: settings)
         let report = simulation.run()
-        #expect(report.messagesPerNodePerSecond > 1.95 && report.messagesPerNodePerSecond <= 2.0, "\(report.messagesPerNodePerSecond)")
+        // Plus a push-pull sent and answered every 30 s.
+        #expect(report.messagesPerNodePerSecond > 1.95 && report.messagesPerNodePerSecond <= 2.1, "\(report.messagesPerNodePerSecond)")
         #expect(report.falseSuspicions == 0)
     }
 

@@ -43,6 +43,10 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
         var deadline: UInt64
     }
 
+    /// Suspects queued for an early probe: enough to check the few wrong suspicions of a lossy
+    /// network, few enough that the round-robin is never starved.
+    static var maximumSuspectProbes: Int { 2 }
+
     public let myself: Peer
     public let settings: SWIMSettings
     public private(set) var incarnation: UInt64 = 0
@@ -59,8 +63,11 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
     var round = (offset: 0, stride: 1, size: 0, step: 0)
     var sequence: UInt64 = 0
     var probe: Probe?
+    /// Members others suspect, to probe ahead of the round (at most `maximumSuspectProbes`).
+    var suspectsToProbe: [Peer] = []
     var nextProbe: UInt64
     var nextGossip: UInt64
+    var nextPushPull: UInt64
     var relays: [UInt64: Relay] = [:]
 
     /// `roster`: members believed alive at incarnation 0 from the start (a simulator shares one
@@ -75,6 +82,7 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
         // probe in lockstep.
         nextProbe = now + UInt64.random(in: 1...max(1, settings.probeInterval), using: &random)
         nextGossip = now + settings.gossipInterval
+        nextPushPull = now + UInt64.random(in: 1...max(1, settings.pushPullInterval), using: &random)
     }
 
     let selfInRoster: Bool
@@ -94,7 +102,7 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
 
     /// When `onTick` next has something to do.
     public var nextDeadline: UInt64 {
-        var deadline = nextProbe
+        var deadline = min(nextProbe, nextPushPull)
         if !gossip.isEmpty { deadline = min(deadline, nextGossip) }
         if let probe, !probe.acked, !probe.indirect { deadline = min(deadline, probe.sentAt + settings.probeTimeout * scale) }
         for relay in relays.values { deadline = min(deadline, relay.deadline) }
@@ -147,6 +155,12 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
             gossip.remove(peer)
         }
         if now >= nextProbe { startProbe(now: now, into: &directives) }
+        if now >= nextPushPull {
+            nextPushPull = now + settings.pushPullInterval
+            if let peer = pick(1, where: { $0.status == .alive }).first {
+                directives.append(.send(.pushPull(updates: state(), reply: true), to: peer))
+            }
+        }
         if now >= nextGossip {
             nextGossip = now + settings.gossipInterval
             if !gossip.isEmpty {
@@ -162,23 +176,28 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
 
     public mutating func onMessage(_ message: SWIMMessage<Peer>, from sender: Peer, now: UInt64) -> [Directive] {
         var directives: [Directive] = []
-        for update in message.updates.prefix(settings.maximumPiggyback) { apply(update, now: now, into: &directives) }
+        let limit = if case .pushPull = message { settings.maximumPushPull } else { settings.maximumPiggyback }
+        for update in message.updates.prefix(limit) { apply(update, now: now, into: &directives) }
         switch message {
         case .ping(let sequence, _):
-            directives.append(.send(.ack(sequence: sequence, updates: piggyback()), to: sender))
+            // Every ack says who this node is now: a refutation reaches whoever probes it, even
+            // after the gossip of it has run out.
+            directives.append(.send(.ack(sequence: sequence, updates: vouch(for: myself) + piggyback()), to: sender))
         case .pingRequest(let sequence, let target, _):
             guard target != myself, target != sender else {
                 if target == myself { directives.append(.send(.ack(sequence: sequence, updates: piggyback()), to: sender)) }
                 break
             }
             self.sequence += 1
-            relays[self.sequence] = Relay(origin: sender, target: target, sequence: sequence, deadline: now + settings.probeTimeout * scale)
-            directives.append(.send(.ping(sequence: self.sequence, updates: piggyback(first: target)), to: target))
+            // The nack must be back before the asker's probe period ends (its indirect probes
+            // went out a probe timeout into it): Lifeguard's 80% of the timeout.
+            relays[self.sequence] = Relay(origin: sender, target: target, sequence: sequence, deadline: now + settings.probeTimeout * scale * 4 / 5)
+            directives.append(.send(.ping(sequence: self.sequence, updates: buddy(target) + piggyback()), to: target))
         case .ack(let sequence, _):
             // Only from whom it was asked of: sequences are easy to guess, senders are not.
             if let relay = relays[sequence], relay.target == sender {
                 relays.removeValue(forKey: sequence)
-                directives.append(.send(.ack(sequence: relay.sequence, updates: piggyback()), to: relay.origin))
+                directives.append(.send(.ack(sequence: relay.sequence, updates: vouch(for: sender) + piggyback()), to: relay.origin))
             } else if var current = probe, current.sequence == sequence, !current.acked,
                 sender == current.target || current.helpers.contains(sender)
             {
@@ -192,6 +211,8 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
                 probe = current
             }
         case .gossip: break
+        case .pushPull(_, let reply):
+            if reply { directives.append(.send(.pushPull(updates: state(), reply: false), to: sender)) }
         }
         return directives
     }
@@ -205,7 +226,7 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
         guard let target = nextTarget() else { return }
         sequence += 1
         probe = Probe(target: target, sequence: sequence, sentAt: now)
-        directives.append(.send(.ping(sequence: sequence, updates: piggyback(first: target)), to: target))
+        directives.append(.send(.ping(sequence: sequence, updates: buddy(target) + piggyback()), to: target))
     }
 
     /// A probe period ended without an ack: suspect the target, and judge oneself (Lifeguard):
@@ -221,6 +242,13 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
     /// The next member to probe: a shuffled round-robin over those not dead, in a new order
     /// each round, so every member is probed within a bounded time (SWIM §4.3).
     private mutating func nextTarget() -> Peer? {
+        // A member someone else suspects is probed first, its suspicion on the ping (buddy):
+        // if it is alive it refutes in its ack, and this node does not have to wait for the
+        // refutation to reach it by gossip, which a lossy network may drop.
+        while !suspectsToProbe.isEmpty {
+            let peer = suspectsToProbe.removeFirst()
+            if member(peer)?.status == .suspect { return peer }
+        }
         for _ in 0..<2 {
             while round.step < round.size {
                 let index = (round.offset + round.step * round.stride) % round.size
@@ -268,6 +296,29 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
         localHealth = min(max(0, localHealth + delta), max(0, settings.awarenessMaximum - 1))
     }
 
+    /// Buddy (Lifeguard): a member this node suspects is told so by the ping itself, so that it
+    /// can refute at once, whatever gossip has or has not reached it.
+    private func buddy(_ target: Peer) -> [SWIMUpdate<Peer>] {
+        guard let member = member(target), member.status == .suspect else { return [] }
+        return [SWIMUpdate(peer: target, status: .suspect, incarnation: member.incarnation, reporter: myself)]
+    }
+
+    /// What this node holds of `peer` (itself: its own incarnation), as an update to pass on
+    /// when it has news in it (a raised incarnation).
+    private func vouch(for peer: Peer) -> [SWIMUpdate<Peer>] {
+        if peer == myself { return incarnation > 0 ? [SWIMUpdate(peer: myself, status: .alive, incarnation: incarnation)] : [] }
+        guard let member = member(peer), member.status == .alive, member.incarnation > 0 else { return [] }
+        return [SWIMUpdate(peer: peer, status: .alive, incarnation: member.incarnation)]
+    }
+
+    /// This node's beliefs for a push-pull: itself, then what differs from "alive at 0".
+    private func state() -> [SWIMUpdate<Peer>] {
+        let beliefs = members.deviations.prefix(max(0, settings.maximumPushPull - 1)).map { member in
+            SWIMUpdate(peer: member.peer, status: member.status, incarnation: member.incarnation, reporter: member.status == .suspect ? myself : nil)
+        }
+        return [SWIMUpdate(peer: myself, status: .alive, incarnation: incarnation)] + beliefs
+    }
+
     private mutating func piggyback(first: Peer? = nil) -> [SWIMUpdate<Peer>] {
         gossip.take(settings.maximumPiggyback, limit: retransmitLimit, first: first)
     }
@@ -304,6 +355,7 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
         members.set(member)
         gossip.enqueue(update, about: update.peer)
         if update.status == .suspect {
+            if update.reporter != myself, suspectsToProbe.count < Self.maximumSuspectProbes { suspectsToProbe.append(update.peer) }
             suspicions[update.peer] = SWIMSuspicion(
                 incarnation: update.incarnation, reporter: update.reporter ?? myself, start: now, members: liveCount, settings: settings)
         } else {

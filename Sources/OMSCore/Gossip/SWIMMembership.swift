@@ -50,6 +50,14 @@ public struct SWIMMembership<Peer: Hashable & Comparable & Sendable>: Sendable {
         beliefs[peer] = .some(nil)
     }
 
+    /// The beliefs that differ from "alive at incarnation 0 since 0" (all of them, without a
+    /// shared roster): what a push-pull sends, in peer order.
+    public var deviations: [SWIMMember<Peer>] {
+        var found = beliefs.values.compactMap { $0 }
+        for peer in learned where beliefs[peer] == nil { found.append(SWIMMember(peer: peer, status: .alive, incarnation: 0, since: 0)) }
+        return found.sorted { $0.peer < $1.peer }
+    }
+
     /// Every member, walking the whole roster: for status pages and tests, not per message.
     public var all: [SWIMMember<Peer>] { roster.compactMap { self[$0] } }
 

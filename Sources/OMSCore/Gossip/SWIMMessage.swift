@@ -10,10 +10,15 @@ public enum SWIMMessage<Peer: Hashable & Comparable & Sendable>: Sendable, Hasha
     case nack(sequence: UInt64, updates: [SWIMUpdate<Peer>])
     /// Updates pushed on their own, every gossip interval while any are queued; not answered.
     case gossip(updates: [SWIMUpdate<Peer>])
+    /// Everything the sender believes that differs from "alive at incarnation 0" (anti-entropy);
+    /// a `reply: true` one is answered with the receiver's own.
+    case pushPull(updates: [SWIMUpdate<Peer>], reply: Bool)
 
     public var updates: [SWIMUpdate<Peer>] {
         switch self {
-        case .ping(_, let updates), .pingRequest(_, _, let updates), .ack(_, let updates), .nack(_, let updates), .gossip(let updates): updates
+        case .ping(_, let updates), .pingRequest(_, _, let updates), .ack(_, let updates), .nack(_, let updates), .gossip(let updates),
+            .pushPull(let updates, _):
+            updates
         }
     }
 }

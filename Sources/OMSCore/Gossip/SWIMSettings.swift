@@ -26,6 +26,11 @@ public struct SWIMSettings: Sendable, Hashable {
     /// alone would spread news one member a period, far slower than a suspicion runs out.
     public var gossipInterval: UInt64 = 200
     public var gossipNodes = 3
+    /// How often a node trades what it believes with one other (push-pull anti-entropy): what
+    /// gossip lost on the way, or happened while a node was away, is caught up within this.
+    public var pushPullInterval: UInt64 = 30_000
+    /// Beliefs in one push-pull, at most: bounds the message and the work it makes.
+    public var maximumPushPull = 4096
     /// How long a dead member is remembered (and its death gossiped) before it is forgotten
     /// and may join again.
     public var deadRetention: UInt64 = 30_000
