@@ -25,19 +25,13 @@ public struct GossipBuffer<Key: Hashable & Sendable, Item: Sendable>: Sendable {
 
     public mutating func remove(_ key: Key) { entries.removeValue(forKey: key) }
 
-    /// Up to `maximum` items to piggyback now, the least-sent first, `first` (when queued)
-    /// ahead of all; each counts as sent once, and an item sent `limit` times is dropped.
-    public mutating func take(_ maximum: Int, limit: Int, first: Key? = nil) -> [Item] {
+    /// Up to `maximum` items to piggyback now, the least-sent first; each counts as sent once,
+    /// and an item sent `limit` times is dropped.
+    public mutating func take(_ maximum: Int, limit: Int) -> [Item] {
         guard maximum > 0, !entries.isEmpty else { return [] }
-        var keys = entries.sorted { a, b in
+        let keys = entries.sorted { a, b in
             (a.value.transmits, a.value.serial) < (b.value.transmits, b.value.serial)
         }.prefix(maximum).map(\.key)
-        if let first, entries[first] != nil, !keys.contains(first) {
-            keys.removeLast(keys.count == maximum ? 1 : 0)
-            keys.insert(first, at: 0)
-        } else if let first, let index = keys.firstIndex(of: first) {
-            keys.swapAt(0, index)
-        }
         var taken: [Item] = []
         for key in keys {
             guard var entry = entries[key] else { continue }

@@ -319,8 +319,8 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
         return [SWIMUpdate(peer: myself, status: .alive, incarnation: incarnation)] + beliefs
     }
 
-    private mutating func piggyback(first: Peer? = nil) -> [SWIMUpdate<Peer>] {
-        gossip.take(settings.maximumPiggyback, limit: retransmitLimit, first: first)
+    private mutating func piggyback() -> [SWIMUpdate<Peer>] {
+        gossip.take(settings.maximumPiggyback, limit: retransmitLimit)
     }
 
     // MARK: Updates
