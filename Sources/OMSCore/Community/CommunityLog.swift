@@ -162,7 +162,7 @@ public struct CommunityLog: Sendable {
     ) -> (order: [ObjectID], state: CommunityState, void: [ObjectID: CommunityError]) {
         var waiting: [ObjectID: Int] = [:]
         var children: [ObjectID: [ObjectID]] = [:]
-        var ready = EventHeap()
+        var ready = MinHeap(by: Self.precedes)
         for id in subset {
             let event = log.events[id]!
             waiting[id] = event.event.parents.count
@@ -213,38 +213,5 @@ public struct CommunityLog: Sendable {
             bytes += event.envelope.bytes.count
         }
         return (found, true)
-    }
-}
-
-/// A binary min-heap of events by the fold's tie-break.
-struct EventHeap {
-    private var items: [SignedCommunityEvent] = []
-
-    mutating func push(_ event: SignedCommunityEvent) {
-        items.append(event)
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard CommunityLog.precedes(items[child], items[parent]) else { break }
-            items.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    mutating func pop() -> SignedCommunityEvent? {
-        guard !items.isEmpty else { return nil }
-        items.swapAt(0, items.count - 1)
-        let top = items.removeLast()
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1
-            let right = left + 1
-            var least = parent
-            if left < items.count, CommunityLog.precedes(items[left], items[least]) { least = left }
-            if right < items.count, CommunityLog.precedes(items[right], items[least]) { least = right }
-            guard least != parent else { return top }
-            items.swapAt(parent, least)
-            parent = least
-        }
     }
 }

@@ -29,9 +29,17 @@ public struct GossipBuffer<Key: Hashable & Sendable, Item: Sendable>: Sendable {
     /// and an item sent `limit` times is dropped.
     public mutating func take(_ maximum: Int, limit: Int) -> [Item] {
         guard maximum > 0, !entries.isEmpty else { return [] }
-        let keys = entries.sorted { a, b in
-            (a.value.transmits, a.value.serial) < (b.value.transmits, b.value.serial)
-        }.prefix(maximum).map(\.key)
+        // The `maximum` least-sent in one pass, kept in order: sorting every queued item for
+        // each message would cost most of a busy node's time.
+        var least: [(rank: (Int, UInt64), key: Key)] = []
+        for (key, entry) in entries {
+            let rank = (entry.transmits, entry.serial)
+            guard least.count < maximum || rank < least[least.count - 1].rank else { continue }
+            let index = least.firstIndex { rank < $0.rank } ?? least.count
+            least.insert((rank, key), at: index)
+            if least.count > maximum { least.removeLast() }
+        }
+        let keys = least.map(\.key)
         var taken: [Item] = []
         for key in keys {
             guard var entry = entries[key] else { continue }

@@ -2,7 +2,7 @@
 /// hundred thousand instances: the members are the `roster` (a list shared by value, so copies
 /// of the same roster cost nothing until one instance learns a new member) plus the beliefs that
 /// differ from "alive at incarnation 0". Every operation an instance makes per message or tick is
-/// O(1) on average; only `all` walks the whole roster.
+/// O(1) on average; only a push-pull's `deviations` walks all that differs.
 public struct SWIMMembership<Peer: Hashable & Comparable & Sendable>: Sendable {
     /// Every member ever known, in the order learned; forgotten ones stay, marked in `beliefs`.
     public private(set) var roster: [Peer]
@@ -24,8 +24,6 @@ public struct SWIMMembership<Peer: Hashable & Comparable & Sendable>: Sendable {
         shared = rosterSet ?? Set(roster)
         liveCount = roster.count
     }
-
-    public var count: Int { liveCount + dead.count }
 
     public subscript(peer: Peer) -> SWIMMember<Peer>? {
         if let belief = beliefs[peer] { return belief }
@@ -57,10 +55,4 @@ public struct SWIMMembership<Peer: Hashable & Comparable & Sendable>: Sendable {
         for peer in learned where beliefs[peer] == nil { found.append(SWIMMember(peer: peer, status: .alive, incarnation: 0, since: 0)) }
         return found.sorted { $0.peer < $1.peer }
     }
-
-    /// Every member, walking the whole roster: for status pages and tests, not per message.
-    public var all: [SWIMMember<Peer>] { roster.compactMap { self[$0] } }
-
-    /// The member at `index` of a pseudo-random order over the roster (see `SWIMInstance`).
-    func member(at index: Int) -> SWIMMember<Peer>? { self[roster[index]] }
 }

@@ -83,25 +83,23 @@ extension Communities {
     /// institution's manifest in force, read from the replica here or described by `peer`.
     public func affiliation(of community: TCCID, to institution: TCCID, via peer: NodeID?) async throws -> CommunityEvent.Action {
         let (_, key) = try await NIOThreadPool.singleton.runIfActive { try self.key(of: community, create: true) }
-        let manifest: ManifestDocument
+        let group: CommunityEvent.Group
+        let manifest: ManifestDocument?
         if let held = logs.withLock({ $0[institution]?.state }) {
-            guard held.group == .institution, let document = held.manifest else {
-                throw CommunityHostError(.wrongGroup, "\(institution.short) is a community: a community affiliates only to an institution")
-            }
             if let member = held.members.first(where: { $0.value.tcc == community && $0.value.status != .left }), member.key != key.id {
                 // Founded, or joined, with another node's key: that node must propose it.
                 throw CommunityHostError(
                     .notAllowed, "\(community.short) is in \(institution.short) through node \(member.value.node.short)'s key: propose it there")
             }
-            manifest = document
+            (group, manifest) = (held.group, held.manifest)
         } else if let peer {
             let described = try await describe(institution, via: peer)
-            guard described.group == .institution else {
-                throw CommunityHostError(.wrongGroup, "\(institution.short) is a community: a community affiliates only to an institution")
-            }
-            manifest = described.manifest
+            (group, manifest) = (described.group, described.manifest)
         } else {
             throw CommunityHostError(.notFound, "this node holds no institution \(institution.short): name a node that does (--via)")
+        }
+        guard group == .institution, let manifest else {
+            throw CommunityHostError(.wrongGroup, "\(institution.short) is a community: a community affiliates only to an institution")
         }
         return .affiliate(institution: institution, key: key.id, node: node.id, manifestHash: manifest.hash)
     }
