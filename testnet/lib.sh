@@ -38,7 +38,7 @@ start_node() {
     [ -f "$dir/port" ] && listen="127.0.0.1:$(cat "$dir/port")"
     # A node killed hard leaves its old address file behind; never mistake it for the new one.
     rm -f "$dir/data/listen.addr" "$dir/data/api.addr"
-    "$oms" node run --data-dir "$dir/data" --listen "$listen" --api 127.0.0.1:0 --ping-interval 1 --idle-timeout 5 "$@" \
+    "$oms" node run --data-dir "$dir/data" --listen "$listen" --api 127.0.0.1:0 --ping-interval 1 --idle-timeout 5 ${OMS_NODE_FLAGS:-} "$@" \
         >>"$dir/log" 2>&1 &
     echo $! >"$dir/pid"
     for _ in $(seq 1 100); do

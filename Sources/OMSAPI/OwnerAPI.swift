@@ -43,6 +43,7 @@ public struct OwnerAPI: Sendable {
         addPublicRoutes(router.group("v1/public"))
         // Devices authenticate with their own tokens, not the owner's.
         addIngestRoute(router)
+        addDiscoveryRoutes(router)
         let v1 = router.group("v1").add(middleware: BearerAuthentication(tokens: tokens))
         addNodeRoutes(v1)
         addTCFRoutes(v1)

@@ -43,6 +43,11 @@ public actor Node {
     let dialRequests: AsyncStream<Endpoint>
     let dialRequestSink: AsyncStream<Endpoint>.Continuation
     var dialGenerations: UInt64 = 0
+    /// SWIM membership and manifest dissemination (Node+Gossip.swift).
+    var gossip: NodeGossip
+    /// Peers with an established session: where gossip can go now.
+    var gossipPeers: Set<NodeID> = []
+    let gossipEpoch = ContinuousClock.now
 
     struct DialTarget {
         /// The node last seen at this address.
@@ -72,6 +77,7 @@ public actor Node {
         logger[metadataKey: "node/id"] = "\(handshakeIdentity.nodeID.short)"
         self.logger = logger
         (dialRequests, dialRequestSink) = AsyncStream.makeStream(of: Endpoint.self)
+        gossip = NodeGossip(configuration: configuration, myself: handshakeIdentity.nodeID)
     }
 
     /// Where the node accepts connections, once bound.
@@ -104,6 +110,7 @@ public actor Node {
             if let server {
                 group.addTask { await self.acceptLoop(server) }
             }
+            group.addTask { await self.gossipLoop() }
             for await endpoint in dialRequests {
                 group.addTask { await self.dialLoop(endpoint) }
             }
@@ -128,7 +135,7 @@ public actor Node {
         return NodeStatus(
             nodeID: id, network: configuration.network, agent: configuration.agent, listen: boundAddress,
             advertise: advertisedAddress, startedAt: startedAt, uptimeSeconds: Date().timeIntervalSince(startedAt),
-            sessions: sessionStatuses, dialing: dialing, recentNotes: recentNotes)
+            sessions: sessionStatuses, dialing: dialing, recentNotes: recentNotes, membership: membershipStatus())
     }
 
     /// Starts dialling `endpoint` and remembers it as configured by the owner.
@@ -184,6 +191,11 @@ public actor Node {
         // Decide and update `sessions` with no suspension in between, so that two sessions with
         // the same peer admitted at once cannot both win; say goodbye to the loser afterwards.
         var replaced: PeerSession?
+        if isBanned(remote) {
+            await session.close(
+                reason: "banned", farewell: SessionInstance.errorFrame(.protocolViolation, "this node ignores you for a while: invalid gossip"))
+            return nil
+        }
         if let existing = sessions[remote] {
             guard SessionArbiter.keepNew(local: id, remote: remote, existingDirection: existing.direction, newDirection: direction)
             else {
@@ -214,6 +226,7 @@ public actor Node {
         guard sessions[session.remote] === session else { return }
         sessions[session.remote] = nil
         metrics.sessions.record(sessions.count)
+        gossipSessionClosed(session.remote)
         failRequests(to: session.remote)
         let reason = await session.closeReason ?? "connection-lost"
         logger.info("session closed", metadata: ["node/peer": "\(session.remote.short)", "node/reason": "\(reason)"])
@@ -260,6 +273,8 @@ public actor Node {
                 receivedRequest(frame, from: session)
             case .receivedResponse(let frame):
                 receivedResponse(frame, from: session.remote)
+            case .receivedGossip(let frame):
+                receivedGossip(frame, from: session)
             case .peerReportedError(let error, let requestID):
                 failRequest(requestID, from: session.remote, with: RequestError(peer: session.remote, code: error.code, message: error.message))
                 logger.notice(
@@ -283,6 +298,7 @@ public actor Node {
                 "node/peer": "\(session.remote.short)", "node/direction": "\(session.direction.rawValue)",
                 "node/peer-address": "\(session.remoteAddress)", "node/agent": "\(hello.agent)",
             ])
+        gossipSessionEstablished(session.remote)
         // Tell the newcomer whom we know, and everyone else about the newcomer.
         var known: [SessionInstance.PeerAdvert] = []
         for (nodeID, other) in sessions where other !== session {

@@ -19,6 +19,13 @@ public struct NodeConfiguration: Sendable {
     public var agent: String
     /// Greet every new peer with a signed note (what the demo shows).
     public var greetPeers: Bool
+    /// SWIM with Lifeguard over the sessions (protocol-spec §17); memberlist's LAN profile.
+    public var membership: SWIMSettings
+    /// Gossip of public manifests.
+    public var dissemination: DisseminationSettings
+    /// Testnets only: the share of outgoing membership and gossip messages dropped on purpose,
+    /// to show SWIM under loss on a kernel without netem. 0 on every real node.
+    public var faultLoss: Double
 
     public struct Limits: Sendable, Hashable {
         /// Established sessions, all peers together.
@@ -35,13 +42,16 @@ public struct NodeConfiguration: Sendable {
         public var maximumLearnedPeers: Int
         /// Consecutive failed dials after which a learned address is forgotten.
         public var learnedPeerFailureLimit: Int
+        /// Members of the gossip membership, at most: made-up identities cannot grow it further.
+        public var maximumMembers: Int
 
         public init(
             maximumSessions: Int = 128, maximumPendingHandshakes: Int = 64, maximumPendingPerAddress: Int = 8,
             handshakeTimeout: Duration = .seconds(10), connectTimeout: Duration = .seconds(5),
             maximumFrameLength: Int = SecureSession.defaultMaximumFrameLength, maximumLearnedPeers: Int = 64,
-            learnedPeerFailureLimit: Int = 8
+            learnedPeerFailureLimit: Int = 8, maximumMembers: Int = 1024
         ) {
+            self.maximumMembers = maximumMembers
             self.maximumLearnedPeers = maximumLearnedPeers
             self.learnedPeerFailureLimit = learnedPeerFailureLimit
             self.maximumSessions = maximumSessions
@@ -56,8 +66,12 @@ public struct NodeConfiguration: Sendable {
     public init(
         identity: Ed25519.PrivateKey, network: NetworkID, listen: Endpoint?, advertise: Endpoint? = nil,
         bootstrap: [Endpoint] = [], session: SessionInstance.Settings = .init(), backoff: ReconnectBackoff.Settings = .init(),
-        limits: Limits = .init(), agent: String = "oms/\(OMSVersion.current)", greetPeers: Bool = true
+        limits: Limits = .init(), agent: String = "oms/\(OMSVersion.current)", greetPeers: Bool = true,
+        membership: SWIMSettings = .lan, dissemination: DisseminationSettings = .init(), faultLoss: Double = 0
     ) {
+        self.membership = membership
+        self.dissemination = dissemination
+        self.faultLoss = faultLoss
         self.identity = identity
         self.network = network
         self.listen = listen

@@ -23,6 +23,14 @@ struct NodeMetrics: Sendable {
         Counter(label: "oms_sessions_closed_total", dimensions: [("reason", reason)]).increment()
     }
 
+    func membershipChange(_ status: String) {
+        Counter(label: "oms_membership_changes_total", dimensions: [("status", status)]).increment()
+    }
+
+    func gossipRefused(_ code: String) {
+        Counter(label: "oms_gossip_refused_total", dimensions: [("code", code)]).increment()
+    }
+
     func protocolError(_ kind: String) {
         Counter(label: "oms_protocol_errors_total", dimensions: [("kind", kind)]).increment()
     }

@@ -13,6 +13,8 @@ public struct NodeStatus: Codable, Sendable {
     public var sessions: [SessionStatus]
     public var dialing: [DialStatus]
     public var recentNotes: [NoteRecord]
+    /// SWIM's view of the network and the gossip counters.
+    public var membership: MembershipStatus
 }
 
 public struct SessionStatus: Codable, Sendable {

@@ -217,6 +217,25 @@ extension NodeStore {
             }
             try db.create(index: "community_contribution_by_member", on: "community_contribution", columns: ["community", "member"])
         }
+        migrator.registerMigration("v6-catalog") { db in
+            // The public manifests this node has heard of by gossip (protocol-spec §17): the
+            // latest announcement of each community, and a full-text index over its name,
+            // purpose and tags, kept in step in the same transaction.
+            try db.create(table: "catalog") { t in
+                t.column("community", .blob).primaryKey()
+                t.column("kind", .text).notNull()
+                t.column("version", .integer).notNull()
+                t.column("content", .blob).notNull()
+                t.column("name", .text).notNull()
+                t.column("purpose", .text).notNull()
+                t.column("tags", .text).notNull()
+                t.column("founder", .blob).notNull()
+                t.column("manifest_hash", .blob).notNull()
+                t.column("announcement", .blob).notNull()
+                t.column("received_at_ms", .integer).notNull()
+            }
+            try db.execute(sql: "CREATE VIRTUAL TABLE catalog_text USING fts5(community UNINDEXED, name, purpose, tags)")
+        }
         return migrator
     }
 }

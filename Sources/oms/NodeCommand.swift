@@ -41,6 +41,18 @@ struct NodeCommand: AsyncParsableCommand {
         @Option(help: "Seconds between syncs of each community log with the connected nodes of its members.")
         var communitySync: Double = 5
 
+        @Option(help: "Milliseconds between SWIM probes of one member (memberlist's LAN profile: 1000).")
+        var probeInterval: UInt64 = 1000
+
+        @Option(help: "Milliseconds between gossip rounds of membership news and manifests.")
+        var gossipInterval: UInt64 = 200
+
+        @Option(help: "Seconds between push-pull exchanges (anti-entropy) of membership and manifests.")
+        var pushPullInterval: Double = 30
+
+        @Option(help: ArgumentHelp("Testnets only: drop this share (0 to 0.5) of outgoing membership and gossip messages.", visibility: .hidden))
+        var testnetFaultLoss: Double = 0
+
         @Option(help: "Serve the owner API (HTTP/1.1) on HOST:PORT; keep it on loopback unless you know why not.")
         var api: String = "127.0.0.1:7480"
 
@@ -50,6 +62,24 @@ struct NodeCommand: AsyncParsableCommand {
         @Option(help: "trace, debug, info, notice, warning, error or critical.")
         var logLevel: String = "info"
 
+        /// memberlist's LAN profile with this node's intervals; the probe timeout keeps its
+        /// share of the interval (half).
+        var membershipSettings: SWIMSettings {
+            var settings = SWIMSettings.lan
+            settings.probeInterval = probeInterval
+            settings.probeTimeout = probeInterval / 2
+            settings.gossipInterval = gossipInterval
+            settings.pushPullInterval = UInt64(pushPullInterval * 1000)
+            return settings
+        }
+
+        var disseminationSettings: DisseminationSettings {
+            var settings = DisseminationSettings()
+            settings.gossipInterval = gossipInterval
+            settings.pushPullInterval = UInt64(pushPullInterval * 1000)
+            return settings
+        }
+
         func run() async throws {
             guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown --log-level \(logLevel)") }
             let listenEndpoint = try parseEndpoint(listen, option: "--listen")
@@ -57,6 +87,10 @@ struct NodeCommand: AsyncParsableCommand {
             let bootstrap = try peers.map { try parseEndpoint($0, option: "--peer") }
             let apiEndpoint = try parseEndpoint(api, option: "--api")
             let h2cEndpoint = try apiH2c.map { try parseEndpoint($0, option: "--api-h2c") }
+            guard (0...0.5).contains(testnetFaultLoss) else { throw ValidationError("--testnet-fault-loss is 0 to 0.5") }
+            guard probeInterval >= 50, gossipInterval >= 10, pushPullInterval >= 1 else {
+                throw ValidationError("--probe-interval is at least 50 ms, --gossip-interval 10 ms, --push-pull-interval 1 s")
+            }
             guard pingInterval > 0, idleTimeout > pingInterval else {
                 throw ValidationError("--idle-timeout must be longer than --ping-interval, and both positive")
             }
@@ -90,7 +124,8 @@ struct NodeCommand: AsyncParsableCommand {
             let configuration = NodeConfiguration(
                 identity: identity, network: try store.network(), listen: listenEndpoint, advertise: advertiseEndpoint,
                 bootstrap: bootstrap,
-                session: .init(pingInterval: .seconds(pingInterval), idleTimeout: .seconds(idleTimeout)))
+                session: .init(pingInterval: .seconds(pingInterval), idleTimeout: .seconds(idleTimeout)),
+                membership: membershipSettings, dissemination: disseminationSettings, faultLoss: testnetFaultLoss)
             let node = Node(configuration: configuration, store: store, logger: logger)
             try await node.bind()
             if let bound = await node.listeningAddress {

@@ -13,7 +13,7 @@ struct OMSCommand: AsyncParsableCommand {
             PersonaCommand.self, ClaimCommand.self, RevocationCommand.self, AuditCommand.self, RegistryCommand.self,
             SignInCommand.self, DeviceCommand.self, StreamCommand.self, PolicyCommand.self, DataCommand.self, AskCommand.self, ManifestCommand.self,
             CommunityCommand.self,
-            InstitutionCommand.self,
+            InstitutionCommand.self, DiscoverCommand.self,
         ])
 }
 

@@ -33,6 +33,19 @@ enum StatusFormatter {
                 lines.append("  \(d.endpoint)  \(d.state.rawValue)  failures \(d.failures)  \(d.lastError ?? "")")
             }
         }
+        let membership = status.membership
+        let counts = Dictionary(grouping: membership.members, by: \.status).mapValues(\.count)
+        lines.append("")
+        lines.append(
+            "membership  incarnation \(membership.incarnation)  health \(membership.localHealth)  "
+                + ["alive", "suspect", "dead"].map { "\($0) \(counts[$0] ?? 0)" }.joined(separator: "  "))
+        for member in membership.members where member.status != "alive" {
+            lines.append("  \(member.node.short)  \(member.status)  incarnation \(member.incarnation)")
+        }
+        let refused = membership.refusals.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        lines.append(
+            "catalog     \(membership.catalogItems) public manifests" + (refused.isEmpty ? "" : "   refused: \(refused)")
+                + (membership.banned.isEmpty ? "" : "   banned: \(membership.banned.map(\.short).joined(separator: " "))"))
         if !status.recentNotes.isEmpty {
             lines.append("")
             lines.append("recent signed notes")

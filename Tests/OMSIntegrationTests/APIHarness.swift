@@ -37,14 +37,17 @@ struct APINode: Sendable {
 
     /// Starts a node in `root` (a new data directory), runs `body`, stops the node.
     static func run<R: Sendable>(
-        in root: URL, name: String = "node", h2c: Bool = false, _ body: @Sendable (APINode) async throws -> R
+        in root: URL, name: String = "node", h2c: Bool = false, configure: (inout NodeConfiguration) -> Void = { _ in },
+        _ body: @Sendable (APINode) async throws -> R
     ) async throws -> R {
         let directory = DataDirectory(root.appendingPathComponent(name).path)
         let (store, identity) = try NodeStore.initialize(
             directory: directory, network: NodeHarness.testNetwork, passphrase: nil, argon2: fastArgon2)
         let clock = TestClock()
         let host = try TCFHost(store: store, nodeIdentity: identity, archiveParameters: fastArgon2, now: { clock.now })
-        let node = Node(configuration: NodeHarness.configuration(identity: identity), store: store, logger: NodeHarness.quietLogger)
+        var configuration = NodeHarness.configuration(identity: identity)
+        configure(&configuration)
+        let node = Node(configuration: configuration, store: store, logger: NodeHarness.quietLogger)
         let tokens = try APITokens.loadOrCreate(in: directory)
         let exchange = Exchange(host: host, nodeIdentity: identity)
         await node.serveQueries(exchange.responder)

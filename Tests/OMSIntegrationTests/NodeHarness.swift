@@ -32,6 +32,18 @@ enum NodeHarness {
 
     static let testNetwork = try! NetworkID("it-net")
 
+    /// Gossip quick enough for a test to watch: a probe every 300 ms (half of it to answer),
+    /// gossip rounds of 50 ms, push-pull every second.
+    static func fastGossip(_ configuration: inout NodeConfiguration) {
+        configuration.membership.probeInterval = 300
+        configuration.membership.probeTimeout = 150
+        configuration.membership.gossipInterval = 50
+        configuration.membership.pushPullInterval = 1000
+        configuration.membership.deadRetention = 60_000
+        configuration.dissemination.gossipInterval = 50
+        configuration.dissemination.pushPullInterval = 1000
+    }
+
     /// Runs `nodes` for the duration of `body`; each node is bound before `body` starts.
     static func run<R: Sendable>(_ nodes: [Node], _ body: @Sendable () async throws -> R) async throws -> R {
         for node in nodes { try await node.bind() }

@@ -2556,7 +2556,7 @@ def read_manifest(raw):
     if root is None:
         _bad("", "empty")
     top = _mapping(root, "", ("manifest", "name", "purpose", "tags", "governance", "joining", "consent", "access",
-                              "departure", "apps"),
+                              "departure", "apps", "discovery"),
                    ("manifest", "name", "purpose", "governance", "joining", "departure"))
     if _typed(top["manifest"], "manifest", ("int",)) != 1:
         _bad("manifest", "not 1")
@@ -2615,8 +2615,11 @@ def read_manifest(raw):
     _typed(departure["export"], "departure.export", ("bool",))
     _duration(departure["retain"], "departure.retain", zero_allowed=True)
     apps = _names(top["apps"], "apps", 64) if "apps" in top else []
+    discovery = _scalar(top["discovery"], "discovery") if "discovery" in top else "private"
+    if discovery not in ("public", "private"):
+        _bad("discovery", "not public or private")
     return {"name": name, "roles": roles, "decisions": decisions, "joining": joining, "consent": consent,
-            "apps": apps}
+            "apps": apps, "discovery": discovery}
 
 
 _MANIFESTS_READ = {}
@@ -3161,9 +3164,9 @@ class CommunityPerson:
     """A persona with the TCC and node its create or join names: a member's own (derived from its label), or,
     for a community's key in an institution, the community's id and the node holding the key."""
 
-    def __init__(self, name, tcc=None, node=None):
+    def __init__(self, name, tcc=None, node=None, prefix="community/"):
         self.name = name
-        self.label = "community/" + name
+        self.label = prefix + name
         self.seed = fixed_bytes(self.label)
         self.key = ed25519_public(self.seed)
         self.tcc = ed25519_public(fixed_bytes(self.label + "/tcc")) if tcc is None else tcc
@@ -4708,6 +4711,871 @@ def check_community(content):
         assert code in codes, code
 
 
+# ---------------------------------------------------------------------------------------------
+# Gossip (section 17): signed alive statements, Membership frames, manifest announcements, digests
+
+ALIVE_DOMAIN = b"oms/v1/alive\x00"
+ANNOUNCEMENT_TYPE = "oms/manifest-announcement"
+ANNOUNCEMENT_LAYOUT = 1
+ANNOUNCEMENT_MAXIMUM_CREATE = COMMUNITY_MAXIMUM_PAYLOAD + 512  # 67072: the largest create event's envelope
+ANNOUNCEMENT_MAXIMUM_PAYLOAD = 1 + 32 + 8 + 4 + ANNOUNCEMENT_MAXIMUM_CREATE + 4 + MANIFEST_MAXIMUM  # 132657
+SWIM_MAXIMUM_UPDATES = 8
+SWIM_MAXIMUM_PUSH_PULL = 4096
+ANNOUNCEMENTS_MAXIMUM_ITEMS = 16
+DIGEST_MAXIMUM_ENTRIES = 4096
+SWIM_KINDS = {1: "ping", 2: "ping_request", 3: "ack", 4: "nack", 5: "gossip", 6: "push_pull", 7: "push_pull_reply"}
+SWIM_KIND_NUMBERS = {name: number for number, name in SWIM_KINDS.items()}
+SWIM_STATUSES = {1: "alive", 2: "suspect", 3: "dead"}
+SWIM_STATUS_NUMBERS = {name: number for number, name in SWIM_STATUSES.items()}
+FRAME_MEMBERSHIP, FRAME_ANNOUNCEMENTS, FRAME_DIGEST = 19, 20, 21
+GOSSIP_NETWORK = "oms-main"
+GOSSIP_OTHER_NETWORK = "oms-testnet-1"
+TG = TC + 90 * DAY * 1000  # the gossip vectors' create events, in ms
+U64_MAX = (1 << 64) - 1
+INCARNATION_CLOCK = T0 + 90 * DAY  # a node's incarnation starts at its clock, in Unix seconds
+
+
+def is_network_id(text):
+    return 1 <= len(text) <= 32 and all(c in "abcdefghijklmnopqrstuvwxyz0123456789-" for c in text)
+
+
+def alive_signing_input(network, node, incarnation):
+    """'oms/v1/alive' || 0x00 || network_len u8 || network || node [32] || incarnation u64 big-endian."""
+    assert is_network_id(network) and len(node) == 32 and 0 <= incarnation <= U64_MAX
+    raw = network.encode("ascii")
+    return ALIVE_DOMAIN + bytes([len(raw)]) + raw + node + struct.pack(">Q", incarnation)
+
+
+def verify_alive(signature, network, node, incarnation):
+    """An alive counts only with the member's own signature: node is its Ed25519 public key."""
+    return len(node) == 32 and len(signature) == 64 and ed25519_verify(
+        node, signature, alive_signing_input(network, node, incarnation))
+
+
+class GossipNode:
+    def __init__(self, label):
+        self.label = label
+        self.seed = fixed_bytes(label)
+        self.key = ed25519_public(self.seed)
+
+    def alive(self, incarnation, network=GOSSIP_NETWORK):
+        return ed25519_sign(self.seed, alive_signing_input(network, self.key, incarnation))
+
+    def json(self):
+        return {"seed_label": self.label, "seed": self.seed.hex(), "node_hex": self.key.hex(),
+                "node": bech32m_encode("node", self.key)}
+
+
+# Membership frames: each update and each frame as JSON fields (node ids and bytes in hex, kind and status as
+# their enum numbers, uint64 as decimal strings); bytes are built from these fields, so bad frames build too.
+
+
+def member_update(node, status, incarnation, reporter=b"", signature=b""):
+    return {"node": node.hex(), "status": SWIM_STATUS_NUMBERS.get(status, status), "incarnation": str(incarnation),
+            "reporter": reporter.hex(), "signature": signature.hex()}
+
+
+def member_update_bytes(u):
+    return (pb_bytes_field(1, bytes.fromhex(u["node"])) + pb_varint_field(2, u["status"])
+            + pb_varint_field(3, int(u["incarnation"])) + pb_bytes_field(4, bytes.fromhex(u["reporter"]))
+            + pb_bytes_field(5, bytes.fromhex(u["signature"])))
+
+
+def membership_bytes(kind, sequence, target, updates):
+    """A Membership message; each update is written even when empty (a repeated element is not a default)."""
+    return (pb_varint_field(1, kind) + pb_varint_field(2, int(sequence)) + pb_bytes_field(3, bytes.fromhex(target))
+            + b"".join(pb_message_field(4, member_update_bytes(u)) for u in updates))
+
+
+def gossip_frame_fields(data):
+    """(request_id, body field number, body bytes) of a Frame whose body is a message (the last field)."""
+    fields = pb_read(data)
+    if not fields or not isinstance(fields[-1][1], bytes):
+        raise ValueError("no body")
+    request_id = 0
+    for number, value in fields[:-1]:
+        if number != 1 or not isinstance(value, int):
+            raise ValueError("not a Frame of one body")
+        request_id = value
+    return request_id, fields[-1][0], fields[-1][1]
+
+
+def pb_scalars(data, schema):
+    """A proto3 reading of data: {name: value} with defaults for absent fields, the last value of a repeated
+    scalar winning, unknown fields skipped; schema: {number: (name, 'varint' | 'bytes' | 'bytes*')}."""
+    out = {name: ([] if kind == "bytes*" else 0 if kind == "varint" else b"") for name, kind in schema.values()}
+    for number, value in pb_read(data):
+        if number not in schema:
+            continue
+        name, kind = schema[number]
+        if kind == "varint":
+            if not isinstance(value, int):
+                raise ValueError(name)
+            out[name] = value
+        else:
+            if not isinstance(value, bytes):
+                raise ValueError(name)
+            if kind == "bytes*":
+                out[name].append(value)
+            else:
+                out[name] = value
+    return out
+
+
+MEMBERSHIP_SCHEMA = {1: ("kind", "varint"), 2: ("sequence", "varint"), 3: ("target", "bytes"),
+                     4: ("updates", "bytes*")}
+MEMBER_UPDATE_SCHEMA = {1: ("node", "bytes"), 2: ("status", "varint"), 3: ("incarnation", "varint"),
+                        4: ("reporter", "bytes"), 5: ("signature", "bytes")}
+DIGEST_SCHEMA = {1: ("entries", "bytes*"), 2: ("reply", "varint")}
+DIGEST_ENTRY_SCHEMA = {1: ("key", "bytes"), 2: ("version", "varint"), 3: ("content", "bytes")}
+ANNOUNCEMENTS_SCHEMA = {1: ("items", "bytes*")}
+
+
+def read_membership(data):
+    """Section 17's reading of a Membership frame: the message and the updates a receiver reads from it, or
+    Refused('oversized' | 'malformed'). The count is checked first, then each update in order (node id of 32
+    bytes, status 1 to 3, a suspicion's 32-byte reporter, an alive's 64-byte signature), then the kind, then a
+    ping request's 32-byte target. Alive signatures are checked later, by verify_alive."""
+    _, number, body = gossip_frame_fields(data)
+    assert number == FRAME_MEMBERSHIP
+    m = pb_scalars(body, MEMBERSHIP_SCHEMA)
+    limit = SWIM_MAXIMUM_PUSH_PULL if m["kind"] in (6, 7) else SWIM_MAXIMUM_UPDATES
+    if len(m["updates"]) > limit:
+        raise Refused("oversized")
+    updates = []
+    for raw in m["updates"]:
+        u = pb_scalars(raw, MEMBER_UPDATE_SCHEMA)
+        if len(u["node"]) != 32 or u["status"] not in SWIM_STATUSES:
+            raise Refused("malformed")
+        status = SWIM_STATUSES[u["status"]]
+        if status == "suspect" and len(u["reporter"]) != 32:
+            raise Refused("malformed")
+        if status == "alive" and len(u["signature"]) != 64:
+            raise Refused("malformed")
+        updates.append({"node": u["node"].hex(), "status": status, "incarnation": str(u["incarnation"]),
+                        "reporter": u["reporter"].hex() if status == "suspect" else None,
+                        "signature": u["signature"].hex()})
+    kind = SWIM_KINDS.get(m["kind"])
+    if kind is None:
+        raise Refused("malformed")
+    if kind == "ping_request" and len(m["target"]) != 32:
+        raise Refused("malformed")
+    return {"message": kind,
+            "sequence": str(m["sequence"]) if kind in ("ping", "ping_request", "ack", "nack") else None,
+            "target": m["target"].hex() if kind == "ping_request" else None,
+            "updates": updates}
+
+
+def read_membership_fields(data):
+    """The Frame's fields as membership_case writes them (for comparing a case with its own bytes)."""
+    request_id, number, body = gossip_frame_fields(data)
+    assert number == FRAME_MEMBERSHIP
+    m = pb_scalars(body, MEMBERSHIP_SCHEMA)
+    updates = []
+    for raw in m["updates"]:
+        u = pb_scalars(raw, MEMBER_UPDATE_SCHEMA)
+        updates.append({"node": u["node"].hex(), "status": u["status"], "incarnation": str(u["incarnation"]),
+                        "reporter": u["reporter"].hex(), "signature": u["signature"].hex()})
+    return {"request_id": str(request_id), "body": "membership", "kind": m["kind"], "sequence": str(m["sequence"]),
+            "target": m["target"].hex(), "updates": updates}
+
+
+# Manifest announcements
+
+
+def announcement_payload(community, version, create, manifest, layout=ANNOUNCEMENT_LAYOUT, create_length=None,
+                         manifest_length=None):
+    return (bytes([layout]) + community + struct.pack(">Q", version)
+            + struct.pack(">I", len(create) if create_length is None else create_length) + create
+            + struct.pack(">I", len(manifest) if manifest_length is None else manifest_length) + manifest)
+
+
+def open_announcement(data):
+    """Section 17's reader: {signer, community, version, create, group, manifest} or Refused with the first code
+    of the six checks that applies."""
+    # 1. the envelope, of this type, with a signature that verifies
+    try:
+        signer, payload = open_envelope(data, ANNOUNCEMENT_TYPE, ANNOUNCEMENT_MAXIMUM_PAYLOAD)
+    except Refused as e:
+        raise Refused("badSignature" if e.code == "badSignature" else "malformed")
+    # 2. layout 1, every length within its bound, nothing left over, a version of at least 1
+    r = PayloadReader(payload)
+    if r.u8() != ANNOUNCEMENT_LAYOUT:
+        raise Refused("malformed")
+    community, version = r.take(32), r.u64()
+    create_length = r.u32()
+    if create_length > ANNOUNCEMENT_MAXIMUM_CREATE:
+        raise Refused("malformed")
+    create = r.take(create_length)
+    manifest_length = r.u32()
+    if manifest_length > MANIFEST_MAXIMUM:
+        raise Refused("malformed")
+    manifest = r.take(manifest_length)
+    r.end()
+    if version < 1:
+        raise Refused("malformed")
+    # 3. create opens as a community event, is a create, and founds community
+    try:
+        founder, ev = open_event(create)
+    except Refused as e:
+        raise Refused("badSignature" if e.code == "badSignature" else "malformed")
+    if ev["kind"] != "create" or blake2b_256(create) != community:
+        raise Refused("malformed")
+    # 4. signed by the create event's signer
+    if signer != founder:
+        raise Refused("wrongSigner")
+    # 5. a valid manifest; at version 1, the create event's
+    rules = manifest_of(manifest)
+    if version == 1 and manifest != ev["fields"]["manifest"]:
+        raise Refused("malformed")
+    # 6. public
+    if rules["discovery"] != "public":
+        raise Refused("notPublic")
+    return {"signer": signer, "community": community, "version": version, "create": create,
+            "group": ev["fields"]["group"], "manifest": manifest}
+
+
+def supersedes(entry, held):
+    """Dissemination: a higher version wins; at an equal version, the greater content id (byte-wise)."""
+    return entry["version"] > held["version"] or (entry["version"] == held["version"]
+                                                   and entry["content"] > held["content"])
+
+
+# The manifests of the gossip vectors (not community.json's: these say whether they may be announced).
+
+GOSSIP_MANIFESTS = {}
+
+
+def add_gossip_manifest(name, text):
+    raw = text.encode("utf-8")
+    GOSSIP_MANIFESTS[name] = raw
+    return raw
+
+
+RIVER_RIDES = add_gossip_manifest("river-rides", """\
+manifest: 1
+name: river-rides
+purpose: Riders along the river path, open to anyone who wants to map it with us.
+tags: [cycling, river, mapping]
+governance:
+  roles: [admin, member]
+  decisions:
+    manifest: {by: admin}
+    roles: {by: admin}
+    apps: {by: admin}
+    admission: {by: admin}
+    suspension: {by: admin}
+joining: {mode: open}
+consent:
+  - {stream: steps, answers: [count, mean], min-count: 3}
+departure: {export: true, retain: 30d}
+discovery: public
+""")
+
+RIVER_RIDES_2 = add_gossip_manifest("river-rides-2", RIVER_RIDES.decode().replace(
+    "open to anyone who wants to map it with us.", "open to anyone who wants to map it, and its night lights, with us."))
+
+# The same community made private at version 2: its founder's node stops announcing it.
+RIVER_RIDES_PRIVATE = add_gossip_manifest("river-rides-private", RIVER_RIDES_2.decode().replace(
+    "discovery: public\n", "discovery: private\n"))
+
+# Not manifests at all (section 14 refuses them): discovery is public or private, nothing else.
+RIVER_RIDES_EVERYONE = add_gossip_manifest("river-rides-everyone", RIVER_RIDES_2.decode().replace(
+    "discovery: public\n", "discovery: everyone\n"))
+RIVER_RIDES_CAPITAL = add_gossip_manifest("river-rides-capital", RIVER_RIDES_2.decode().replace(
+    "discovery: public\n", "discovery: Public\n"))
+RIVER_RIDES_LIST = add_gossip_manifest("river-rides-list", RIVER_RIDES_2.decode().replace(
+    "discovery: public\n", "discovery: [public]\n"))
+
+NIGHT_OWLS = add_gossip_manifest("night-owls", """\
+manifest: 1
+name: night-owls
+purpose: Riders who meet after dark, by invitation.
+governance:
+  roles: [admin, member]
+  decisions:
+    manifest: {by: admin}
+    roles: {by: admin}
+    apps: {by: admin}
+    admission: {by: admin}
+    suspension: {by: admin}
+joining: {mode: invitation}
+departure: {export: true, retain: 0d}
+discovery: private
+""")
+
+# No discovery key: private, the default.
+QUIET_LANE = add_gossip_manifest("quiet-lane", NIGHT_OWLS.decode().replace("name: night-owls\n", "name: quiet-lane\n")
+                                 .replace("discovery: private\n", ""))
+
+COASTAL_ALLIANCE = add_gossip_manifest("coastal-alliance", """\
+manifest: 1
+name: coastal-alliance
+purpose: Riding communities of the coast, pooling what their members agree to share.
+tags: [cycling, coast]
+governance:
+  roles: [admin, member]
+  decisions:
+    manifest: {by: admin}
+    roles: {by: admin}
+    apps: {by: admin}
+    admission: {by: admin}
+    suspension: {by: admin}
+joining: {mode: approval}
+consent:
+  - {stream: steps, answers: [count, mean], min-count: 2, epsilon: 0.5, budget: 4}
+departure: {export: false, retain: 0d}
+discovery: 'public'
+""")
+
+GOSSIP_MANIFEST_NAMES = {raw: name for name, raw in GOSSIP_MANIFESTS.items()}
+
+
+def gossip_manifests_json():
+    out = {}
+    for name, raw in GOSSIP_MANIFESTS.items():
+        try:
+            discovery = read_manifest(raw)["discovery"]
+        except ManifestInvalid:
+            discovery = None
+        out[name] = {"text": raw.decode("utf-8"), "hash": blake2b_256(raw).hex(), "valid": discovery is not None,
+                     "discovery": discovery}
+    return out
+
+
+def gossip_people():
+    nodes = {name: GossipNode("gossip/node-" + name) for name in ("a", "b", "c", "d")}
+    nodes.update({"member-%d" % i: GossipNode("gossip/member-%d" % i) for i in range(9)})
+    people = {
+        # The founder's persona is held on node a, the institution founder's on node b.
+        "founder": CommunityPerson("founder", node=nodes["a"].key, prefix="gossip/"),
+        "institution-founder": CommunityPerson("institution-founder", node=nodes["b"].key, prefix="gossip/"),
+        "other": CommunityPerson("other", prefix="gossip/"),
+    }
+    return nodes, people
+
+
+def gossip_alive(nodes):
+    a, b = nodes["a"], nodes["b"]
+    valid = []
+
+    def add(name, node, network, incarnation):
+        signing_input = alive_signing_input(network, node.key, incarnation)
+        signature = node.alive(incarnation, network)
+        assert verify_alive(signature, network, node.key, incarnation)
+        valid.append(dict(name=name, node_seed_label=node.label, node_seed=node.seed.hex(), node_hex=node.key.hex(),
+                          node=bech32m_encode("node", node.key), network=network, incarnation=str(incarnation),
+                          signing_input=signing_input.hex(), signature=signature.hex()))
+
+    add("incarnation 0", a, GOSSIP_NETWORK, 0)
+    add("incarnation 1", a, GOSSIP_NETWORK, 1)
+    add("incarnation from the clock (Unix seconds)", a, GOSSIP_NETWORK, INCARNATION_CLOCK)
+    add("incarnation 2^64 - 1", a, GOSSIP_NETWORK, U64_MAX)
+    add("another network", a, GOSSIP_OTHER_NETWORK, 1)
+    add("another network, incarnation 2^64 - 1", a, GOSSIP_OTHER_NETWORK, U64_MAX)
+    add("another node", b, GOSSIP_NETWORK, 1)
+    add("a one-character network", b, "a", 0)
+
+    invalid = []
+
+    def bad(name, node, network, incarnation, signature):
+        assert not verify_alive(signature, network, node.key, incarnation), name
+        invalid.append(dict(name=name, node_hex=node.key.hex(), node=bech32m_encode("node", node.key),
+                            network=network, incarnation=str(incarnation), signature=signature.hex()))
+
+    bad("signed by another node (b signs a statement naming a)", a, GOSSIP_NETWORK, 1,
+        ed25519_sign(b.seed, alive_signing_input(GOSSIP_NETWORK, a.key, 1)))
+    bad("another node's own alive (b's, presented as a's)", a, GOSSIP_NETWORK, 1, b.alive(1))
+    bad("another network's (a's for oms-testnet-1)", a, GOSSIP_NETWORK, 1, a.alive(1, GOSSIP_OTHER_NETWORK))
+    bad("another incarnation's (a's for 1, presented for 2)", a, GOSSIP_NETWORK, 2, a.alive(1))
+    bad("another incarnation's (a's for 0, presented for 2^64 - 1)", a, GOSSIP_NETWORK, U64_MAX, a.alive(0))
+    bad("the incarnation signed little-endian", a, GOSSIP_NETWORK, 1,
+        ed25519_sign(a.seed, alive_signing_input(GOSSIP_NETWORK, a.key, 1)[:-8] + struct.pack("<Q", 1)))
+    bad("signed without the domain tag", a, GOSSIP_NETWORK, 1,
+        ed25519_sign(a.seed, alive_signing_input(GOSSIP_NETWORK, a.key, 1)[len(ALIVE_DOMAIN):]))
+    bad("one bit flipped", a, GOSSIP_NETWORK, 1, flip_bit(a.alive(1), 0))
+    return valid, invalid
+
+
+def membership_case(name, kind, updates, sequence=0, target=b"", network=GOSSIP_NETWORK):
+    """A valid Membership frame: its fields, bytes, and what a receiver reads from it."""
+    fields = {"request_id": "0", "body": "membership", "kind": kind, "sequence": str(sequence),
+              "target": target.hex(), "updates": updates}
+    data = pb_message_field(FRAME_MEMBERSHIP, membership_bytes(kind, sequence, target.hex(), updates))
+    return dict(name=name, network=network, **fields, bytes=data.hex(), read=read_membership(data))
+
+
+def gossip_membership(nodes):
+    a, b, c, d = (nodes[n] for n in ("a", "b", "c", "d"))
+    members = [nodes["member-%d" % i] for i in range(9)]
+
+    def alive(node, incarnation):
+        return member_update(node.key, "alive", incarnation, signature=node.alive(incarnation))
+
+    def suspect(node, incarnation, reporter):
+        return member_update(node.key, "suspect", incarnation, reporter=reporter.key)
+
+    def dead(node, incarnation):
+        return member_update(node.key, "dead", incarnation)
+
+    k = SWIM_KIND_NUMBERS
+    t = INCARNATION_CLOCK
+    cases = [
+        membership_case("ping carrying the sender's alive", k["ping"], [alive(a, t)], sequence=1),
+        membership_case("ping with no update and sequence 2^64 - 1", k["ping"], [], sequence=U64_MAX),
+        membership_case("ping request for c, carrying a suspicion of c", k["ping_request"],
+                        [suspect(c, t + 3, a)], sequence=7, target=c.key),
+        membership_case("ack carrying the receiver's own alive", k["ack"], [alive(c, t + 4)], sequence=7),
+        membership_case("ack at sequence 0 (omitted)", k["ack"], [alive(b, 0)], sequence=0),
+        membership_case("nack", k["nack"], [], sequence=7),
+        membership_case("gossip: an alive, a suspicion and a death", k["gossip"],
+                        [alive(b, t + 1), suspect(d, t, b), dead(c, U64_MAX)]),
+        membership_case("gossip of 8 updates, the most a message carries", k["gossip"],
+                        [alive(m, t + i) for i, m in enumerate(members[:8])]),
+        membership_case("push-pull of 9 updates (a push-pull may carry 4096)", k["push_pull"],
+                        [alive(m, t + i) if i % 3 == 0 else suspect(m, t + i, a) if i % 3 == 1 else dead(m, t + i)
+                         for i, m in enumerate(members)]),
+        membership_case("push-pull reply", k["push_pull_reply"], [alive(a, t + 2), dead(d, t + 1)]),
+        membership_case("push-pull with nothing to tell", k["push_pull"], []),
+    ]
+    assert {c["kind"] for c in cases} == set(SWIM_KINDS)
+
+    invalid = []
+
+    def bad(name, error, kind, updates, sequence=0, target=b""):
+        data = pb_message_field(FRAME_MEMBERSHIP, membership_bytes(kind, sequence, target.hex(), updates))
+        assert refusal(read_membership, data) == error, name
+        invalid.append({"name": name, "bytes": data.hex(), "error": error})
+
+    nine = [alive(m, t) for m in members]
+    short_node = member_update(a.key[:31], "alive", t, signature=a.alive(t))
+    bad("a ping with 9 updates", "oversized", k["ping"], nine, sequence=1)
+    bad("a gossip of 9 updates, one with a 31-byte node id (the count is checked first)", "oversized", k["gossip"],
+        nine[:8] + [short_node])
+    bad("kind 0 with 9 updates (the bound of 8 holds for any kind but push-pull)", "oversized", 0, nine)
+    bad("an update with a 31-byte node id", "malformed", k["gossip"], [short_node])
+    bad("an update with a 33-byte node id", "malformed", k["gossip"],
+        [member_update(a.key + b"\x00", "alive", t, signature=a.alive(t))])
+    bad("an update without a node id", "malformed", k["gossip"], [member_update(b"", "dead", t)])
+    bad("an alive without a signature", "malformed", k["ping"], [member_update(a.key, "alive", t)], sequence=1)
+    bad("an alive with a 63-byte signature", "malformed", k["ping"],
+        [member_update(a.key, "alive", t, signature=a.alive(t)[:63])], sequence=1)
+    bad("a suspicion without a reporter", "malformed", k["gossip"], [member_update(c.key, "suspect", t)])
+    bad("a suspicion with a 31-byte reporter", "malformed", k["gossip"],
+        [member_update(c.key, "suspect", t, reporter=a.key[:31])])
+    bad("status 0", "malformed", k["gossip"], [member_update(c.key, 0, t)])
+    bad("status 4", "malformed", k["gossip"], [member_update(c.key, 4, t)])
+    bad("the second update bad (status 4)", "malformed", k["gossip"], [alive(a, t), member_update(c.key, 4, t)])
+    bad("kind 0", "malformed", 0, [alive(a, t)], sequence=1)
+    bad("kind 8", "malformed", 8, [alive(a, t)], sequence=1)
+    bad("a ping request without a target", "malformed", k["ping_request"], [], sequence=7)
+    bad("a ping request with a 31-byte target", "malformed", k["ping_request"], [], sequence=7, target=c.key[:31])
+    bad("a push-pull of 9 updates, one with status 4 (within the push-pull bound)", "malformed", k["push_pull"],
+        nine[:8] + [member_update(c.key, 4, t)])
+
+    # 4097 updates in a push-pull: written as one update repeated, so the file stays small.
+    update = alive(a, t)
+    count = SWIM_MAXIMUM_PUSH_PULL + 1
+    data = pb_message_field(FRAME_MEMBERSHIP, membership_bytes(k["push_pull"], 0, "", [update] * count))
+    assert refusal(read_membership, data) == "oversized"
+    invalid.append({
+        "name": "a push-pull of 4097 updates",
+        "note": ("bytes not written out: the frame is Frame{membership: Membership{kind, updates: update repeated "
+                 "count times}} (request_id and sequence 0, no target), bytes_length long with BLAKE2b-256 "
+                 "bytes_hash; update_bytes is one MemberUpdate's encoding."),
+        "kind": k["push_pull"], "update": update, "update_bytes": member_update_bytes(update).hex(), "count": count,
+        "bytes_length": len(data), "bytes_hash": blake2b_256(data).hex(), "error": "oversized",
+    })
+    # And 4096, the most a push-pull carries, reads.
+    at_bound = pb_message_field(FRAME_MEMBERSHIP, membership_bytes(k["push_pull"], 0, "", [update] * (count - 1)))
+    assert len(read_membership(at_bound)["updates"]) == SWIM_MAXIMUM_PUSH_PULL
+    return cases, invalid
+
+
+def gossip_create(person, group, manifest, time):
+    _, envelope, community = community_event(
+        person, "create", {"group": group, "tcc": person.tcc, "node": person.node, "manifest": manifest}, time)
+    return envelope, community
+
+
+def gossip_announcements(people):
+    founder, institution_founder, other = people["founder"], people["institution-founder"], people["other"]
+    river_create, river = gossip_create(founder, 1, RIVER_RIDES, TG)
+    alliance_create, alliance = gossip_create(institution_founder, 2, COASTAL_ALLIANCE, TG + 1000)
+    owls_create, owls = gossip_create(founder, 1, NIGHT_OWLS, TG + 2000)
+    quiet_create, quiet = gossip_create(founder, 1, QUIET_LANE, TG + 3000)
+    creates = {river_create: (RIVER_RIDES, TG, 1), alliance_create: (COASTAL_ALLIANCE, TG + 1000, 2)}
+
+    valid = []
+
+    def add(name, person, create, version, manifest):
+        community = blake2b_256(create)
+        payload = announcement_payload(community, version, create, manifest)
+        _, _, envelope = sign_envelope(person.seed, ANNOUNCEMENT_TYPE, payload)
+        opened = open_announcement(envelope)
+        assert opened["signer"] == person.key and opened["version"] == version and opened["community"] == community
+        founding, time, group = creates[create]
+        content = blake2b_256(envelope)
+        valid.append({
+            "name": name, "founder_seed_label": person.label, "founder_seed": person.seed.hex(),
+            "founder": bech32m_encode("persona", person.key), "founder_hex": person.key.hex(),
+            "create": {"group": group, "tcc": bech32m_encode("tcc", person.tcc),
+                       "node": bech32m_encode("node", person.node), "manifest": GOSSIP_MANIFEST_NAMES[founding],
+                       "time": time},
+            "create_event": create.hex(), "community_hex": community.hex(),
+            "community": bech32m_encode("tcc", community), "version": str(version),
+            "manifest": GOSSIP_MANIFEST_NAMES[manifest], "payload": payload.hex(), "envelope": envelope.hex(),
+            "content_id": content.hex(), "content_id_text": bech32m_encode("obj", content),
+        })
+        return envelope
+
+    river_1 = add("version 1: the founding manifest", founder, river_create, 1, RIVER_RIDES)
+    river_2 = add("version 2 with another manifest", founder, river_create, 2, RIVER_RIDES_2)
+    alliance_1 = add("an institution's (group 2), version 1", institution_founder, alliance_create, 1,
+                     COASTAL_ALLIANCE)
+    add("version 2^64 - 1", founder, river_create, U64_MAX, RIVER_RIDES_2)
+
+    invalid = []
+
+    def bad(name, error, envelope):
+        assert refusal(open_announcement, envelope) == error, (name, refusal(open_announcement, envelope))
+        invalid.append({"name": name, "envelope": envelope.hex(), "error": error})
+
+    def signed_payload(payload, person=founder, type_name=ANNOUNCEMENT_TYPE):
+        return sign_envelope(person.seed, type_name, payload)[2]
+
+    def announce(version=2, manifest=RIVER_RIDES_2, person=founder, create=river_create, community=None, **changes):
+        return signed_payload(announcement_payload(blake2b_256(create) if community is None else community,
+                                                   version, create, manifest, **changes), person)
+
+    good = announcement_payload(river, 2, river_create, RIVER_RIDES_2)
+    offset = signature_offset(ANNOUNCEMENT_TYPE)
+
+    # 1. the envelope
+    bad("the announcement's signature with one bit flipped", "badSignature", flip_bit(river_2, offset))
+    bad("a payload bit flipped after signing (in the manifest)", "badSignature", flip_bit(river_2, len(river_2) - 2))
+    bad("another signer's key put in the envelope", "badSignature",
+        river_2[:offset - 32] + other.key + river_2[offset:])
+    bad("another envelope type (oms/note)", "malformed", signed_payload(good, type_name="oms/note"))
+    bad("an oms/community-event envelope", "malformed", signed_payload(good, type_name=COMMUNITY_EVENT_TYPE))
+    bad("the envelope one byte short", "malformed", river_2[:-1])
+    bad("a byte after the envelope", "malformed", river_2 + b"\x00")
+    bad("the envelope cut inside its signature", "malformed", river_2[:offset + 10])
+    # 2. the payload's layout
+    bad("layout 2", "malformed", announce(layout=2))
+    bad("layout 0", "malformed", announce(layout=0))
+    bad("version 0", "malformed", announce(version=0))
+    bad("version 0 with a create whose signature fails (the payload is read first)", "malformed",
+        announce(version=0, create=flip_bit(river_create, signature_offset(COMMUNITY_EVENT_TYPE))))
+    bad("a trailing byte in the payload", "malformed", signed_payload(good + b"\x00"))
+    bad("create_len 67073, over its bound", "malformed", announce(create_length=ANNOUNCEMENT_MAXIMUM_CREATE + 1))
+    bad("create_len one more than the create", "malformed", announce(create_length=len(river_create) + 1))
+    bad("create_len one less than the create", "malformed", announce(create_length=len(river_create) - 1))
+    bad("manifest_len 65537, over its bound", "malformed", announce(manifest_length=MANIFEST_MAXIMUM + 1))
+    bad("manifest_len one more than the manifest", "malformed", announce(manifest_length=len(RIVER_RIDES_2) + 1))
+    create_at = 1 + 32 + 8 + 4
+    manifest_at = create_at + len(river_create) + 4
+    for cut, where in [(0, "empty"), (1, "after the layout"), (20, "inside the community"),
+                       (33, "after the community"), (37, "inside the version"), (41, "after the version"),
+                       (43, "inside create_len"), (create_at, "after create_len"),
+                       (create_at + 200, "inside the create"), (manifest_at - 4, "after the create"),
+                       (manifest_at - 2, "inside manifest_len"), (manifest_at, "after manifest_len"),
+                       (manifest_at + 100, "inside the manifest"), (len(good) - 1, "one byte short")]:
+        bad("payload cut at %d bytes (%s)" % (cut, where), "malformed", signed_payload(good[:cut]))
+    # 3. the create event
+    bad("a create whose signature fails", "badSignature",
+        announce(create=flip_bit(river_create, signature_offset(COMMUNITY_EVENT_TYPE))))
+    bad("a create whose signature fails, announced by another persona (checked before the signer)", "badSignature",
+        announce(create=flip_bit(river_create, signature_offset(COMMUNITY_EVENT_TYPE)), person=other))
+    bad("a community that is not the create's", "malformed", announce(community=fixed_bytes("gossip/another-community")))
+    bad("the institution's id with the community's create", "malformed", announce(community=alliance))
+    _, join, _ = community_event(founder, "join", {"manifest_hash": blake2b_256(RIVER_RIDES), "tcc": founder.tcc,
+                                                   "node": founder.node, "evidence": b""}, TG + 5000, [river], river)
+    bad("a join for a create", "malformed", announce(create=join, community=river))
+    bad("a create of another envelope type (oms/note)", "malformed",
+        announce(create=signed(founder.seed, "oms/note", event_payload(
+            "create", ZERO_ID, TG, [], {"group": 1, "tcc": founder.tcc, "node": founder.node,
+                                        "manifest": RIVER_RIDES}))))
+    bad_create = signed(founder.seed, COMMUNITY_EVENT_TYPE, event_payload(
+        "create", ZERO_ID, TG, [], {"group": 3, "tcc": founder.tcc, "node": founder.node, "manifest": RIVER_RIDES}))
+    bad("a create of group 3", "malformed", announce(create=bad_create))
+    bad("an empty create", "malformed", announce(create=b""))
+    # 4. the signer
+    bad("signed by another persona", "wrongSigner", announce(person=other))
+    bad("version 1 signed by another persona", "wrongSigner", announce(version=1, manifest=RIVER_RIDES, person=other))
+    bad("the institution announced by the community's founder", "wrongSigner",
+        announce(version=1, manifest=COASTAL_ALLIANCE, create=alliance_create))
+    bad("signed by another persona, of a private manifest (the signer is checked first)", "wrongSigner",
+        announce(manifest=RIVER_RIDES_PRIVATE, person=other))
+    bad("signed by another persona, with a manifest section 14 refuses (the signer is checked first)", "wrongSigner",
+        announce(manifest=RIVER_RIDES_EVERYONE, person=other))
+    # 5. the manifest
+    bad("version 1 with another manifest", "malformed", announce(version=1, manifest=RIVER_RIDES_2))
+    bad("version 1 with another, private manifest (checked before discovery)", "malformed",
+        announce(version=1, manifest=RIVER_RIDES_PRIVATE))
+    bad("discovery: everyone", "malformed", announce(manifest=RIVER_RIDES_EVERYONE))
+    bad("discovery: Public", "malformed", announce(manifest=RIVER_RIDES_CAPITAL))
+    bad("discovery: [public]", "malformed", announce(manifest=RIVER_RIDES_LIST))
+    bad("an empty manifest", "malformed", announce(manifest=b""))
+    bad("a manifest that is not YAML", "malformed", announce(manifest=b"manifest: 1\nname: [river-rides\n"))
+    # 6. discovery
+    bad("version 1 of a private community (discovery: private)", "notPublic",
+        announce(version=1, manifest=NIGHT_OWLS, create=owls_create))
+    bad("version 1 of a community without discovery (private by default)", "notPublic",
+        announce(version=1, manifest=QUIET_LANE, create=quiet_create))
+    bad("version 2 made private", "notPublic", announce(manifest=RIVER_RIDES_PRIVATE))
+    bad("version 2 of a private community, still private", "notPublic",
+        announce(manifest=NIGHT_OWLS, create=owls_create))
+    assert owls != quiet
+    return valid, invalid, (river, river_1, river_2), (alliance, alliance_1)
+
+
+def digest_entry(key, version, content):
+    return {"key": key.hex(), "version": str(version), "content": content.hex()}
+
+
+def gossip_frames(river_items, alliance_items):
+    river, river_1, river_2 = river_items
+    alliance, alliance_1 = alliance_items
+    frames = []
+
+    def announcements(name, items):
+        body = b"".join(varint(1 << 3 | 2) + varint(len(i)) + i for i in items)
+        frames.append({"name": name, "request_id": "0", "body": "announcements", "items": [i.hex() for i in items],
+                       "bytes": pb_message_field(FRAME_ANNOUNCEMENTS, body).hex()})
+
+    def digest(name, entries, reply):
+        body = b"".join(pb_message_field(1, pb_bytes_field(1, bytes.fromhex(e["key"]))
+                                         + pb_varint_field(2, int(e["version"]))
+                                         + pb_bytes_field(3, bytes.fromhex(e["content"]))) for e in entries)
+        body += pb_varint_field(2, 1 if reply else 0)
+        frames.append({"name": name, "request_id": "0", "body": "digest", "entries": entries, "reply": reply,
+                       "bytes": pb_message_field(FRAME_DIGEST, body).hex()})
+
+    announcements("announcements: the community's version 2 and the institution's version 1", [river_2, alliance_1])
+    announcements("announcements: one item", [river_1])
+    digest("digest with reply set", [digest_entry(river, 2, blake2b_256(river_2)),
+                                     digest_entry(alliance, 1, blake2b_256(alliance_1))], True)
+    digest("digest in reply (reply not set)", [digest_entry(river, 1, blake2b_256(river_1))], False)
+    digest("empty digest with reply set", [], True)
+    return frames
+
+
+def read_gossip_frame(data):
+    """The fields of an Announcements or Digest frame, as gossip_frames writes them."""
+    request_id, number, body = gossip_frame_fields(data)
+    if number == FRAME_ANNOUNCEMENTS:
+        m = pb_scalars(body, ANNOUNCEMENTS_SCHEMA)
+        return {"request_id": str(request_id), "body": "announcements", "items": [i.hex() for i in m["items"]]}
+    assert number == FRAME_DIGEST
+    m = pb_scalars(body, DIGEST_SCHEMA)
+    assert m["reply"] in (0, 1)
+    entries = []
+    for raw in m["entries"]:
+        e = pb_scalars(raw, DIGEST_ENTRY_SCHEMA)
+        assert len(e["key"]) == 32 and len(e["content"]) == 32
+        entries.append(digest_entry(e["key"], e["version"], e["content"]))
+    return {"request_id": str(request_id), "body": "digest", "entries": entries, "reply": bool(m["reply"])}
+
+
+def gossip_supersedes(river_items):
+    river, river_1, river_2 = river_items
+    cases = []
+
+    def pair(name, held, incoming):
+        h = {"version": held[0], "content": held[1]}
+        i = {"version": incoming[0], "content": incoming[1]}
+        forward, backward = supersedes(i, h), supersedes(h, i)
+        assert not (forward and backward)
+        cases.append({"name": name, "held": digest_entry(river, *held), "incoming": digest_entry(river, *incoming),
+                      "incoming_supersedes": forward, "held_supersedes": backward,
+                      "kept": "incoming" if forward else "held"})
+
+    low, high = b"\x00" * 32, b"\xff" * 32
+    c7f, c80 = b"\x7f" + b"\xff" * 31, b"\x80" + b"\x00" * 31
+    pair("a higher version wins, whatever its content", (1, high), (2, low))
+    pair("a lower version loses, whatever its content", (2, low), (1, high))
+    pair("equal versions: the greater content id wins", (3, c7f), (3, c80))
+    pair("equal versions: the smaller content id loses", (3, c80), (3, c7f))
+    pair("equal versions: content ids differing in their last byte", (3, low), (3, b"\x00" * 31 + b"\x01"))
+    pair("equal entries: neither supersedes (a duplicate)", (3, c80), (3, c80))
+    pair("version 2^64 - 1 over 2^64 - 2", (U64_MAX - 1, high), (U64_MAX, low))
+    pair("the community's version 2 over its version 1", (1, blake2b_256(river_1)), (2, blake2b_256(river_2)))
+    pair("rival items at version 2: the community's version 2 and another content id", (2, blake2b_256(river_2)),
+         (2, fixed_bytes("gossip/rival-content")))
+    assert {c["kept"] for c in cases} == {"held", "incoming"}
+    return cases
+
+
+def gossip():
+    nodes, people = gossip_people()
+    for raw in (RIVER_RIDES, RIVER_RIDES_2, RIVER_RIDES_PRIVATE, NIGHT_OWLS, QUIET_LANE, COASTAL_ALLIANCE):
+        read_manifest(raw)
+    alive, invalid_alive = gossip_alive(nodes)
+    membership, invalid_membership = gossip_membership(nodes)
+    announcements, invalid_announcements, river_items, alliance_items = gossip_announcements(people)
+    return {
+        "description": (
+            "Gossip (protocol-spec/README.md section 17). Byte strings are hex, uint64 values (incarnation, "
+            "sequence, version) decimal strings. limits: updates in one Membership message and in a push-pull, the "
+            "maximum announcement payload (1 + 32 + 8 + 4 + maximum_create + 4 + maximum_manifest), items in an "
+            "Announcements frame and entries in a Digest. nodes: node keys (seed derived from seed_label; node_hex "
+            "is the Ed25519 public key, node its node1 text). people: the personas of the announcements (as in "
+            "community.json; node is the node holding the persona). manifests: name -> text (UTF-8), BLAKE2b-256 "
+            "hash, valid (section 14 accepts it) and discovery (public, private, the default when the key is "
+            "absent, or null when invalid). alive: the node signs signing_input = 'oms/v1/alive' || 0x00 || "
+            "network_len u8 || network || node [32] || incarnation u64 big-endian; it MUST be exactly "
+            "signing_input and signature, and MUST verify. invalid_alive: signature MUST NOT verify for node, "
+            "network and incarnation. membership: a Frame (request_id 0) whose body is Membership (field 19) with "
+            "kind and status as enum numbers, every field listed, defaults included; encoded with fields in "
+            "field-number order and proto3 defaults omitted (each update written, even empty) it MUST be exactly "
+            "bytes, and reading bytes MUST give read: the message (ping, ping_request, ack, nack, gossip, push_pull, "
+            "push_pull_reply), its sequence (ping, ping_request, ack, nack; else null), target (ping_request; else "
+            "null) and the updates, status by name, reporter for a suspicion only (else null), signature as "
+            "received; every alive update's signature verifies for network. invalid_membership: reading bytes "
+            "MUST fail with error: oversized (more than 8 updates, or 4096 in a push-pull or push-pull reply: the "
+            "count is checked first), else malformed (an update's node id not 32 bytes, status not 1 to 3, a "
+            "suspicion's reporter not 32 bytes, an alive's signature not 64 bytes, in update order, then an unknown "
+            "kind, then a ping request's target not 32 bytes). The 4097-update push-pull is not written out: see "
+            "its note. announcements: the founder (founder_seed, from founder_seed_label) signs an "
+            "oms/manifest-announcement envelope whose payload is layout u8 = 1 || community [32] || version u64 || "
+            "create_len u32 || create_event || manifest_len u32 || manifest (the named manifest's bytes); it MUST be "
+            "exactly payload and envelope, content_id (and content_id_text, its obj1 text) its BLAKE2b-256, and "
+            "opening it MUST succeed. create_event is an oms/community-event create built from create's fields "
+            "(group 1 a community, 2 an institution; time in Unix ms) and signed by the founder, and community its "
+            "id. invalid_announcements: opening envelope MUST fail with error, the first of section 17's six "
+            "checks that applies (badSignature, wrongSigner, notPublic or malformed). frames: Frames (request_id 0) "
+            "with an Announcements (field 20, items: the envelopes above) or a Digest (field 21, entries of key, "
+            "version and content, and reply) body; encoded as above they MUST be exactly bytes, and decoding bytes "
+            "MUST give them back; each digest entry names an announcement above. supersedes: a node holding held is "
+            "offered incoming for the same key: incoming_supersedes (a higher version, or an equal version with a "
+            "content id greater byte-wise), held_supersedes the same the other way round, and kept the one the node "
+            "holds afterwards (held for equal entries: neither supersedes)."
+        ),
+        "limits": {
+            "updates_per_message": SWIM_MAXIMUM_UPDATES,
+            "updates_per_push_pull": SWIM_MAXIMUM_PUSH_PULL,
+            "maximum_payload": ANNOUNCEMENT_MAXIMUM_PAYLOAD,
+            "maximum_create": ANNOUNCEMENT_MAXIMUM_CREATE,
+            "maximum_manifest": MANIFEST_MAXIMUM,
+            "items_per_frame": ANNOUNCEMENTS_MAXIMUM_ITEMS,
+            "digest_entries": DIGEST_MAXIMUM_ENTRIES,
+        },
+        "nodes": {name: node.json() for name, node in nodes.items()},
+        "people": {name: person.json() for name, person in people.items()},
+        "manifests": gossip_manifests_json(),
+        "alive": alive,
+        "invalid_alive": invalid_alive,
+        "membership": membership,
+        "invalid_membership": invalid_membership,
+        "announcements": announcements,
+        "invalid_announcements": invalid_announcements,
+        "frames": gossip_frames(river_items, alliance_items),
+        "supersedes": gossip_supersedes(river_items),
+    }
+
+
+def check_gossip(content):
+    """Every gossip.json vector again, from the file's own values, through the readers above."""
+    for name, m in content["manifests"].items():
+        raw = m["text"].encode("utf-8")
+        assert blake2b_256(raw).hex() == m["hash"] and GOSSIP_MANIFESTS[name] == raw
+        try:
+            discovery = read_manifest(raw)["discovery"]
+        except ManifestInvalid:
+            discovery = None
+        assert m["valid"] == (discovery is not None) and m["discovery"] == discovery, name
+    assert {m["discovery"] for m in content["manifests"].values()} == {"public", "private", None}
+    for case in content["alive"]:
+        seed = fixed_bytes(case["node_seed_label"])
+        node = bytes.fromhex(case["node_hex"])
+        assert seed.hex() == case["node_seed"] and ed25519_public(seed) == node
+        assert bech32m_decode(case["node"]) == ("node", node)
+        signing_input = alive_signing_input(case["network"], node, int(case["incarnation"]))
+        assert signing_input.hex() == case["signing_input"]
+        assert ed25519_sign(seed, signing_input).hex() == case["signature"]
+        assert verify_alive(bytes.fromhex(case["signature"]), case["network"], node, int(case["incarnation"]))
+    assert {int(c["incarnation"]) for c in content["alive"]} >= {0, 1, U64_MAX}
+    assert len({c["network"] for c in content["alive"]}) >= 2
+    for case in content["invalid_alive"]:
+        node = bytes.fromhex(case["node_hex"])
+        assert bech32m_decode(case["node"]) == ("node", node)
+        assert not verify_alive(bytes.fromhex(case["signature"]), case["network"], node, int(case["incarnation"]))
+    for case in content["membership"]:
+        data = bytes.fromhex(case["bytes"])
+        fields = {k: case[k] for k in ("request_id", "body", "kind", "sequence", "target", "updates")}
+        assert read_membership_fields(data) == fields, case["name"]
+        assert pb_message_field(FRAME_MEMBERSHIP, membership_bytes(
+            case["kind"], case["sequence"], case["target"], case["updates"])) == data, case["name"]
+        read = read_membership(data)
+        assert read == case["read"], case["name"]
+        for u in read["updates"]:
+            if u["status"] == "alive":
+                assert verify_alive(bytes.fromhex(u["signature"]), case["network"], bytes.fromhex(u["node"]),
+                                    int(u["incarnation"])), case["name"]
+    assert {c["kind"] for c in content["membership"]} == set(SWIM_KINDS)
+    for case in content["invalid_membership"]:
+        if "count" in case:
+            update = bytes.fromhex(case["update_bytes"])
+            assert member_update_bytes(case["update"]) == update
+            data = pb_message_field(FRAME_MEMBERSHIP, pb_varint_field(1, case["kind"])
+                                    + pb_message_field(4, update) * case["count"])
+            assert len(data) == case["bytes_length"] and blake2b_256(data).hex() == case["bytes_hash"]
+        else:
+            data = bytes.fromhex(case["bytes"])
+        assert refusal(read_membership, data) == case["error"], case["name"]
+    assert {c["error"] for c in content["invalid_membership"]} == {"oversized", "malformed"}
+    contents = {}
+    for case in content["announcements"]:
+        envelope = bytes.fromhex(case["envelope"])
+        opened = open_announcement(envelope)
+        seed = fixed_bytes(case["founder_seed_label"])
+        assert seed.hex() == case["founder_seed"] and opened["signer"] == ed25519_public(seed)
+        assert bech32m_decode(case["founder"]) == ("persona", opened["signer"]) and case["founder_hex"] == \
+            opened["signer"].hex()
+        assert opened["community"].hex() == case["community_hex"] == blake2b_256(opened["create"]).hex()
+        assert bech32m_decode(case["community"]) == ("tcc", opened["community"])
+        assert opened["create"].hex() == case["create_event"] and str(opened["version"]) == case["version"]
+        assert opened["manifest"] == GOSSIP_MANIFESTS[case["manifest"]]
+        assert envelope.endswith(bytes.fromhex(case["payload"]))
+        assert announcement_payload(opened["community"], opened["version"], opened["create"],
+                                    opened["manifest"]).hex() == case["payload"]
+        assert sign_envelope(seed, ANNOUNCEMENT_TYPE, bytes.fromhex(case["payload"]))[2] == envelope
+        assert blake2b_256(envelope).hex() == case["content_id"]
+        assert bech32m_decode(case["content_id_text"]) == ("obj", blake2b_256(envelope))
+        author, ev = open_event(opened["create"])
+        c = case["create"]
+        assert ev["kind"] == "create" and author == opened["signer"] and ev["time"] == c["time"]
+        assert ev["fields"] == {"group": c["group"], "tcc": bech32m_decode(c["tcc"])[1],
+                                "node": bech32m_decode(c["node"])[1], "manifest": GOSSIP_MANIFESTS[c["manifest"]]}
+        assert opened["group"] == c["group"]
+        contents[case["content_id"]] = (case["community_hex"], case["version"])
+    assert {c["create"]["group"] for c in content["announcements"]} == {1, 2}
+    for case in content["invalid_announcements"]:
+        assert refusal(open_announcement, bytes.fromhex(case["envelope"])) == case["error"], case["name"]
+    assert {c["error"] for c in content["invalid_announcements"]} == {"badSignature", "wrongSigner", "notPublic",
+                                                                       "malformed"}
+    for case in content["frames"]:
+        data = bytes.fromhex(case["bytes"])
+        assert read_gossip_frame(data) == {k: v for k, v in case.items() if k not in ("name", "bytes")}, case["name"]
+        for item in case.get("items", []):
+            open_announcement(bytes.fromhex(item))
+        assert len(case.get("items", [])) <= ANNOUNCEMENTS_MAXIMUM_ITEMS
+        for e in case.get("entries", []):
+            assert contents[e["content"]] == (e["key"], e["version"]), case["name"]
+    assert {c["body"] for c in content["frames"]} == {"announcements", "digest"}
+    for case in content["supersedes"]:
+        held, incoming = ({"version": int(e["version"]), "content": bytes.fromhex(e["content"])}
+                          for e in (case["held"], case["incoming"]))
+        assert supersedes(incoming, held) == case["incoming_supersedes"]
+        assert supersedes(held, incoming) == case["held_supersedes"]
+        assert case["kept"] == ("incoming" if case["incoming_supersedes"] else "held")
+    for group in ("alive", "invalid_alive", "membership", "invalid_membership", "announcements",
+                  "invalid_announcements", "frames", "supersedes"):
+        names = [c["name"] for c in content[group]]
+        assert len(names) == len(set(names)), group
+
+
 def write(name, content):
     path = os.path.join(HERE, name)
     text = json.dumps(content, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
@@ -4755,6 +5623,7 @@ def self_check():
     check_sign_in(sign_in())
     check_queries(queries())
     check_community(community())
+    check_gossip(gossip())
 
 
 def main():
@@ -4770,6 +5639,7 @@ def main():
     write("sign-in.json", sign_in())
     write("queries.json", queries())
     write("community.json", community())
+    write("gossip.json", gossip())
 
 
 if __name__ == "__main__":

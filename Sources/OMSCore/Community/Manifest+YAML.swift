@@ -68,7 +68,7 @@ struct ManifestLint {
             return nil
         }
         guard let top = self.mapping(root, "") else { return nil }
-        keys(top, "", allowed: ["manifest", "name", "purpose", "tags", "governance", "joining", "consent", "access", "departure", "apps"])
+        keys(top, "", allowed: ["manifest", "name", "purpose", "tags", "governance", "joining", "consent", "access", "departure", "apps", "discovery"])
         if let version = top["manifest"] {
             if version.int != Manifest.version { problem("manifest", version, "version \(version.string ?? "?"); this node reads manifest: 1") }
         } else {
@@ -84,10 +84,18 @@ struct ManifestLint {
         let access = items(top["access"], "access", maximum: 64).compactMap { self.access($0.node, $0.path, roles: roles) }
         let departure = required(top, "departure", "").flatMap { self.departure($0) }
         let apps = names(top["apps"], "apps", maximum: 64)
+        var discovery = Manifest.Discovery.private
+        if let node = top["discovery"] {
+            if let value = node.string.flatMap(Manifest.Discovery.init(rawValue:)) {
+                discovery = value
+            } else {
+                problem("discovery", node, "is public or private")
+            }
+        }
         guard problems.isEmpty, let name, let purpose, let governance, let joining, let departure else { return nil }
         return Manifest(
             name: name, purpose: purpose, tags: tags, governance: governance, joining: joining, consent: consent, access: access,
-            departure: departure, apps: apps)
+            departure: departure, apps: apps, discovery: discovery)
     }
 
     // MARK: Sections

@@ -20,6 +20,16 @@ public struct Manifest: Hashable, Sendable {
     public var access: [Access]
     public var departure: Departure
     public var apps: [String]
+    /// Whether the manifest may be announced to the whole network (protocol-spec §17): a
+    /// private community's existence is known only to those its members tell.
+    public var discovery: Discovery = .private
+
+    public enum Discovery: String, Hashable, Sendable {
+        /// Never gossiped; the default, so that nothing is published by omission.
+        case `private`
+        /// Announced by its founder's node and searchable on every node (`oms discover`).
+        case `public`
+    }
 
     /// The kinds of decision a community takes, each by its own rule.
     public enum DecisionKind: String, Hashable, Sendable, CaseIterable {

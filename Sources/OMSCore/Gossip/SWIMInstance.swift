@@ -72,8 +72,15 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
 
     /// `roster`: members believed alive at incarnation 0 from the start (a simulator shares one
     /// roster, and its set, among all its instances); it may include `myself`.
-    public init(myself: Peer, settings: SWIMSettings = .lan, seed: UInt64, now: UInt64, roster: [Peer] = [], rosterSet: Set<Peer>? = nil) {
+    /// `incarnation`: where this node's own starts. A node that restarts within the time its
+    /// peers remember it dead starts above its last one (a clock reading), or its `alive` would
+    /// not override their belief.
+    public init(
+        myself: Peer, settings: SWIMSettings = .lan, seed: UInt64, now: UInt64, incarnation: UInt64 = 0, roster: [Peer] = [],
+        rosterSet: Set<Peer>? = nil
+    ) {
         self.myself = myself
+        self.incarnation = incarnation
         self.settings = settings
         random = SeededGenerator(seed: seed)
         members = SWIMMembership(roster: roster, rosterSet: rosterSet)

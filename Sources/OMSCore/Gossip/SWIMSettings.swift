@@ -39,4 +39,13 @@ public struct SWIMSettings: Sendable, Hashable {
 
     /// memberlist's `DefaultLANConfig`.
     public static let lan = SWIMSettings()
+
+    /// What these settings promise when one of `members` crashes: every live member declares it
+    /// dead within this long (ms). Some member's probe finds it within three probe intervals
+    /// (SWIM's expected first detection is e/(e−1) ≈ 1.6 of one); the suspicion then lasts at
+    /// most its Lifeguard maximum, when nobody confirms it; and the death reaches everyone in
+    /// a second of gossip rounds (⌈log n⌉ of them at most a few hundred ms).
+    public func promisedDetection(members: Int) -> UInt64 {
+        3 * probeInterval + SWIMSuspicion<Int>.minimum(members: members, settings: self) * UInt64(max(1, suspicionMaximumMultiplier)) + 1000
+    }
 }

@@ -44,6 +44,8 @@ public struct SessionInstance: Sendable {
         case receivedRequest(WireFrame)
         /// The answer to a request this side sent: its request id says which.
         case receivedResponse(WireFrame)
+        /// Membership, announcements or a digest (protocol-spec §17): for the node's gossip.
+        case receivedGossip(WireFrame)
         case rttMeasured(Duration)
         /// The peer sent an Error frame: for the logs (fatal ones are followed by `.close`), and
         /// for the request it answers, when its request id is one (a query refused unread).
@@ -172,6 +174,8 @@ public struct SessionInstance: Sendable {
             return [.receivedRequest(frame)]
         case .communityDescription, .communityEvents, .communityAck, .communityKept:
             return [.receivedResponse(frame)]
+        case .membership, .announcements, .digest:
+            return [.receivedGossip(frame)]
         }
     }
 

@@ -62,7 +62,9 @@ public final class Communities: Sendable {
             }
             // Out of the dictionary while it changes, so that the change does not copy it.
             defer { logs[community] = log }
+            let version = log.state.version
             let accepted = try change(&log)
+            if log.state.version != version, log.state.manifest?.manifest.discovery == .public { announceLater(community) }
             do {
                 try host.store.appendCommunityEvents(community, accepted)
             } catch {
@@ -126,6 +128,7 @@ public final class Communities: Sendable {
         try host.store.addCommunity(log.community, events: [create], at: host.now())
         logs.withLock { $0[log.community] = log }
         try host.audit(tcc, .membership, ["action": "\(group).create", "community": log.community.description, "persona": persona.id.description])
+        if manifest.manifest.discovery == .public { announceLater(log.community) }
         return log
     }
 

@@ -131,6 +131,108 @@ public nonisolated enum WireErrorCode: SwiftProtobuf.Enum, Swift.CaseIterable {
 
 }
 
+public nonisolated enum WireMembershipKind: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case ping // = 1
+  case pingRequest // = 2
+  case ack // = 3
+  case nack // = 4
+  case gossip // = 5
+
+  /// Everything the sender believes; answered with MEMBERSHIP_KIND_PUSH_PULL_REPLY.
+  case pushPull // = 6
+  case pushPullReply // = 7
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .ping
+    case 2: self = .pingRequest
+    case 3: self = .ack
+    case 4: self = .nack
+    case 5: self = .gossip
+    case 6: self = .pushPull
+    case 7: self = .pushPullReply
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .ping: return 1
+    case .pingRequest: return 2
+    case .ack: return 3
+    case .nack: return 4
+    case .gossip: return 5
+    case .pushPull: return 6
+    case .pushPullReply: return 7
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [WireMembershipKind] = [
+    .unspecified,
+    .ping,
+    .pingRequest,
+    .ack,
+    .nack,
+    .gossip,
+    .pushPull,
+    .pushPullReply,
+  ]
+
+}
+
+public nonisolated enum WireMemberStatus: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case alive // = 1
+  case suspect // = 2
+  case dead // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .alive
+    case 2: self = .suspect
+    case 3: self = .dead
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .alive: return 1
+    case .suspect: return 2
+    case .dead: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [WireMemberStatus] = [
+    .unspecified,
+    .alive,
+    .suspect,
+    .dead,
+  ]
+
+}
+
 /// Sent encrypted inside the second (responder) and third (initiator) Noise XX handshake
 /// messages. Binds the sender's Noise static key to its Ed25519 node identity.
 public nonisolated struct WireHandshakePayload: Sendable {
@@ -297,6 +399,30 @@ public nonisolated struct WireFrame: Sendable {
     set {body = .communityKept(newValue)}
   }
 
+  public var membership: WireMembership {
+    get {
+      if case .membership(let v)? = body {return v}
+      return WireMembership()
+    }
+    set {body = .membership(newValue)}
+  }
+
+  public var announcements: WireAnnouncements {
+    get {
+      if case .announcements(let v)? = body {return v}
+      return WireAnnouncements()
+    }
+    set {body = .announcements(newValue)}
+  }
+
+  public var digest: WireDigest {
+    get {
+      if case .digest(let v)? = body {return v}
+      return WireDigest()
+    }
+    set {body = .digest(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -317,6 +443,9 @@ public nonisolated struct WireFrame: Sendable {
     case communityQuestion(WireCommunityQuestion)
     case communityKeptRequest(WireCommunityKeptRequest)
     case communityKept(WireCommunityKept)
+    case membership(WireMembership)
+    case announcements(WireAnnouncements)
+    case digest(WireDigest)
 
   }
 
@@ -640,12 +769,114 @@ public nonisolated struct WireCommunityKept: Sendable {
   public init() {}
 }
 
+/// A SWIM membership message (protocol-spec/README.md section 17): never answered by request
+/// id; acks and nacks name the probe by `sequence`.
+public nonisolated struct WireMembership: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var kind: WireMembershipKind = .unspecified
+
+  public var sequence: UInt64 = 0
+
+  /// The member to probe, for MEMBERSHIP_KIND_PING_REQUEST: a node id, 32 bytes.
+  public var target: Data = Data()
+
+  /// At most 8 (a push-pull: at most 4096).
+  public var updates: [WireMemberUpdate] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct WireMemberUpdate: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The member's node id, 32 bytes.
+  public var node: Data = Data()
+
+  public var status: WireMemberStatus = .unspecified
+
+  public var incarnation: UInt64 = 0
+
+  /// Who suspects the member, for MEMBER_STATUS_SUSPECT: a node id.
+  public var reporter: Data = Data()
+
+  /// For MEMBER_STATUS_ALIVE: the member's own Ed25519 signature of the alive statement
+  /// (section 17), so that nobody else can keep it alive or refute for it.
+  public var signature: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Gossiped items: "oms/manifest-announcement" envelopes, at most 16 in a frame.
+public nonisolated struct WireAnnouncements: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var items: [Data] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// What the sender holds, for push-pull anti-entropy: the receiver sends back the items the
+/// sender lacks or holds older; `reply` asks for the receiver's own digest in return.
+public nonisolated struct WireDigest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// At most 4096.
+  public var entries: [WireDigestEntry] = []
+
+  public var reply: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct WireDigestEntry: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The community's id, 32 bytes.
+  public var key: Data = Data()
+
+  public var version: UInt64 = 0
+
+  /// The announcement's object id, 32 bytes.
+  public var content: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "oms.wire.v1"
 
 nonisolated extension WireErrorCode: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ERROR_CODE_UNSPECIFIED\0\u{1}ERROR_CODE_MALFORMED_FRAME\0\u{1}ERROR_CODE_UNKNOWN_FRAME\0\u{1}ERROR_CODE_FRAME_TOO_LARGE\0\u{1}ERROR_CODE_BAD_SIGNATURE\0\u{1}ERROR_CODE_RATE_LIMITED\0\u{1}ERROR_CODE_SHUTTING_DOWN\0\u{1}ERROR_CODE_TOO_MANY_CONNECTIONS\0\u{1}ERROR_CODE_DUPLICATE_SESSION\0\u{1}ERROR_CODE_PROTOCOL_VIOLATION\0\u{1}ERROR_CODE_UNKNOWN_COMMUNITY\0\u{1}ERROR_CODE_NOT_A_MEMBER\0")
+}
+
+nonisolated extension WireMembershipKind: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0MEMBERSHIP_KIND_UNSPECIFIED\0\u{1}MEMBERSHIP_KIND_PING\0\u{1}MEMBERSHIP_KIND_PING_REQUEST\0\u{1}MEMBERSHIP_KIND_ACK\0\u{1}MEMBERSHIP_KIND_NACK\0\u{1}MEMBERSHIP_KIND_GOSSIP\0\u{1}MEMBERSHIP_KIND_PUSH_PULL\0\u{1}MEMBERSHIP_KIND_PUSH_PULL_REPLY\0")
+}
+
+nonisolated extension WireMemberStatus: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0MEMBER_STATUS_UNSPECIFIED\0\u{1}MEMBER_STATUS_ALIVE\0\u{1}MEMBER_STATUS_SUSPECT\0\u{1}MEMBER_STATUS_DEAD\0")
 }
 
 nonisolated extension WireHandshakePayload: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -685,7 +916,7 @@ nonisolated extension WireHandshakePayload: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension WireFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Frame"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}hello\0\u{1}ping\0\u{1}pong\0\u{1}error\0\u{1}peers\0\u{1}note\0\u{1}query\0\u{1}answer\0\u{3}community_describe\0\u{3}community_description\0\u{3}community_sync\0\u{3}community_events\0\u{3}community_push\0\u{3}community_ack\0\u{3}community_question\0\u{3}community_kept_request\0\u{3}community_kept\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}hello\0\u{1}ping\0\u{1}pong\0\u{1}error\0\u{1}peers\0\u{1}note\0\u{1}query\0\u{1}answer\0\u{3}community_describe\0\u{3}community_description\0\u{3}community_sync\0\u{3}community_events\0\u{3}community_push\0\u{3}community_ack\0\u{3}community_question\0\u{3}community_kept_request\0\u{3}community_kept\0\u{1}membership\0\u{1}announcements\0\u{1}digest\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -915,6 +1146,45 @@ nonisolated extension WireFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageIm
           self.body = .communityKept(v)
         }
       }()
+      case 19: try {
+        var v: WireMembership?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .membership(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .membership(v)
+        }
+      }()
+      case 20: try {
+        var v: WireAnnouncements?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .announcements(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .announcements(v)
+        }
+      }()
+      case 21: try {
+        var v: WireDigest?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .digest(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .digest(v)
+        }
+      }()
       default: break
       }
     }
@@ -996,6 +1266,18 @@ nonisolated extension WireFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageIm
     case .communityKept?: try {
       guard case .communityKept(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
+    }()
+    case .membership?: try {
+      guard case .membership(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 19)
+    }()
+    case .announcements?: try {
+      guard case .announcements(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+    }()
+    case .digest?: try {
+      guard case .digest(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 21)
     }()
     case nil: break
     }
@@ -1690,6 +1972,206 @@ nonisolated extension WireCommunityKept: SwiftProtobuf.Message, SwiftProtobuf._M
     if lhs.community != rhs.community {return false}
     if lhs.member != rhs.member {return false}
     if lhs.answers != rhs.answers {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireMembership: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Membership"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{1}sequence\0\u{1}target\0\u{1}updates\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.sequence) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.target) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.updates) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.kind != .unspecified {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 1)
+    }
+    if self.sequence != 0 {
+      try visitor.visitSingularUInt64Field(value: self.sequence, fieldNumber: 2)
+    }
+    if !self.target.isEmpty {
+      try visitor.visitSingularBytesField(value: self.target, fieldNumber: 3)
+    }
+    if !self.updates.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.updates, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireMembership, rhs: WireMembership) -> Bool {
+    if lhs.kind != rhs.kind {return false}
+    if lhs.sequence != rhs.sequence {return false}
+    if lhs.target != rhs.target {return false}
+    if lhs.updates != rhs.updates {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireMemberUpdate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".MemberUpdate"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}node\0\u{1}status\0\u{1}incarnation\0\u{1}reporter\0\u{1}signature\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.node) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.status) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.incarnation) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.reporter) }()
+      case 5: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.node.isEmpty {
+      try visitor.visitSingularBytesField(value: self.node, fieldNumber: 1)
+    }
+    if self.status != .unspecified {
+      try visitor.visitSingularEnumField(value: self.status, fieldNumber: 2)
+    }
+    if self.incarnation != 0 {
+      try visitor.visitSingularUInt64Field(value: self.incarnation, fieldNumber: 3)
+    }
+    if !self.reporter.isEmpty {
+      try visitor.visitSingularBytesField(value: self.reporter, fieldNumber: 4)
+    }
+    if !self.signature.isEmpty {
+      try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireMemberUpdate, rhs: WireMemberUpdate) -> Bool {
+    if lhs.node != rhs.node {return false}
+    if lhs.status != rhs.status {return false}
+    if lhs.incarnation != rhs.incarnation {return false}
+    if lhs.reporter != rhs.reporter {return false}
+    if lhs.signature != rhs.signature {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireAnnouncements: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Announcements"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}items\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedBytesField(value: &self.items) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.items.isEmpty {
+      try visitor.visitRepeatedBytesField(value: self.items, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireAnnouncements, rhs: WireAnnouncements) -> Bool {
+    if lhs.items != rhs.items {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireDigest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Digest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}entries\0\u{1}reply\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.entries) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.reply) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.entries.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.entries, fieldNumber: 1)
+    }
+    if self.reply != false {
+      try visitor.visitSingularBoolField(value: self.reply, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireDigest, rhs: WireDigest) -> Bool {
+    if lhs.entries != rhs.entries {return false}
+    if lhs.reply != rhs.reply {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireDigestEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DigestEntry"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{1}version\0\u{1}content\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.key) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.version) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.content) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.key.isEmpty {
+      try visitor.visitSingularBytesField(value: self.key, fieldNumber: 1)
+    }
+    if self.version != 0 {
+      try visitor.visitSingularUInt64Field(value: self.version, fieldNumber: 2)
+    }
+    if !self.content.isEmpty {
+      try visitor.visitSingularBytesField(value: self.content, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireDigestEntry, rhs: WireDigestEntry) -> Bool {
+    if lhs.key != rhs.key {return false}
+    if lhs.version != rhs.version {return false}
+    if lhs.content != rhs.content {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -1,0 +1,303 @@
+import Foundation
+import OMSCrypto
+import OMSProtocol
+
+/// The knobs of item dissemination (protocol-spec §17), in milliseconds and counts.
+public struct DisseminationSettings: Sendable, Hashable {
+    /// Every this often, queued items are pushed to `fanout` members.
+    public var gossipInterval: UInt64 = 200
+    public var fanout = 3
+    /// An item is pushed `retransmitMultiplier · ⌈log10(n + 1)⌉` times, as SWIM's updates are.
+    public var retransmitMultiplier = 4
+    /// Every this often, a digest goes to one member (push-pull anti-entropy).
+    public var pushPullInterval: UInt64 = 30_000
+    /// Items held, at most: a new key beyond it is refused (`full`).
+    public var maximumItems = 10_000
+    /// Entries in one digest, at most: a larger one is refused and scores its sender down.
+    public var maximumDigest = 4096
+    /// Items in one frame, at most.
+    public var maximumItemsPerMessage = 16
+    /// Items sent back for one digest, at most: the rest come with the next.
+    public var maximumItemsPerDigest = 256
+    /// Each peer's items are read at this rate, with this burst; the rest are dropped unread.
+    public var itemsPerSecond = 32.0
+    public var itemBurst = 256.0
+    /// A peer whose score reaches this is disconnected and ignored for `banDuration`.
+    public var banThreshold = 100.0
+    public var banDuration: UInt64 = 300_000
+    /// Scores fall by this much a second: an honest peer's occasional stale item is forgotten.
+    public var scoreDecayPerSecond = 1.0
+
+    public init() {}
+
+    /// What each offence adds to a peer's score: an invalid item or an oversized digest is
+    /// proof of a bad peer; a stale version or a burst may be an honest peer's delay.
+    public func penalty(_ code: GossipError.Code) -> Double {
+        switch code {
+        case .badSignature, .wrongSigner, .notPublic, .malformed: 20
+        case .oversized: 50
+        case .stale: 2
+        case .flood: 1
+        default: 0
+        }
+    }
+}
+
+/// One gossiped item: the latest `version` under `key` wins; `content`, the object id of its
+/// bytes (BLAKE2b-256, as an envelope's), dedupes it, and breaks a tie between two items of one version.
+public struct GossipItem<Key: Hashable & Sendable>: Sendable, Hashable {
+    public var key: Key
+    public var version: UInt64
+    public var content: ObjectID
+    public var bytes: [UInt8]
+
+    public init(key: Key, version: UInt64, content: ObjectID, bytes: [UInt8]) {
+        self.key = key
+        self.version = version
+        self.content = content
+        self.bytes = bytes
+    }
+
+    public var entry: DigestEntry<Key> { DigestEntry(key: key, version: version, content: content) }
+
+    /// Whether this item replaces `held`: a higher version, or the same one with a greater
+    /// content id, so that every node keeps the same one of two rival items.
+    public func supersedes(_ held: DigestEntry<Key>) -> Bool {
+        version > held.version || (version == held.version && held.content.bytes.lexicographicallyPrecedes(content.bytes))
+    }
+}
+
+public struct DigestEntry<Key: Hashable & Sendable>: Sendable, Hashable {
+    public var key: Key
+    public var version: UInt64
+    public var content: ObjectID
+
+    public init(key: Key, version: UInt64, content: ObjectID) {
+        self.key = key
+        self.version = version
+        self.content = content
+    }
+}
+
+/// Push gossip of signed items with push-pull anti-entropy, as a pure state machine (the
+/// shell verifies items through the closure it passes, and carries out the directives):
+///
+/// - a new item is pushed to `fanout` random members every gossip interval until it has been
+///   sent `retransmitMultiplier · ⌈log10(n + 1)⌉` times (bounded fanout and retransmits);
+/// - every push-pull interval a digest of everything held goes to one random member, which
+///   sends back what the digest lacks or holds older, and its own digest when asked;
+/// - items are deduplicated by content id and verified before they are stored or passed on;
+///   a peer's invalid items, oversized digests, stale versions and floods raise its score,
+///   which decays; at `banThreshold` the peer is banned for `banDuration`.
+public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>: Sendable {
+    public enum Directive: Sendable, Hashable {
+        case sendItems([[UInt8]], to: Peer)
+        case sendDigest([DigestEntry<Key>], reply: Bool, to: Peer)
+        /// A new or newer item, verified: the shell stores it (the catalog).
+        case stored(GossipItem<Key>)
+        /// Something from `peer` refused, and why; counted by code.
+        case refused(GossipError, from: Peer)
+        /// Disconnect `peer` and refuse it until `until`.
+        case ban(Peer, until: UInt64)
+    }
+
+    struct Standing: Sendable {
+        var score = 0.0
+        var tokens: Double
+        var updated: UInt64
+    }
+
+    public let settings: DisseminationSettings
+    public private(set) var items: [Key: GossipItem<Key>] = [:]
+    /// The content ids of `items`, for deduplication before anything is parsed.
+    var contents: Set<ObjectID> = []
+    var queue = GossipBuffer<Key, Key>()
+    var standings: [Peer: Standing] = [:]
+    public private(set) var banned: [Peer: UInt64] = [:]
+    var random: SeededGenerator
+    var nextGossip: UInt64
+    var nextPushPull: UInt64
+
+    public init(settings: DisseminationSettings = .init(), seed: UInt64, now: UInt64) {
+        self.settings = settings
+        random = SeededGenerator(seed: seed)
+        nextGossip = now + settings.gossipInterval
+        nextPushPull = now + UInt64.random(in: 1...max(1, settings.pushPullInterval), using: &random)
+    }
+
+    public var nextDeadline: UInt64 { queue.isEmpty ? nextPushPull : min(nextGossip, nextPushPull) }
+
+    public var digest: [DigestEntry<Key>] { items.values.map(\.entry) }
+
+    /// Restores items stored earlier, without pushing them: they were pushed when they came.
+    public mutating func restore(_ item: GossipItem<Key>) {
+        if items.count < settings.maximumItems || items[item.key] != nil { hold(item, push: false) }
+    }
+
+    /// A local item (this node's own announcement): held and pushed.
+    public mutating func publish(_ item: GossipItem<Key>) -> [Directive] {
+        if let held = items[item.key], !item.supersedes(held.entry) { return [] }
+        hold(item, push: true)
+        return [.stored(item)]
+    }
+
+    /// Pushes and pulls when their time comes. `members`: those a message can go to now (live,
+    /// with a session), never this node; `n` the network's size for the retransmit count.
+    public mutating func onTick(now: UInt64, members: [Peer], n: Int) -> [Directive] {
+        var directives: [Directive] = []
+        banned = banned.filter { $0.value > now }
+        let targets = members.filter { banned[$0] == nil }
+        if now >= nextGossip {
+            nextGossip = now + settings.gossipInterval
+            if !queue.isEmpty, !targets.isEmpty {
+                let limit = settings.retransmitMultiplier * Int(log10(Double(max(n, targets.count + 1) + 1)).rounded(.up))
+                for peer in pick(settings.fanout, from: targets) {
+                    let keys = queue.take(settings.maximumItemsPerMessage, limit: limit)
+                    let bytes = keys.compactMap { items[$0]?.bytes }
+                    if !bytes.isEmpty { directives.append(.sendItems(bytes, to: peer)) }
+                }
+            }
+        }
+        if now >= nextPushPull {
+            nextPushPull = now + settings.pushPullInterval
+            if let peer = pick(1, from: targets).first {
+                directives.append(.sendDigest(Array(digest.prefix(settings.maximumDigest)), reply: true, to: peer))
+            }
+        }
+        return directives
+    }
+
+    /// Items from `peer`. `open` verifies one item's bytes (signature and all) and keys it.
+    public mutating func onItems(
+        _ received: [[UInt8]], from peer: Peer, now: UInt64, open: ([UInt8]) throws(GossipError) -> GossipItem<Key>
+    ) -> [Directive] {
+        guard !isBanned(peer, now: now) else { return [] }
+        var directives: [Directive] = []
+        var standing = standing(of: peer, now: now)
+        for (index, bytes) in received.enumerated() {
+            guard standing.tokens >= 1 else {
+                // Dropped unread, as one offence for the whole burst's remainder: reading them
+                // is the work a flood means to cause.
+                let dropped = received.count - index
+                standing.score += settings.penalty(.flood) * Double(dropped)
+                directives.append(.refused(GossipError(.flood, "\(dropped) items over \(settings.itemsPerSecond)/s dropped"), from: peer))
+                break
+            }
+            standing.tokens -= 1
+            // The very bytes held: a duplicate, which gossip makes by design.
+            if contents.contains(ObjectID(uncheckedBytes: BLAKE2b.hash(bytes, outputLength: 32))) { continue }
+            do throws(GossipError) {
+                let item = try open(bytes)
+                if let held = items[item.key] {
+                    guard item.supersedes(held.entry) else {
+                        if item.version < held.version {
+                            throw GossipError(.stale, "version \(item.version); \(held.version) is held")
+                        }
+                        continue
+                    }
+                } else if items.count >= settings.maximumItems {
+                    throw GossipError(.full, "\(settings.maximumItems) items held")
+                }
+                hold(item, push: true)
+                directives.append(.stored(item))
+            } catch {
+                standing.score += settings.penalty(error.code)
+                directives.append(.refused(error, from: peer))
+            }
+        }
+        standings[peer] = standing
+        directives += judge(peer, now: now)
+        return directives
+    }
+
+    /// A digest from `peer`: sends back what it lacks or holds older, and asks for nothing (its
+    /// owner pushes what this node lacks when it gets this node's digest, if `reply`).
+    public mutating func onDigest(_ entries: [DigestEntry<Key>], reply: Bool, from peer: Peer, now: UInt64) -> [Directive] {
+        guard !isBanned(peer, now: now) else { return [] }
+        guard entries.count <= settings.maximumDigest else {
+            var standing = standing(of: peer, now: now)
+            standing.score += settings.penalty(.oversized)
+            standings[peer] = standing
+            return [.refused(GossipError(.oversized, "\(entries.count) digest entries; at most \(settings.maximumDigest)"), from: peer)]
+                + judge(peer, now: now)
+        }
+        var theirs: [Key: DigestEntry<Key>] = [:]
+        for entry in entries { theirs[entry.key] = entry }
+        var missing: [[UInt8]] = []
+        for item in items.values where missing.count < settings.maximumItemsPerDigest {
+            if let entry = theirs[item.key], !item.supersedes(entry) { continue }
+            missing.append(item.bytes)
+        }
+        var directives: [Directive] = []
+        var start = 0
+        while start < missing.count {
+            let end = min(start + settings.maximumItemsPerMessage, missing.count)
+            directives.append(.sendItems(Array(missing[start..<end]), to: peer))
+            start = end
+        }
+        if reply { directives.append(.sendDigest(Array(digest.prefix(settings.maximumDigest)), reply: false, to: peer)) }
+        return directives
+    }
+
+    /// Charges `peer` with a refusal found outside (a malformed frame of ours).
+    public mutating func charge(_ peer: Peer, _ error: GossipError, now: UInt64) -> [Directive] {
+        var standing = standing(of: peer, now: now)
+        standing.score += settings.penalty(error.code)
+        standings[peer] = standing
+        return [.refused(error, from: peer)] + judge(peer, now: now)
+    }
+
+    public func score(of peer: Peer) -> Double { standings[peer]?.score ?? 0 }
+
+    /// Whether `peer` is banned at `now`; a ban that ran out is forgotten.
+    public mutating func isBanned(_ peer: Peer, now: UInt64) -> Bool {
+        guard let until = banned[peer] else { return false }
+        if until > now { return true }
+        banned[peer] = nil
+        return false
+    }
+
+    /// Forgets a peer's standing (its session closed); a ban stays until it runs out.
+    public mutating func forget(_ peer: Peer) { standings[peer] = nil }
+
+    // MARK: Inside
+
+    /// Holds `item`, replacing what it supersedes, and queues it to be pushed.
+    private mutating func hold(_ item: GossipItem<Key>, push: Bool) {
+        if let old = items.updateValue(item, forKey: item.key) { contents.remove(old.content) }
+        contents.insert(item.content)
+        if push { queue.enqueue(item.key, about: item.key) }
+    }
+
+    private mutating func standing(of peer: Peer, now: UInt64) -> Standing {
+        var standing = standings[peer] ?? Standing(tokens: settings.itemBurst, updated: now)
+        let elapsed = Double(now &- standing.updated) / 1000
+        if now > standing.updated {
+            standing.tokens = min(settings.itemBurst, standing.tokens + elapsed * settings.itemsPerSecond)
+            standing.score = max(0, standing.score - elapsed * settings.scoreDecayPerSecond)
+            standing.updated = now
+        }
+        return standing
+    }
+
+    private mutating func judge(_ peer: Peer, now: UInt64) -> [Directive] {
+        guard let standing = standings[peer], standing.score >= settings.banThreshold else { return [] }
+        standings[peer] = nil
+        let until = now + settings.banDuration
+        banned[peer] = until
+        return [.ban(peer, until: until)]
+    }
+
+    /// `count` distinct members at random (all of them when there are no more).
+    private mutating func pick(_ count: Int, from members: [Peer]) -> [Peer] {
+        guard members.count > count else { return members }
+        var pool = members
+        var chosen: [Peer] = []
+        for _ in 0..<count {
+            let index = Int.random(in: 0..<pool.count, using: &random)
+            pool.swapAt(index, pool.count - 1)
+            chosen.append(pool.removeLast())
+        }
+        return chosen
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import OMSCore
+import OMSCrypto
+import OMSProtocol
+import Testing
+
+/// What gossip carries and what the gate lets in (protocol-spec §17): manifest announcements
+/// checked from their bytes alone, membership frames decoded within bounds, and alive updates
+/// that only the member itself can sign.
+@Suite struct GossipObjectTests {
+    static func manifest(_ discovery: String, name: String = "riders") -> ManifestDocument {
+        try! ManifestDocument(
+            yaml: """
+                manifest: 1
+                name: \(name)
+                purpose: Pool our rides around the lake.
+                tags: [cycling, lake]
+                discovery: \(discovery)
+                governance:
+                  roles: [admin, member]
+                  decisions: {manifest: {by: admin}, roles: {by: admin}, apps: {by: admin}, admission: {by: admin}, suspension: {by: admin}}
+                joining: {mode: open}
+                departure: {export: true, retain: 0d}
+                """)
+    }
+
+    static func create(_ founder: Person, _ manifest: ManifestDocument) -> SignedCommunityEvent {
+        try! CommunityEvent(
+            community: nil, time: 1_800_000_000_000, parents: [],
+            body: .create(group: .community, tcc: founder.tcc, node: founder.node, manifest: manifest)
+        ).signed(with: founder.key)
+    }
+
+    @Test func anAnnouncementOpensFromItsBytesAloneAndRefusesEveryForgery() throws {
+        let ada = Person("ada")
+        let public1 = Self.manifest("public")
+        let create = Self.create(ada, public1)
+        let announcement = try ManifestAnnouncement.sign(create: create, version: 1, manifest: public1, with: ada.key)
+        let opened = try ManifestAnnouncement.open(announcement.envelope.bytes)
+        #expect(opened.community == create.communityID && opened.version == 1 && opened.manifest == public1)
+        #expect(opened.item.content == announcement.envelope.id && opened.item.key == create.communityID)
+        // Deterministic: the same announcement twice is the same content, deduplicated.
+        #expect(try ManifestAnnouncement.sign(create: create, version: 1, manifest: public1, with: ada.key).content == announcement.content)
+
+        func refusal(_ body: () throws -> ManifestAnnouncement) -> String? {
+            do {
+                _ = try body()
+                return nil
+            } catch let error as GossipError {
+                return error.code.name
+            } catch {
+                return "\(error)"
+            }
+        }
+        // Another key signs Ada's community's announcement.
+        let eve = Person("eve")
+        #expect(refusal { try ManifestAnnouncement.sign(create: create, version: 2, manifest: public1, with: eve.key) } == "wrongSigner")
+        // A private manifest is never announced, whoever signs it.
+        let private1 = Self.manifest("private")
+        #expect(refusal { try ManifestAnnouncement.sign(create: Self.create(ada, private1), version: 1, manifest: private1, with: ada.key) } == "notPublic")
+        // Version 1 is the founding manifest; a later one may differ.
+        let renamed = Self.manifest("public", name: "lake-riders")
+        #expect(refusal { try ManifestAnnouncement.sign(create: create, version: 1, manifest: renamed, with: ada.key) } == "malformed")
+        #expect(try ManifestAnnouncement.sign(create: create, version: 2, manifest: renamed, with: ada.key).manifest == renamed)
+        #expect(refusal { try ManifestAnnouncement.sign(create: create, version: 0, manifest: public1, with: ada.key) } == "malformed")
+        // One flipped bit anywhere in the signed bytes; the bytes cut short; bytes added.
+        var tampered = announcement.envelope.bytes
+        tampered[tampered.count - 100] ^= 1
+        #expect(refusal { try ManifestAnnouncement.open(tampered) } == "badSignature")
+        #expect(refusal { try ManifestAnnouncement.open(Array(announcement.envelope.bytes.dropLast(70))) } == "malformed")
+        // Well signed, but the payload claims another community than its create event founds.
+        var payload = announcement.envelope.payload
+        payload[1] ^= 1
+        let lying = Envelope.sign(type: ManifestAnnouncement.type, payload: payload, with: ada.key)
+        #expect(refusal { try ManifestAnnouncement.open(lying.bytes) } == "malformed")
+        // Another envelope type.
+        #expect(refusal { try ManifestAnnouncement.open(Envelope.sign(type: .note, payload: payload, with: ada.key).bytes) } == "malformed")
+    }
+
+    static let network = try! NetworkID("gossip-test")
+
+    static func signedAlive(_ key: Ed25519.PrivateKey, _ incarnation: UInt64) -> SignedUpdate {
+        SignedUpdate(
+            update: SWIMUpdate(peer: NodeID(publicKey: key.publicKey), status: .alive, incarnation: incarnation),
+            signature: AliveStatement.sign(network: network, incarnation: incarnation, with: key))
+    }
+
+    @Test func theGateLetsInOnlyWhatAMemberSignedItself() throws {
+        let me = Ed25519.PrivateKey()
+        let (bob, eve) = (Ed25519.PrivateKey(), Ed25519.PrivateKey())
+        let bobID = NodeID(publicKey: bob.publicKey)
+        var gate = MembershipGate(network: Self.network, myself: NodeID(publicKey: me.publicKey), maximumMembers: 2)
+        try gate.admit(Self.signedAlive(bob, 5))
+        #expect(gate.signature(for: SWIMUpdate(peer: bobID, status: .alive, incarnation: 5)) != nil)
+        #expect(gate.signature(for: SWIMUpdate(peer: bobID, status: .alive, incarnation: 4)) == nil, "only the incarnation it signed")
+        // Eve refutes for Bob, or keeps him alive at a higher incarnation: not his signature.
+        var forged = Self.signedAlive(eve, 9)
+        forged.update.peer = bobID
+        #expect(throws: GossipError(.badSignature, "an alive of \(bobID.short) at 9 not signed by it")) { try gate.admit(forged) }
+        // A signature from another network does not count here.
+        let elsewhere = SignedUpdate(
+            update: SWIMUpdate(peer: bobID, status: .alive, incarnation: 6),
+            signature: AliveStatement.sign(network: try NetworkID("other-net"), incarnation: 6, with: bob))
+        #expect(throws: GossipError.self) { try gate.admit(elsewhere) }
+        // Suspicion and death only at incarnations Bob signed: nobody declares him dead at one
+        // he could never refute.
+        try gate.admit(SignedUpdate(update: SWIMUpdate(peer: bobID, status: .suspect, incarnation: 5, reporter: bobID), signature: []))
+        #expect(throws: GossipError.self) {
+            try gate.admit(SignedUpdate(update: SWIMUpdate(peer: bobID, status: .dead, incarnation: .max), signature: []))
+        }
+        let stranger = NodeID(publicKey: Ed25519.PrivateKey().publicKey)
+        #expect(throws: GossipError.self) {
+            try gate.admit(SignedUpdate(update: SWIMUpdate(peer: stranger, status: .dead, incarnation: 0), signature: []))
+        }
+        // Bounded: past the limit, new identities are left out (their signatures are cheap).
+        try gate.admit(Self.signedAlive(Ed25519.PrivateKey(), 1))
+        #expect(throws: GossipError.self) { try gate.admit(Self.signedAlive(Ed25519.PrivateKey(), 1)) }
+        gate.prune { $0 == bobID }
+        try gate.admit(Self.signedAlive(Ed25519.PrivateKey(), 1))
+    }
+
+    @Test func membershipFramesRoundTripAndAreBoundedWhenDecoded() throws {
+        let bob = Ed25519.PrivateKey()
+        let bobID = NodeID(publicKey: bob.publicKey)
+        let carol = NodeID(publicKey: Ed25519.PrivateKey().publicKey)
+        let alive = Self.signedAlive(bob, 3)
+        let message = SWIMMessage<NodeID>.pingRequest(
+            sequence: 42, target: carol,
+            updates: [alive.update, SWIMUpdate(peer: carol, status: .suspect, incarnation: 2, reporter: bobID), SWIMUpdate(peer: carol, status: .dead, incarnation: 2)])
+        let wire = message.wire { $0 == alive.update ? alive.signature : nil }
+        let encoded: [UInt8] = try wire.serializedBytes()
+        let decoded = try SWIMMessage.decode(try WireMembership(serializedBytes: encoded), maximumUpdates: 8, maximumPushPull: 16)
+        #expect(decoded.message == message)
+        #expect(decoded.updates.first?.signature == alive.signature)
+        // An alive update with no signature to send is left out, not sent unsigned.
+        #expect(SWIMMessage<NodeID>.gossip(updates: [alive.update]).wire { _ in nil }.updates.isEmpty)
+
+        func code(_ mutate: (inout WireMembership) -> Void) -> String? {
+            var copy = wire
+            mutate(&copy)
+            do {
+                _ = try SWIMMessage.decode(copy, maximumUpdates: 8, maximumPushPull: 16)
+                return nil
+            } catch {
+                return error.code.name
+            }
+        }
+        #expect(code { $0.updates = Array(repeating: $0.updates[0], count: 9) } == "oversized")
+        #expect(code { $0.kind = .pushPull; $0.updates = Array(repeating: $0.updates[0], count: 17) } == "oversized")
+        #expect(code { $0.kind = .pushPull; $0.updates = Array(repeating: $0.updates[0], count: 16) } == nil)
+        #expect(code { $0.updates[0].node = Data([1, 2, 3]) } == "malformed")
+        #expect(code { $0.updates[0].signature = Data() } == "malformed")
+        #expect(code { $0.updates[1].reporter = Data() } == "malformed")
+        #expect(code { $0.updates[2].status = .unspecified } == "malformed")
+        #expect(code { $0.target = Data(repeating: 1, count: 31) } == "malformed")
+        #expect(code { $0.kind = .unspecified } == "malformed")
+    }
+}
