@@ -95,7 +95,7 @@ let package = Package(
             ]
         ),
         .target(
-            name: "OMSSimulation", dependencies: ["OMSCore"],
+            name: "OMSSimulation", dependencies: ["OMSCore", "OMSCrypto", "OMSProtocol"],
             swiftSettings: [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]),
         .executableTarget(
             name: "oms-sim",

@@ -154,7 +154,7 @@ extension Node {
 
     /// Holds this node's own announcement and gossips it.
     public func publish(_ announcement: ManifestAnnouncement) {
-        carryOut(gossip.items.publish(announcement.item), opened: [announcement.content: announcement])
+        carryOut(gossip.items.publish(announcement.item, now: gossipNow), opened: [announcement.content: announcement])
     }
 
     /// Puts the stored catalog back into dissemination (for digests), verifying each again.

@@ -3,13 +3,21 @@ import Foundation
 import OMSCore
 import OMSSimulation
 
-/// `oms-sim`: the SWIM membership protocol of `oms` nodes, the same state machine, run for up to
-/// a hundred thousand simulated nodes on one machine (build it with `-c release`).
+/// `oms-sim`: the gossip protocols of `oms` nodes, the same state machines, run for up to a
+/// hundred thousand simulated nodes on one machine (build it with `-c release`).
 @main
 struct SimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "oms-sim",
-        abstract: "Simulate SWIM with Lifeguard on an in-memory network: failure detection, false positives, messages.",
+        abstract: "Simulate the gossip of oms nodes on an in-memory network, with loss and latency, deterministically for a seed.",
+        subcommands: [MembershipCommand.self, DisseminationCommand.self], defaultSubcommand: MembershipCommand.self)
+}
+
+/// Failure detection by SWIM with Lifeguard.
+struct MembershipCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "membership",
+        abstract: "Simulate SWIM with Lifeguard: failure detection, false positives, messages (the default).",
         discussion: """
             Every node starts knowing every other; --crashes of them stop at --crash-at; the table says, for each, \
             when it was first suspected and declared dead, when every live node held it dead, and how many live \
@@ -73,18 +81,85 @@ struct SimCommand: ParsableCommand {
                         report.expectedFirstDetection / 1000, report.log2Nodes))
             }
         }
-        if let csv {
-            let exists = FileManager.default.fileExists(atPath: csv)
-            let text = (exists ? lines.dropFirst() : lines[...]).joined(separator: "\n") + "\n"
-            if exists, let handle = FileHandle(forWritingAtPath: csv) {
-                handle.seekToEndOfFile()
-                handle.write(Data(text.utf8))
-                try handle.close()
-            } else {
-                try text.write(toFile: csv, atomically: true, encoding: .utf8)
-            }
+        if let csv { try append(lines, to: csv) }
+    }
+}
+
+/// Dissemination of one item by push gossip with push-pull, as manifests spread.
+struct DisseminationCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dissemination",
+        abstract: "Simulate the push gossip that spreads manifests: rounds and time until every node holds a new item.",
+        discussion: """
+            One node publishes an item at 1 s; the table says when half, 90% and all of the nodes held it, the \
+            gossip rounds until all did (the theory's beside), the hops from the publisher to half and to all, and \
+            the item messages each node sent.
+            Example: oms-sim dissemination --nodes 100000 --loss 0.1 --csv spread.csv
+            """)
+
+    @Option(help: "Simulated nodes.") var nodes = 1000
+    @Option(help: "Seeds to run, from --seed up.") var runs = 1
+    @Option(help: "The first seed.") var seed: UInt64 = 1
+    @Option(help: "Probability that a message is lost (0 to 1).") var loss = 0.0
+    @Option(help: "One-way latency in ms.") var latency: UInt64 = 10
+    @Option(help: "Latency jitter in ms (uniform ±).") var jitter: UInt64 = 5
+    @Option(help: "Members each gossip round pushes to.") var fanout = 3
+    @Option(help: "Gossip interval in ms.") var gossipInterval: UInt64 = 200
+    @Option(help: "Push-pull interval in seconds.") var pushPull = 30.0
+    @Option(help: "How long to run, in seconds.") var duration = 60.0
+    @Option(help: "Append one CSV line per run to this file.") var csv: String?
+
+    mutating func validate() throws {
+        guard (2...1_000_000).contains(nodes) else { throw ValidationError("--nodes is 2 to 1,000,000") }
+        guard (0..<1).contains(loss) else { throw ValidationError("--loss is 0 to below 1") }
+        guard fanout >= 1, gossipInterval >= 1, pushPull > 0, duration > 1 else {
+            throw ValidationError("--fanout, --gossip-interval and --push-pull are positive, --duration over 1 s")
         }
     }
 
-    func pad(_ text: String, _ width: Int) -> String { text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count) }
+    func run() throws {
+        var lines: [String] = []
+        print("nodes    seed  loss  reached    50%        90%        all         rounds (theory)   hops 50%/all   msgs/node   wall")
+        for run in 0..<max(1, runs) {
+            var settings = DisseminationSimulation.Settings()
+            settings.nodes = nodes
+            settings.seed = seed + UInt64(run)
+            settings.loss = loss
+            settings.latency = latency
+            settings.jitter = jitter
+            settings.duration = UInt64(duration * 1000)
+            settings.gossip.fanout = fanout
+            settings.gossip.gossipInterval = gossipInterval
+            settings.gossip.pushPullInterval = UInt64(pushPull * 1000)
+            var simulation = DisseminationSimulation(settings: settings)
+            let report = simulation.run()
+            func ms(_ value: UInt64?) -> String { value.map { String(format: "%.2f s", Double($0) / 1000) } ?? "—" }
+            let rounds = (report.rounds(toReach: 1).map { String(format: "%.1f", $0) } ?? "—") + String(format: " (%.1f)", report.theoryRounds)
+            let hops = "\(report.hops(toReach: 0.5).map(String.init) ?? "—")/\(report.hops(toReach: 1).map(String.init) ?? "—")"
+            print(
+                [
+                    pad("\(nodes)", 9), pad("\(settings.seed)", 6), pad(String(format: "%.2f", loss), 6), pad("\(report.reached.count)", 11),
+                    pad(ms(report.time(toReach: 0.5)), 11), pad(ms(report.time(toReach: 0.9)), 11), pad(ms(report.time(toReach: 1)), 12),
+                    pad(rounds, 18), pad(hops, 15), pad(String(format: "%.2f", report.messagesPerNode), 12), String(format: "%.1f s", report.elapsed),
+                ].joined())
+            if lines.isEmpty { lines.append(report.csvHeader) }
+            lines.append(report.csvRow)
+        }
+        if let csv { try append(lines, to: csv) }
+    }
 }
+
+/// Appends `lines` (a header first) to a CSV file, leaving out the header if the file exists.
+func append(_ lines: [String], to csv: String) throws {
+    let exists = FileManager.default.fileExists(atPath: csv)
+    let text = (exists ? lines.dropFirst() : lines[...]).joined(separator: "\n") + "\n"
+    if exists, let handle = FileHandle(forWritingAtPath: csv) {
+        handle.seekToEndOfFile()
+        handle.write(Data(text.utf8))
+        try handle.close()
+    } else {
+        try text.write(toFile: csv, atomically: true, encoding: .utf8)
+    }
+}
+
+func pad(_ text: String, _ width: Int) -> String { text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count) }

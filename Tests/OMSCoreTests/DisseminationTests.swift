@@ -79,7 +79,7 @@ import Testing
         // Banned: its items are not even read, and nothing goes to it.
         #expect(machine.onItems([Self.bytes(key: 1, version: 1)], from: 7, now: 1000, open: Self.open).isEmpty)
         #expect(machine.onDigest([], reply: true, from: 7, now: 1000).isEmpty)
-        _ = machine.publish(Self.item(key: 1, version: 1))
+        _ = machine.publish(Self.item(key: 1, version: 1), now: 0)
         let pushes = machine.onTick(now: 1000, members: [7], n: 2)
         #expect(!pushes.contains { if case .sendItems(_, to: 7) = $0 { true } else { false } })
         // The ban runs out; a peer whose offences are old is forgiven as its score decays.
@@ -119,7 +119,7 @@ import Testing
         settings.maximumDigest = 4
         settings.maximumItemsPerMessage = 2
         var machine = Machine(settings: settings, seed: 1, now: 0)
-        for key in 0..<3 { _ = machine.publish(Self.item(key: key, version: 2)) }
+        for key in 0..<3 { _ = machine.publish(Self.item(key: key, version: 2), now: 0) }
         let oversized = (0..<5).map { DigestEntry(key: $0, version: 1, content: ObjectID(uncheckedBytes: Array(repeating: 0, count: 32))) }
         let refused = machine.onDigest(oversized, reply: true, from: 4, now: 0)
         #expect(Self.refusals(refused) == ["oversized"] && machine.score(of: 4) == 50)
@@ -134,14 +134,14 @@ import Testing
         // A full node refuses new keys but still takes newer versions of those it holds.
         settings.maximumItems = 3
         var full = Machine(settings: settings, seed: 1, now: 0)
-        for key in 0..<3 { _ = full.publish(Self.item(key: key, version: 1)) }
+        for key in 0..<3 { _ = full.publish(Self.item(key: key, version: 1), now: 0) }
         #expect(Self.refusals(full.onItems([Self.bytes(key: 9, version: 1)], from: 1, now: 0, open: Self.open)) == ["full"])
         #expect(Self.stored(full.onItems([Self.bytes(key: 2, version: 5)], from: 1, now: 0, open: Self.open)).count == 1)
     }
 
     @Test func pushesGoToTheFanoutABoundedNumberOfTimes() {
         var machine = Machine(seed: 3, now: 0)
-        _ = machine.publish(Self.item(key: 1, version: 1))
+        _ = machine.publish(Self.item(key: 1, version: 1), now: 0)
         var sends = 0
         var now: UInt64 = 0
         for _ in 0..<40 {
@@ -166,7 +166,7 @@ import Testing
         var machines = (0..<count).map { Machine(settings: settings, seed: UInt64($0) + 1, now: 0) }
         let neighbours = (0..<count).map { node in Array((0..<count).filter { $0 != node }.shuffled(using: &random).prefix(12)) }
         let away = count - 1
-        _ = machines[0].publish(Self.item(key: 1, version: 1))
+        _ = machines[0].publish(Self.item(key: 1, version: 1), now: 0)
         var queue: [(to: Int, from: Int, directive: Machine.Directive)] = []
         var reachedAt: [Int: UInt64] = [0: 0]
         var now: UInt64 = 0

@@ -121,7 +121,8 @@ public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>
     public init(settings: DisseminationSettings = .init(), seed: UInt64, now: UInt64) {
         self.settings = settings
         random = SeededGenerator(seed: seed)
-        nextGossip = now + settings.gossipInterval
+        // Each node's cadence at its own phase, as nodes started apart would have.
+        nextGossip = now + UInt64.random(in: 1...max(1, settings.gossipInterval), using: &random)
         nextPushPull = now + UInt64.random(in: 1...max(1, settings.pushPullInterval), using: &random)
     }
 
@@ -131,13 +132,13 @@ public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>
 
     /// Restores items stored earlier, without pushing them: they were pushed when they came.
     public mutating func restore(_ item: GossipItem<Key>) {
-        if items.count < settings.maximumItems || items[item.key] != nil { hold(item, push: false) }
+        if items.count < settings.maximumItems || items[item.key] != nil { hold(item, push: false, now: 0) }
     }
 
     /// A local item (this node's own announcement): held and pushed.
-    public mutating func publish(_ item: GossipItem<Key>) -> [Directive] {
+    public mutating func publish(_ item: GossipItem<Key>, now: UInt64) -> [Directive] {
         if let held = items[item.key], !item.supersedes(held.entry) { return [] }
-        hold(item, push: true)
+        hold(item, push: true, now: now)
         return [.stored(item)]
     }
 
@@ -145,8 +146,10 @@ public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>
     /// with a session), never this node; `n` the network's size for the retransmit count.
     public mutating func onTick(now: UInt64, members: [Peer], n: Int) -> [Directive] {
         var directives: [Directive] = []
-        banned = banned.filter { $0.value > now }
-        let targets = members.filter { banned[$0] == nil }
+        // Large memberships (a simulator's hundred thousand) are passed as they are: no copy
+        // unless a ban takes someone out.
+        if !banned.isEmpty { banned = banned.filter { $0.value > now } }
+        let targets = banned.isEmpty ? members : members.filter { banned[$0] == nil }
         if now >= nextGossip {
             nextGossip = now + settings.gossipInterval
             if !queue.isEmpty, !targets.isEmpty {
@@ -198,7 +201,7 @@ public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>
                 } else if items.count >= settings.maximumItems {
                     throw GossipError(.full, "\(settings.maximumItems) items held")
                 }
-                hold(item, push: true)
+                hold(item, push: true, now: now)
                 directives.append(.stored(item))
             } catch {
                 standing.score += settings.penalty(error.code)
@@ -262,11 +265,18 @@ public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>
 
     // MARK: Inside
 
-    /// Holds `item`, replacing what it supersedes, and queues it to be pushed.
-    private mutating func hold(_ item: GossipItem<Key>, push: Bool) {
+    /// Holds `item`, replacing what it supersedes, and queues it to be pushed at the next tick
+    /// of this node's gossip cadence (which ran on while nothing was queued), as memberlist does:
+    /// news waits up to an interval at each hop, so spreading takes rounds, as the theory counts.
+    private mutating func hold(_ item: GossipItem<Key>, push: Bool, now: UInt64) {
         if let old = items.updateValue(item, forKey: item.key) { contents.remove(old.content) }
         contents.insert(item.content)
-        if push { queue.enqueue(item.key, about: item.key) }
+        guard push else { return }
+        if queue.isEmpty, nextGossip <= now {
+            let interval = max(1, settings.gossipInterval)
+            nextGossip += ((now - nextGossip) / interval + 1) * interval
+        }
+        queue.enqueue(item.key, about: item.key)
     }
 
     private mutating func standing(of peer: Peer, now: UInt64) -> Standing {
@@ -288,16 +298,15 @@ public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>
         return [.ban(peer, until: until)]
     }
 
-    /// `count` distinct members at random (all of them when there are no more).
+    /// `count` distinct members at random (all of them when there are no more), by index and
+    /// without copying `members`: `count` is a fanout, a handful.
     private mutating func pick(_ count: Int, from members: [Peer]) -> [Peer] {
         guard members.count > count else { return members }
-        var pool = members
-        var chosen: [Peer] = []
-        for _ in 0..<count {
-            let index = Int.random(in: 0..<pool.count, using: &random)
-            pool.swapAt(index, pool.count - 1)
-            chosen.append(pool.removeLast())
+        var chosen: [Int] = []
+        while chosen.count < count {
+            let index = Int.random(in: 0..<members.count, using: &random)
+            if !chosen.contains(index) { chosen.append(index) }
         }
-        return chosen
+        return chosen.map { members[$0] }
     }
 }
