@@ -43,5 +43,9 @@ let package = Package(
             name: "FuzzCommunity",
             dependencies: [.product(name: "OMSFuzzTargets", package: "OpenMustardSeed")]
         ),
+        .executableTarget(
+            name: "FuzzGossip",
+            dependencies: [.product(name: "OMSFuzzTargets", package: "OpenMustardSeed")]
+        ),
     ]
 )

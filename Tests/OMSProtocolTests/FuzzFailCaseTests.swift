@@ -20,6 +20,7 @@ struct FuzzFailCaseTests {
         case exchange = "FuzzExchange"
         case ingest = "FuzzIngest"
         case community = "FuzzCommunity"
+        case gossip = "FuzzGossip"
 
         var testDescription: String { rawValue }
 
@@ -33,6 +34,7 @@ struct FuzzFailCaseTests {
             case .exchange: try FuzzTargets.exchange(input)
             case .ingest: try FuzzTargets.ingest(input)
             case .community: try FuzzTargets.community(input)
+            case .gossip: try FuzzTargets.gossip(input)
             }
         }
     }
