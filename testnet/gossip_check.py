@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Measures the running testnet's gossip against what issue 6 promises (protocol-spec section 17).
 
-    gossip_check.py discovery   a new public manifest is searchable on every node within 2 s
+    gossip_check.py discovery   a new public manifest is searchable on every node within 2 s of
+                                its publication (each node's catalog records, by the machine's
+                                one clock, when it stored the manifest: polling 32 APIs fast
+                                enough to time it would load the nodes it times)
     gossip_check.py kill        a node killed with SIGKILL is declared dead by every other node
                                 within the time its settings promise (membership.promisedDetectionMs)
     gossip_check.py loss SECS   under the fault layer's message loss, no live node is declared
@@ -115,25 +118,23 @@ departure: {{export: true, retain: 0d}}
         oms("tcc", "create", "checker", "--tcf", "gossip-check", "--data-dir", data)
     except subprocess.CalledProcessError:
         pass  # made by an earlier run
-    seen = lambda d: tag.encode() in get(d, f"/v1/manifests?q={tag}", token=False)
-    results = {}
-    lock = threading.Lock()
-    barrier = threading.Event()
+    def entry(d):
+        found = json.loads(get(d, f"/v1/manifests?q={tag}", token=False))["manifests"]
+        return found[0] if found else None
 
-    def founded():
-        oms("community", "create", manifest, "--tcc", "checker", "--data-dir", data)
-        barrier.set()
-
-    creator = threading.Thread(target=founded)
-    creator.start()
-    barrier.wait(30)
-    found, _ = watch(running, seen, 10.0, 0.02)
-    creator.join()
+    founded = time.time()
+    oms("community", "create", manifest, "--tcc", "checker", "--data-dir", data)
+    returned = time.time() - founded
+    found, _ = watch(running, lambda d: entry(d) is not None, 10.0, 0.25)
     missing = [n for n, _, _ in running if n not in found]
-    others = [t for n, t in found.items() if n != name]
-    print(f"discovery: {len(found)} of {len(running)} nodes found '{tag}' ({summary(others)} after the founding returned)")
-    ok = not missing and max(others, default=0) <= 2.0
-    print(f"discovery: {'PASS' if ok else 'FAIL'}: searchable everywhere within 2 s" + (f"; missing on {missing}" if missing else ""))
+    stored = {n: entry(d)["receivedAtMs"] / 1000 for n, d, _ in running if n in found}
+    published = stored.get(name, founded)
+    spread = [t - published for n, t in stored.items() if n != name]
+    print(f"discovery: '{tag}' founded on {name} (the command took {returned:.2f} s, the announcement was stored "
+          f"{published - founded:.2f} s after it started); {len(found)} of {len(running)} nodes hold it; "
+          f"stored after publication: {summary(spread)}")
+    ok = not missing and max(spread, default=0) <= 2.0
+    print(f"discovery: {'PASS' if ok else 'FAIL'}: searchable everywhere within 2 s of publication" + (f"; missing on {missing}" if missing else ""))
     return ok
 
 

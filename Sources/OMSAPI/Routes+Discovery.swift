@@ -25,12 +25,11 @@ extension OwnerAPI {
             guard let community = TCCID(try context.parameter("community")) else {
                 throw APIError(.badRequest, code: "invalidArgument", "a community is named here by its id (tcc1...)")
             }
-            guard let store = node.store, let bytes = try await blocking({ try store.catalogAnnouncement(community) }) else {
+            guard let store = node.store, let held = try await blocking({ try store.catalogEntry(community) }) else {
                 throw APIError(.notFound, code: "notFound", "no public manifest of \(community.short) has reached this node")
             }
-            let announcement = try ManifestAnnouncement.open(bytes)
-            return CatalogManifest(
-                entry: CatalogEntry(announcement, receivedAtMs: 0), manifest: String(decoding: announcement.manifest.bytes, as: UTF8.self))
+            let announcement = try ManifestAnnouncement.open(held.announcement)
+            return CatalogManifest(entry: held.entry, manifest: String(decoding: announcement.manifest.bytes, as: UTF8.self))
         }
     }
 }

@@ -20,7 +20,7 @@ extension FuzzTargets {
             try invariant(updates.count == message.updates.count, "decoded updates and the message's differ in number")
             try invariant(updates.count <= (wire.kind == .pushPull || wire.kind == .pushPullReply ? 4096 : 8), "an update bound broken")
             var gate = MembershipGate(network: gossipNetwork, myself: NodeID(uncheckedBytes: [UInt8](repeating: 0, count: 32)), maximumMembers: 4)
-            for update in updates { try? gate.admit(update) }
+            for update in updates { _ = try? gate.admit(update, from: NodeID(uncheckedBytes: [UInt8](repeating: 1, count: 32))) }
             try invariant(gate.count <= 4, "the gate holds more members than its bound")
             let again = message.wire { wanted in updates.first { $0.update == wanted }?.signature }
             guard let (decoded, _) = try? SWIMMessage.decode(again, maximumUpdates: 8, maximumPushPull: 4096) else {

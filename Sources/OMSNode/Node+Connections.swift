@@ -34,17 +34,34 @@ extension Node {
         }
     }
 
+    /// Accepts connections until the node stops. Stopping closes the listening socket rather
+    /// than cancelling the loop: a cancelled loop would drop connections accepted but not yet
+    /// read from the server's stream, and NIO traps on those (swift-nio#2637; 32 nodes stopping
+    /// together while their peers redial hit it). Closed, the stream yields what it holds and
+    /// ends; each connection still goes through `runConnection`, whose tasks are then cancelled
+    /// (each says goodbye).
     func acceptLoop(_ server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>) async {
+        let serving = Task { await self.serve(server) }
+        await withTaskCancellationHandler {
+            await serving.value
+        } onCancel: {
+            server.channel.close(promise: nil)
+        }
+    }
+
+    private func serve(_ server: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>) async {
         do {
             try await server.executeThenClose { inbound in
                 try await withThrowingDiscardingTaskGroup { group in
+                    defer { group.cancelAll() }
                     for try await connection in inbound {
                         metrics.connectionsAccepted.increment()
                         let address = connection.channel.remoteAddress?.ipAddress ?? "?"
                         guard admitPending(address) else {
                             metrics.refusedConnections.increment()
                             logger.debug("refusing a connection: too many handshakes pending", metadata: ["node/peer-address": "\(address)"])
-                            try? await connection.channel.close()
+                            // Through `executeThenClose`, which finishes the connection's writer.
+                            try? await connection.executeThenClose { _, _ in }
                             continue
                         }
                         group.addTask {
@@ -54,7 +71,7 @@ extension Node {
                 }
             }
         } catch {
-            if !Task.isCancelled { logger.error("listener failed", metadata: ["node/error": "\(error)"]) }
+            if server.channel.isActive { logger.error("listener failed", metadata: ["node/error": "\(error)"]) }
         }
     }
 

@@ -3,6 +3,7 @@ import Logging
 import OMSCore
 import OMSCrypto
 import OMSProtocol
+import OMSStore
 
 /// What the node's gossip holds: SWIM membership over the node sessions, the gate that checks
 /// what comes in, and the dissemination of public manifests (protocol-spec §17). The state
@@ -11,6 +12,9 @@ struct NodeGossip {
     var swim: SWIMInstance<NodeID>
     var gate: MembershipGate
     var items: Dissemination<NodeID, TCCID>
+    /// Each peer's membership frames, at most 50 a second with a burst of 100 (a push-pull
+    /// costs 20): an honest peer sends a few a second; more is a flood, charged as one.
+    var membershipBudgets: [NodeID: TokenBucket] = [:]
     /// Refusals by code, membership and items together, for status and tests.
     var refusals: [String: Int] = [:]
     /// Messages the testnet's fault layer dropped, and those with no session to go over.
@@ -18,19 +22,29 @@ struct NodeGossip {
     var unreachable = 0
     /// The incarnation `gate` holds this node's signature of.
     var signedIncarnation: UInt64?
+    /// Incarnations up to this are reserved in the store: a restart starts above them.
+    var reservedIncarnation: UInt64
     /// When the gate next forgets the members SWIM forgot.
     var nextPrune: UInt64 = 1000
     var random = SystemRandomNumberGenerator()
 
-    init(configuration: NodeConfiguration, myself: NodeID) {
+    /// Incarnations reserved in the store at a time: a node that refutes this often writes once.
+    static let reservationBlock: UInt64 = 100_000
+
+    init(configuration: NodeConfiguration, myself: NodeID, reserved: UInt64) {
         let seed = SecureRandom.uint64()
-        // A restarted node starts above any incarnation of its last life (one a second at most
-        // could have been spent refuting), so its peers take its `alive` at once.
-        let incarnation = UInt64(Date().timeIntervalSince1970)
+        // Above every incarnation of its last life (the store's reservation), so that peers
+        // that hold it dead take this life's alive at once; the clock for a node without one.
+        let incarnation = max(UInt64(Date().timeIntervalSince1970), reserved)
         swim = SWIMInstance(myself: myself, settings: configuration.membership, seed: seed, now: 0, incarnation: incarnation)
         gate = MembershipGate(network: configuration.network, myself: myself, maximumMembers: configuration.limits.maximumMembers)
         items = Dissemination(settings: configuration.dissemination, seed: seed ^ 0x5eed, now: 0)
+        reservedIncarnation = reserved
     }
+
+    static let membershipRate = 50.0
+    static let membershipBurst = 100.0
+    static let pushPullCost = 20.0
 }
 
 extension Node {
@@ -39,7 +53,7 @@ extension Node {
 
     /// Runs SWIM's and dissemination's timers until cancelled.
     func gossipLoop() async {
-        restoreCatalog()
+        await restoreCatalog()
         while !Task.isCancelled {
             let wait = gossipTick()
             try? await Task.sleep(for: .milliseconds(wait))
@@ -72,11 +86,12 @@ extension Node {
 
     func gossipSessionClosed(_ peer: NodeID) {
         gossipPeers.remove(peer)
-        gossip.items.forget(peer)
+        gossip.membershipBudgets[peer] = nil
+        gossip.items.forget(peer, now: gossipNow)
     }
 
     /// Whether `peer` is banned now (refused at registration).
-    func isBanned(_ peer: NodeID) -> Bool { (gossip.items.banned[peer] ?? 0) > gossipNow }
+    func isBanned(_ peer: NodeID) -> Bool { gossip.items.isBanned(peer, now: gossipNow) }
 
     // MARK: Receiving
 
@@ -86,68 +101,67 @@ extension Node {
         let now = gossipNow
         switch frame.body {
         case .membership(let wire):
-            let decoded: (message: SWIMMessage<NodeID>, updates: [SignedUpdate])
-            do {
-                decoded = try SWIMMessage.decode(
-                    wire, maximumUpdates: configuration.membership.maximumPiggyback, maximumPushPull: configuration.membership.maximumPushPull)
-            } catch {
-                carryOut(gossip.items.charge(peer, error, now: now))
-                return
-            }
-            var admitted: [SWIMUpdate<NodeID>] = []
-            admitted.reserveCapacity(decoded.updates.count)
-            for update in decoded.updates {
-                do {
-                    try gossip.gate.admit(update)
-                    admitted.append(update.update)
-                } catch {
-                    // A forged alive is proof of a bad peer; a suspicion at an unknown
-                    // incarnation may be an honest peer's news that overtook the member's own.
-                    if error.code == .badSignature {
-                        carryOut(gossip.items.charge(peer, error, now: now))
-                    } else {
-                        count(error)
-                    }
-                }
-            }
-            if gossip.swim.member(peer) == nil { carryOut(gossip.swim.add(peer, now: now)) }
-            carryOut(gossip.swim.onMessage(decoded.message.replacingUpdates(admitted), from: peer, now: now))
+            receivedMembership(wire, from: peer, now: now)
         case .announcements(let wire):
-            guard wire.items.count <= configuration.dissemination.maximumItemsPerMessage else {
-                carryOut(
-                    gossip.items.charge(
-                        peer,
-                        GossipError(.oversized, "\(wire.items.count) items in one frame; at most \(configuration.dissemination.maximumItemsPerMessage)"),
-                        now: now))
-                return
+            let received: [[UInt8]]
+            do {
+                received = try DisseminationWire.items(of: wire, maximum: configuration.dissemination.maximumItemsPerMessage)
+            } catch {
+                return carryOut(gossip.items.charge(peer, error, now: now))
             }
             var opened: [ObjectID: ManifestAnnouncement] = [:]
-            let directives = gossip.items.onItems(wire.items.map { Array($0) }, from: peer, now: now) { bytes throws(GossipError) in
+            let directives = gossip.items.onItems(received, from: peer, now: now) { bytes throws(GossipError) in
                 let announcement = try ManifestAnnouncement.open(bytes)
                 opened[announcement.content] = announcement
                 return announcement.item
             }
             carryOut(directives, opened: opened)
         case .digest(let wire):
-            // Bounded before anything is built from it.
-            guard wire.entries.count <= configuration.dissemination.maximumDigest else {
-                let limit = configuration.dissemination.maximumDigest
-                carryOut(gossip.items.charge(peer, GossipError(.oversized, "\(wire.entries.count) digest entries; at most \(limit)"), now: now))
-                return
+            do {
+                let entries = try DisseminationWire.entries(of: wire, maximum: configuration.dissemination.maximumDigest)
+                carryOut(gossip.items.onDigest(entries, reply: wire.reply, from: peer, now: now))
+            } catch {
+                carryOut(gossip.items.charge(peer, error, now: now))
             }
-            var entries: [DigestEntry<TCCID>] = []
-            entries.reserveCapacity(wire.entries.count)
-            for entry in wire.entries {
-                guard let key = try? TCCID(bytes: Array(entry.key)), let content = try? ObjectID(bytes: Array(entry.content)) else {
-                    carryOut(gossip.items.charge(peer, GossipError(.malformed, "a digest entry's ids are 32 bytes"), now: now))
-                    return
-                }
-                entries.append(DigestEntry(key: key, version: entry.version, content: content))
-            }
-            carryOut(gossip.items.onDigest(entries, reply: wire.reply, from: peer, now: now))
         default:
             break
         }
+    }
+
+    private func receivedMembership(_ wire: WireMembership, from peer: NodeID, now: UInt64) {
+        let cost = wire.kind == .pushPull ? NodeGossip.pushPullCost : 1
+        var budget = gossip.membershipBudgets[peer] ?? TokenBucket(rate: NodeGossip.membershipRate, burst: NodeGossip.membershipBurst, now: now)
+        let allowed = budget.take(cost, now: now)
+        gossip.membershipBudgets[peer] = budget
+        guard allowed else {
+            return carryOut(gossip.items.charge(peer, GossipError(.flood, "membership messages over \(NodeGossip.membershipRate)/s"), now: now))
+        }
+        let decoded: (message: SWIMMessage<NodeID>, updates: [SignedUpdate])
+        do {
+            decoded = try SWIMMessage.decode(
+                wire, maximumUpdates: configuration.membership.maximumPiggyback, maximumPushPull: configuration.membership.maximumPushPull)
+        } catch {
+            return carryOut(gossip.items.charge(peer, error, now: now))
+        }
+        var admitted: [SWIMUpdate<NodeID>] = []
+        admitted.reserveCapacity(decoded.updates.count)
+        for update in decoded.updates {
+            do {
+                admitted.append(try gossip.gate.admit(update, from: peer))
+            } catch {
+                // A forged alive is proof of a bad peer; a suspicion at an incarnation not yet
+                // heard of may be an honest peer's news that overtook the member's own.
+                if error.code == .badSignature {
+                    carryOut(gossip.items.charge(peer, error, now: now))
+                    // Banned: nothing more of what it sent is worth the work.
+                    if isBanned(peer) { return }
+                } else {
+                    count(error)
+                }
+            }
+        }
+        if gossip.swim.member(peer) == nil { carryOut(gossip.swim.add(peer, now: now)) }
+        carryOut(gossip.swim.onMessage(decoded.message.replacingUpdates(admitted), from: peer, now: now))
     }
 
     // MARK: Publishing and reading
@@ -157,11 +171,14 @@ extension Node {
         carryOut(gossip.items.publish(announcement.item, now: gossipNow), opened: [announcement.content: announcement])
     }
 
-    /// Puts the stored catalog back into dissemination (for digests), verifying each again.
-    func restoreCatalog() {
-        for bytes in (try? store?.catalogAnnouncements()) ?? [] {
-            if let announcement = try? ManifestAnnouncement.open(bytes) { gossip.items.restore(announcement.item) }
-        }
+    /// Puts the stored catalog back into dissemination (for digests), each announcement checked
+    /// again off the actor: a full catalog is thousands of signatures and manifests.
+    func restoreCatalog() async {
+        guard let store else { return }
+        let items = await Task.detached {
+            ((try? store.catalogAnnouncements()) ?? []).compactMap { try? ManifestAnnouncement.open($0).item }
+        }.value
+        for item in items { gossip.items.restore(item) }
     }
 
     /// The node's view of the membership and its gossip counters.
@@ -170,23 +187,25 @@ extension Node {
             MembershipStatus.Member(node: $0.peer, status: $0.status.description, incarnation: $0.incarnation)
         }
         members.sort { $0.node < $1.node }
+        let now = gossipNow
         return MembershipStatus(
             incarnation: gossip.swim.incarnation, localHealth: gossip.swim.localHealth, members: members,
             promisedDetectionMs: configuration.membership.promisedDetection(members: gossip.swim.liveCount),
             catalogItems: gossip.items.items.count, refusals: gossip.refusals, dropped: gossip.dropped, unreachable: gossip.unreachable,
-            banned: gossip.items.banned.filter { $0.value > gossipNow }.keys.sorted())
+            banned: gossip.items.banned.filter { $0.value > now }.keys.sorted())
     }
 
     // MARK: Carrying out
 
     private func carryOut(_ directives: [SWIMInstance<NodeID>.Directive]) {
-        signOwnIncarnation()
+        keepIncarnationSigned()
+        var outgoing: [NodeID: [WireFrame]] = [:]
         for directive in directives {
             switch directive {
             case .send(let message, let peer):
                 var frame = WireFrame()
                 frame.membership = message.wire { self.gossip.gate.signature(for: $0) }
-                send(frame, to: peer)
+                outgoing[peer, default: []].append(frame)
             case .changed(let member, let previous):
                 let level: Logger.Level = member.status == .alive && (previous == nil || previous == .alive) ? .debug : .info
                 logger.log(
@@ -198,54 +217,55 @@ extension Node {
                 metrics.membershipChange(member.status.description)
             }
         }
+        send(outgoing)
     }
 
     private func carryOut(_ directives: [Dissemination<NodeID, TCCID>.Directive], opened: [ObjectID: ManifestAnnouncement] = [:]) {
+        var outgoing: [NodeID: [WireFrame]] = [:]
         for directive in directives {
             switch directive {
             case .sendItems(let items, let peer):
-                var frame = WireFrame()
-                frame.announcements = .with { $0.items = items.map { Data($0) } }
-                send(frame, to: peer)
+                outgoing[peer, default: []].append(DisseminationWire.announcements(items))
             case .sendDigest(let entries, let reply, let peer):
-                var frame = WireFrame()
-                frame.digest = .with {
-                    $0.reply = reply
-                    $0.entries = entries.map { entry in
-                        .with {
-                            $0.key = Data(entry.key.bytes)
-                            $0.version = entry.version
-                            $0.content = Data(entry.content.bytes)
-                        }
-                    }
-                }
-                send(frame, to: peer)
+                outgoing[peer, default: []].append(DisseminationWire.digest(entries, reply: reply))
             case .stored(let item):
                 guard let announcement = opened[item.content] else { continue }
-                do {
-                    try store?.catalog(announcement, receivedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
-                    logger.info(
-                        "manifest catalogued",
-                        metadata: [
-                            "community/id": "\(announcement.community.short)", "community/name": "\(announcement.manifest.manifest.name)",
-                            "community/version": "\(announcement.version)",
-                        ])
-                } catch {
-                    logger.error("catalog write failed", metadata: ["node/error": "\(error)"])
-                }
+                catalog(announcement)
             case .refused(let error, let peer):
                 count(error)
                 logger.debug("gossip refused", metadata: ["node/peer": "\(peer.short)", "gossip/error": "\(error)"])
-            case .ban(let peer, let until):
+            case .ban(let peer, _):
                 logger.notice(
                     "peer banned: too many invalid gossip items",
-                    metadata: ["node/peer": "\(peer.short)", "gossip/seconds": "\((until - gossipNow) / 1000)"])
+                    metadata: ["node/peer": "\(peer.short)", "gossip/seconds": "\(configuration.dissemination.banDuration / 1000)"])
+                outgoing[peer] = nil
                 if let session = sessions[peer] {
                     Task {
                         await session.close(
                             reason: "banned", farewell: SessionInstance.errorFrame(.protocolViolation, "too many invalid gossip items: banned for a while"))
                     }
                 }
+            }
+        }
+        send(outgoing)
+    }
+
+    /// Writes an announcement to the catalog off the actor (an fsync each); the store keeps the
+    /// newest version whatever order the writes finish in.
+    private func catalog(_ announcement: ManifestAnnouncement) {
+        guard let store else { return }
+        let logger = logger
+        Task.detached {
+            do {
+                try store.catalog(announcement, receivedAtMs: Int64(Date().timeIntervalSince1970 * 1000))
+                logger.info(
+                    "manifest catalogued",
+                    metadata: [
+                        "community/id": "\(announcement.community.short)", "community/name": "\(announcement.manifest.manifest.name)",
+                        "community/version": "\(announcement.version)",
+                    ])
+            } catch {
+                logger.error("catalog write failed", metadata: ["node/error": "\(error)"])
             }
         }
     }
@@ -255,67 +275,41 @@ extension Node {
         metrics.gossipRefused(error.code.name)
     }
 
-    /// Sends a gossip frame if a session carries it; the testnet's fault layer may drop it.
-    private func send(_ frame: WireFrame, to peer: NodeID) {
-        guard let session = sessions[peer], gossipPeers.contains(peer) else {
-            gossip.unreachable += 1
-            return
+    /// Sends each peer its frames in order, one task a peer, over the session if there is one;
+    /// the testnet's fault layer may drop any frame.
+    private func send(_ outgoing: [NodeID: [WireFrame]]) {
+        for (peer, frames) in outgoing {
+            guard let session = sessions[peer], gossipPeers.contains(peer) else {
+                gossip.unreachable += frames.count
+                continue
+            }
+            var kept = frames
+            if configuration.faultLoss > 0 {
+                kept = frames.filter { _ in Double.random(in: 0..<1, using: &gossip.random) >= configuration.faultLoss }
+                gossip.dropped += frames.count - kept.count
+            }
+            guard !kept.isEmpty else { continue }
+            Task { await session.send(kept) }
         }
-        if configuration.faultLoss > 0, Double.random(in: 0..<1, using: &gossip.random) < configuration.faultLoss {
-            gossip.dropped += 1
-            return
-        }
-        Task { await session.send([frame]) }
     }
 
-    private func signOwnIncarnation() {
+    /// Signs this node's alive at its incarnation whenever that changes, and reserves the next
+    /// block of incarnations in the store before using them.
+    private func keepIncarnationSigned() {
         let incarnation = gossip.swim.incarnation
         guard gossip.signedIncarnation != incarnation else { return }
+        if incarnation >= gossip.reservedIncarnation, let store {
+            let next = incarnation.addingReportingOverflow(NodeGossip.reservationBlock)
+            let limit = next.overflow ? .max : next.partialValue
+            do {
+                try store.reserveIncarnation(upTo: limit)
+                gossip.reservedIncarnation = limit
+            } catch {
+                logger.error("could not reserve incarnations: a restart may start below this one", metadata: ["node/error": "\(error)"])
+            }
+        }
         gossip.gate.signedOwn(
             incarnation: incarnation, signature: AliveStatement.sign(network: configuration.network, incarnation: incarnation, with: configuration.identity))
         gossip.signedIncarnation = incarnation
-    }
-}
-
-/// The node's membership view and gossip counters, as `oms node status` shows them.
-public struct MembershipStatus: Codable, Sendable {
-    public struct Member: Codable, Sendable {
-        public var node: NodeID
-        /// alive, suspect or dead.
-        public var status: String
-        public var incarnation: UInt64
-
-        public init(node: NodeID, status: String, incarnation: UInt64) {
-            self.node = node
-            self.status = status
-            self.incarnation = incarnation
-        }
-    }
-
-    public var incarnation: UInt64
-    public var localHealth: Int
-    public var members: [Member]
-    /// Within how long of a member's crash every live member declares it dead, by the
-    /// settings and the membership's size (`SWIMSettings.promisedDetection`).
-    public var promisedDetectionMs: UInt64
-    public var catalogItems: Int
-    public var refusals: [String: Int]
-    public var dropped: Int
-    public var unreachable: Int
-    public var banned: [NodeID]
-
-    public init(
-        incarnation: UInt64, localHealth: Int, members: [Member], promisedDetectionMs: UInt64, catalogItems: Int, refusals: [String: Int], dropped: Int, unreachable: Int,
-        banned: [NodeID]
-    ) {
-        self.incarnation = incarnation
-        self.localHealth = localHealth
-        self.members = members
-        self.promisedDetectionMs = promisedDetectionMs
-        self.catalogItems = catalogItems
-        self.refusals = refusals
-        self.dropped = dropped
-        self.unreachable = unreachable
-        self.banned = banned
     }
 }

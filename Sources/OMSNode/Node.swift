@@ -77,7 +77,7 @@ public actor Node {
         logger[metadataKey: "node/id"] = "\(handshakeIdentity.nodeID.short)"
         self.logger = logger
         (dialRequests, dialRequestSink) = AsyncStream.makeStream(of: Endpoint.self)
-        gossip = NodeGossip(configuration: configuration, myself: handshakeIdentity.nodeID)
+        gossip = NodeGossip(configuration: configuration, myself: handshakeIdentity.nodeID, reserved: (try? store?.reservedIncarnation()) ?? 0)
     }
 
     /// Where the node accepts connections, once bound.

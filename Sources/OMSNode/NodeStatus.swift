@@ -51,3 +51,46 @@ public struct NoteRecord: Codable, Sendable, Hashable {
     public var objectID: ObjectID
     public var receivedAt: Date
 }
+
+/// The node's membership view and gossip counters, as `oms node status` shows them.
+public struct MembershipStatus: Codable, Sendable {
+    public struct Member: Codable, Sendable {
+        public var node: NodeID
+        /// alive, suspect or dead.
+        public var status: String
+        public var incarnation: UInt64
+
+        public init(node: NodeID, status: String, incarnation: UInt64) {
+            self.node = node
+            self.status = status
+            self.incarnation = incarnation
+        }
+    }
+
+    public var incarnation: UInt64
+    public var localHealth: Int
+    public var members: [Member]
+    /// Within how long of a member's crash every live member declares it dead, by the
+    /// settings and the membership's size (`SWIMSettings.promisedDetection`).
+    public var promisedDetectionMs: UInt64
+    public var catalogItems: Int
+    public var refusals: [String: Int]
+    public var dropped: Int
+    public var unreachable: Int
+    public var banned: [NodeID]
+
+    public init(
+        incarnation: UInt64, localHealth: Int, members: [Member], promisedDetectionMs: UInt64, catalogItems: Int, refusals: [String: Int],
+        dropped: Int, unreachable: Int, banned: [NodeID]
+    ) {
+        self.incarnation = incarnation
+        self.localHealth = localHealth
+        self.members = members
+        self.promisedDetectionMs = promisedDetectionMs
+        self.catalogItems = catalogItems
+        self.refusals = refusals
+        self.dropped = dropped
+        self.unreachable = unreachable
+        self.banned = banned
+    }
+}

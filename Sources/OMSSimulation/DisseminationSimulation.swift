@@ -95,19 +95,19 @@ public struct DisseminationSimulation {
     var now: UInt64 = 0
     var reachedAt: [UInt64?]
     var hopCount: [Int]
+    var network: SimulatedNetwork
     /// The hops of the item in the message being handled (its sender's, plus one).
     var arriving = 0
-    var messages = 0
-    var lost = 0
 
     public init(settings: Settings) {
         self.settings = settings
         random = SeededGenerator(seed: settings.seed)
         everyone = (0..<UInt32(settings.nodes)).map { $0 }
-        machines = everyone.map { Dissemination(settings: settings.gossip, seed: settings.seed &* 0x9E37_79B9 &+ UInt64($0), now: 0) }
+        machines = everyone.map { Dissemination(settings: settings.gossip, seed: settings.seed &* 0x9E37_79B9 &+ UInt64($0), now: 0, myself: $0) }
         scheduled = Array(repeating: .max, count: settings.nodes)
         reachedAt = Array(repeating: nil, count: settings.nodes)
         hopCount = Array(repeating: 0, count: settings.nodes)
+        network = SimulatedNetwork(loss: settings.loss, latency: settings.latency, jitter: settings.jitter)
     }
 
     /// The item: its key and version, and a content id of its bytes as nodes compute it.
@@ -149,7 +149,7 @@ public struct DisseminationSimulation {
         }
         let reached = reachedAt.compactMap { $0 }.map { $0 - settings.publishAt }.sorted()
         let hops = reachedAt.indices.filter { reachedAt[$0] != nil }.map { hopCount[$0] }.sorted()
-        return Report(settings: settings, reached: reached, hops: hops, messages: messages, lost: lost, elapsed: Date().timeIntervalSince(started))
+        return Report(settings: settings, reached: reached, hops: hops, messages: network.messages, lost: network.lost, elapsed: Date().timeIntervalSince(started))
     }
 
     private mutating func schedule(_ node: UInt32) {
@@ -163,11 +163,11 @@ public struct DisseminationSimulation {
         for directive in directives {
             switch directive {
             case .sendItems(let items, let to):
-                guard to != node else { continue }
-                if let at = deliveryTime() { queue.push(.items(from: node, to: to, items: items), at: at) }
+                if let at = network.deliveryTime(now: now, using: &random) { queue.push(.items(from: node, to: to, items: items), at: at) }
             case .sendDigest(let entries, let reply, let to):
-                guard to != node else { continue }
-                if let at = deliveryTime() { queue.push(.digest(from: node, to: to, entries: entries, reply: reply), at: at) }
+                if let at = network.deliveryTime(now: now, using: &random) {
+                    queue.push(.digest(from: node, to: to, entries: entries, reply: reply), at: at)
+                }
             case .stored:
                 if reachedAt[Int(node)] == nil {
                     reachedAt[Int(node)] = now
@@ -177,16 +177,5 @@ public struct DisseminationSimulation {
                 break
             }
         }
-    }
-
-    /// When a message sent now arrives; nil when it is lost.
-    private mutating func deliveryTime() -> UInt64? {
-        messages += 1
-        if settings.loss > 0, Double.random(in: 0..<1, using: &random) < settings.loss {
-            lost += 1
-            return nil
-        }
-        let spread = settings.jitter == 0 ? 0 : UInt64.random(in: 0...(2 * settings.jitter), using: &random)
-        return now + UInt64(max(1, Int(settings.latency) + Int(spread) - Int(settings.jitter)))
     }
 }

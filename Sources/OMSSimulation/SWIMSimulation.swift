@@ -63,8 +63,7 @@ public struct SWIMSimulation {
     var queue = EventQueue<Event>()
     var random: SeededGenerator
     var now: UInt64 = 0
-    var messages = 0
-    var lost = 0
+    var network: SimulatedNetwork
     var detections: [UInt32: Detection] = [:]
     var deadCount: [UInt32: Int] = [:]
     var falseSuspicions = 0
@@ -73,6 +72,7 @@ public struct SWIMSimulation {
     public init(settings: Settings) {
         self.settings = settings
         random = SeededGenerator(seed: settings.seed)
+        network = SimulatedNetwork(loss: settings.loss, latency: settings.latency, jitter: settings.jitter)
         let roster = (0..<UInt32(settings.nodes)).map { $0 }
         let rosterSet = Set(roster)
         nodes.reserveCapacity(settings.nodes)
@@ -114,8 +114,8 @@ public struct SWIMSimulation {
         let seconds = Double(settings.duration) / 1000
         return Report(
             settings: settings, detections: chosen.map { detections[$0] ?? Detection(node: $0) }, falseSuspicions: falseSuspicions,
-            falseDeaths: falseDeaths, messages: messages, lost: lost,
-            messagesPerNodePerSecond: Double(messages) / Double(max(1, settings.nodes)) / seconds, elapsed: Date().timeIntervalSince(started))
+            falseDeaths: falseDeaths, messages: network.messages, lost: network.lost,
+            messagesPerNodePerSecond: Double(network.messages) / Double(max(1, settings.nodes)) / seconds, elapsed: Date().timeIntervalSince(started))
     }
 
     private mutating func schedule(_ node: UInt32) {
@@ -129,15 +129,11 @@ public struct SWIMSimulation {
         for directive in directives {
             switch directive {
             case .send(let message, let to):
-                messages += 1
-                guard !crashed[Int(to)] else { continue }
-                if settings.loss > 0, Double.random(in: 0..<1, using: &random) < settings.loss {
-                    lost += 1
+                guard !crashed[Int(to)] else {
+                    network.sentToNobody()
                     continue
                 }
-                let spread = settings.jitter == 0 ? 0 : UInt64.random(in: 0...(2 * settings.jitter), using: &random)
-                let delay = max(1, Int(settings.latency) + Int(spread) - Int(settings.jitter))
-                queue.push(.deliver(from: node, to: to, message: message), at: now + UInt64(delay))
+                if let at = network.deliveryTime(now: now, using: &random) { queue.push(.deliver(from: node, to: to, message: message), at: at) }
             case .changed(let member, _):
                 observe(member)
             }

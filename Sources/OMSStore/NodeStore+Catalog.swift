@@ -58,27 +58,40 @@ extension NodeStore {
     public func catalog(_ announcement: ManifestAnnouncement, receivedAtMs: Int64) throws -> Bool {
         let entry = CatalogEntry(announcement, receivedAtMs: receivedAtMs)
         let key = Data(entry.community.bytes)
+        // Announcements cap versions at 2^63 - 1, SQLite's largest integer.
+        let version = Int64(clamping: entry.version)
         return try write { db in
-            if let held = try Int64.fetchOne(db, sql: "SELECT version FROM catalog WHERE community = ?", arguments: [key]),
-                UInt64(held) > entry.version
-            {
-                return false
+            // The index row shares the entry's rowid, so replacing one finds the other directly.
+            let held = try Row.fetchOne(db, sql: "SELECT rowid, version FROM catalog WHERE community = ?", arguments: [key])
+            if let held, (held["version"] as Int64) > version { return false }
+            let arguments: StatementArguments = [
+                entry.kind, version, Data(entry.content.bytes), entry.name, entry.purpose, entry.tags.joined(separator: " "),
+                Data(entry.founder.bytes), Data(announcement.manifest.hash), Data(announcement.envelope.bytes), entry.receivedAtMs, key,
+            ]
+            let rowid: Int64
+            if let held {
+                rowid = held["rowid"]
+                try db.execute(sql: "DELETE FROM catalog_text WHERE rowid = ?", arguments: [rowid])
+                try db.execute(
+                    sql: """
+                        UPDATE catalog SET kind = ?, version = ?, content = ?, name = ?, purpose = ?, tags = ?, founder = ?,
+                            manifest_hash = ?, announcement = ?, received_at_ms = ? WHERE community = ?
+                        """, arguments: arguments)
+            } else {
+                try db.execute(
+                    sql: """
+                        INSERT INTO catalog
+                            (kind, version, content, name, purpose, tags, founder, manifest_hash, announcement, received_at_ms, community)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: arguments)
+                rowid = db.lastInsertedRowID
             }
-            try db.execute(sql: "DELETE FROM catalog_text WHERE community = ?", arguments: [key])
             try db.execute(
-                sql: """
-                    INSERT OR REPLACE INTO catalog
-                        (community, kind, version, content, name, purpose, tags, founder, manifest_hash, announcement, received_at_ms)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                sql: "INSERT INTO catalog_text (rowid, community, name, purpose, tags) VALUES (?, ?, ?, ?, ?)",
                 arguments: [
-                    key, entry.kind, Int64(entry.version), Data(entry.content.bytes), entry.name, entry.purpose,
-                    entry.tags.joined(separator: " "), Data(entry.founder.bytes), Data(announcement.manifest.hash),
-                    Data(announcement.envelope.bytes), entry.receivedAtMs,
+                    rowid, key, entry.name.replacingOccurrences(of: "-", with: " ") + " " + entry.name, entry.purpose,
+                    entry.tags.joined(separator: " "),
                 ])
-            try db.execute(
-                sql: "INSERT INTO catalog_text (community, name, purpose, tags) VALUES (?, ?, ?, ?)",
-                arguments: [key, entry.name.replacingOccurrences(of: "-", with: " ") + " " + entry.name, entry.purpose, entry.tags.joined(separator: " ")])
             return true
         }
     }
@@ -88,10 +101,12 @@ extension NodeStore {
         try pool.read { db in try Data.fetchAll(db, sql: "SELECT announcement FROM catalog").map { Array($0) } }
     }
 
-    /// The announcement held for `community`, if any.
-    public func catalogAnnouncement(_ community: TCCID) throws -> [UInt8]? {
+    /// The entry and the announcement held for `community`, if any.
+    public func catalogEntry(_ community: TCCID) throws -> (entry: CatalogEntry, announcement: [UInt8])? {
         try pool.read { db in
-            try Data.fetchOne(db, sql: "SELECT announcement FROM catalog WHERE community = ?", arguments: [Data(community.bytes)]).map { Array($0) }
+            try Row.fetchOne(db, sql: "SELECT * FROM catalog WHERE community = ?", arguments: [Data(community.bytes)]).map { row in
+                (try Self.catalogEntry(row), Array(row["announcement"] as Data))
+            }
         }
     }
 
@@ -109,7 +124,7 @@ extension NodeStore {
                 rows = try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT catalog.* FROM catalog_text JOIN catalog ON catalog.community = catalog_text.community
+                        SELECT catalog.* FROM catalog_text JOIN catalog ON catalog.rowid = catalog_text.rowid
                         WHERE catalog_text MATCH ? ORDER BY bm25(catalog_text, 0, 10.0, 1.0, 5.0), catalog.community LIMIT ?
                         """,
                     arguments: [match, limit])

@@ -236,6 +236,11 @@ extension NodeStore {
             }
             try db.execute(sql: "CREATE VIRTUAL TABLE catalog_text USING fts5(community UNINDEXED, name, purpose, tags)")
         }
+        migrator.registerMigration("v7-incarnation") { db in
+            // Where this node's SWIM incarnation may start after a restart: above any it used
+            // (protocol-spec §17), kept a block ahead so that it is written rarely.
+            try db.alter(table: "node") { t in t.add(column: "incarnation_reserved", .integer).notNull().defaults(to: 0) }
+        }
         return migrator
     }
 }

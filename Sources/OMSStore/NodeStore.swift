@@ -90,6 +90,16 @@ public final class NodeStore: Sendable {
     /// How the identity key is protected, without unlocking it.
     public func identityProtection() throws -> IdentityKeyProtection { try nodeRow().sealed.protection }
 
+    /// Where this node's SWIM incarnation may start: above every one it has used.
+    public func reservedIncarnation() throws -> UInt64 {
+        try pool.read { db in UInt64(clamping: try Int64.fetchOne(db, sql: "SELECT incarnation_reserved FROM node") ?? 0) }
+    }
+
+    /// Reserves incarnations up to `limit`: a restart starts at it or above.
+    public func reserveIncarnation(upTo limit: UInt64) throws {
+        try write { db in try db.execute(sql: "UPDATE node SET incarnation_reserved = ?", arguments: [Int64(clamping: limit)]) }
+    }
+
     private func nodeRow() throws -> NodeRow {
         guard let row = try pool.read({ try NodeRow.fetchOne($0) }) else {
             throw StoreError(.corrupt, "\(directory.database.path) has no node row; re-run 'oms init' in a new directory")

@@ -25,35 +25,28 @@ struct MembershipCommand: ParsableCommand {
             Example: oms-sim --nodes 100000 --loss 0.05 --csv runs.csv
             """)
 
-    @Option(help: "Simulated nodes.") var nodes = 1000
-    @Option(help: "Seeds to run, from --seed up.") var runs = 1
-    @Option(help: "The first seed.") var seed: UInt64 = 1
-    @Option(help: "Probability that a message is lost (0 to 1).") var loss = 0.0
-    @Option(help: "One-way latency in ms.") var latency: UInt64 = 10
-    @Option(help: "Latency jitter in ms (uniform ±).") var jitter: UInt64 = 5
+    @OptionGroup var network: NetworkOptions
     @Option(help: "Nodes that crash.") var crashes = 1
     @Option(help: "When they crash, in seconds.") var crashAt = 10.0
     @Option(help: "How long to run, in seconds.") var duration = 60.0
     @Option(help: "Probe interval in ms (memberlist LAN: 1000).") var probeInterval: UInt64 = 1000
-    @Option(help: "Append one CSV line per crashed node to this file.") var csv: String?
 
     mutating func validate() throws {
-        guard (1...1_000_000).contains(nodes) else { throw ValidationError("--nodes is 1 to 1,000,000") }
-        guard (0...1).contains(loss) else { throw ValidationError("--loss is 0 to 1") }
-        guard crashes >= 0, crashes < nodes else { throw ValidationError("--crashes is 0 to nodes - 1") }
+        guard crashes >= 0, crashes < network.nodes else { throw ValidationError("--crashes is 0 to nodes - 1") }
         guard crashAt >= 0, duration > crashAt else { throw ValidationError("--duration must end after --crash-at") }
     }
 
     func run() throws {
         var lines: [String] = []
         print("nodes    seed  loss  crashed   suspected   first dead   all dead   spread   false susp/dead   msgs/node/s   wall")
-        for run in 0..<max(1, runs) {
+        let (nodes, loss) = (network.nodes, network.loss)
+        for run in 0..<max(1, network.runs) {
             var settings = SWIMSimulation.Settings()
             settings.nodes = nodes
-            settings.seed = seed + UInt64(run)
+            settings.seed = network.seed + UInt64(run)
             settings.loss = loss
-            settings.latency = latency
-            settings.jitter = jitter
+            settings.latency = network.latency
+            settings.jitter = network.jitter
             settings.crashes = crashes
             settings.crashAt = UInt64(crashAt * 1000)
             settings.duration = UInt64(duration * 1000)
@@ -81,7 +74,7 @@ struct MembershipCommand: ParsableCommand {
                         report.expectedFirstDetection / 1000, report.log2Nodes))
             }
         }
-        if let csv { try append(lines, to: csv) }
+        if let csv = network.csv { try append(lines, to: csv) }
     }
 }
 
@@ -97,21 +90,13 @@ struct DisseminationCommand: ParsableCommand {
             Example: oms-sim dissemination --nodes 100000 --loss 0.1 --csv spread.csv
             """)
 
-    @Option(help: "Simulated nodes.") var nodes = 1000
-    @Option(help: "Seeds to run, from --seed up.") var runs = 1
-    @Option(help: "The first seed.") var seed: UInt64 = 1
-    @Option(help: "Probability that a message is lost (0 to 1).") var loss = 0.0
-    @Option(help: "One-way latency in ms.") var latency: UInt64 = 10
-    @Option(help: "Latency jitter in ms (uniform ±).") var jitter: UInt64 = 5
+    @OptionGroup var network: NetworkOptions
     @Option(help: "Members each gossip round pushes to.") var fanout = 3
     @Option(help: "Gossip interval in ms.") var gossipInterval: UInt64 = 200
     @Option(help: "Push-pull interval in seconds.") var pushPull = 30.0
     @Option(help: "How long to run, in seconds.") var duration = 60.0
-    @Option(help: "Append one CSV line per run to this file.") var csv: String?
 
     mutating func validate() throws {
-        guard (2...1_000_000).contains(nodes) else { throw ValidationError("--nodes is 2 to 1,000,000") }
-        guard (0..<1).contains(loss) else { throw ValidationError("--loss is 0 to below 1") }
         guard fanout >= 1, gossipInterval >= 1, pushPull > 0, duration > 1 else {
             throw ValidationError("--fanout, --gossip-interval and --push-pull are positive, --duration over 1 s")
         }
@@ -120,13 +105,14 @@ struct DisseminationCommand: ParsableCommand {
     func run() throws {
         var lines: [String] = []
         print("nodes    seed  loss  reached    50%        90%        all         rounds (theory)   hops 50%/all   msgs/node   wall")
-        for run in 0..<max(1, runs) {
+        let (nodes, loss) = (network.nodes, network.loss)
+        for run in 0..<max(1, network.runs) {
             var settings = DisseminationSimulation.Settings()
             settings.nodes = nodes
-            settings.seed = seed + UInt64(run)
+            settings.seed = network.seed + UInt64(run)
             settings.loss = loss
-            settings.latency = latency
-            settings.jitter = jitter
+            settings.latency = network.latency
+            settings.jitter = network.jitter
             settings.duration = UInt64(duration * 1000)
             settings.gossip.fanout = fanout
             settings.gossip.gossipInterval = gossipInterval
@@ -145,7 +131,24 @@ struct DisseminationCommand: ParsableCommand {
             if lines.isEmpty { lines.append(report.csvHeader) }
             lines.append(report.csvRow)
         }
-        if let csv { try append(lines, to: csv) }
+        if let csv = network.csv { try append(lines, to: csv) }
+    }
+}
+
+/// What both simulations are run on: how many nodes, which seeds, the network's loss and
+/// latency, and where the CSV lines go.
+struct NetworkOptions: ParsableArguments {
+    @Option(help: "Simulated nodes.") var nodes = 1000
+    @Option(help: "Seeds to run, from --seed up.") var runs = 1
+    @Option(help: "The first seed.") var seed: UInt64 = 1
+    @Option(help: "Probability that a message is lost (0 to below 1).") var loss = 0.0
+    @Option(help: "One-way latency in ms.") var latency: UInt64 = 10
+    @Option(help: "Latency jitter in ms (uniform ±).") var jitter: UInt64 = 5
+    @Option(help: "Append the runs' CSV lines to this file.") var csv: String?
+
+    mutating func validate() throws {
+        guard (2...1_000_000).contains(nodes) else { throw ValidationError("--nodes is 2 to 1,000,000") }
+        guard (0..<1).contains(loss) else { throw ValidationError("--loss is 0 to below 1") }
     }
 }
 

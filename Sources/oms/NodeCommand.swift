@@ -88,8 +88,8 @@ struct NodeCommand: AsyncParsableCommand {
             let apiEndpoint = try parseEndpoint(api, option: "--api")
             let h2cEndpoint = try apiH2c.map { try parseEndpoint($0, option: "--api-h2c") }
             guard (0...0.5).contains(testnetFaultLoss) else { throw ValidationError("--testnet-fault-loss is 0 to 0.5") }
-            guard probeInterval >= 50, gossipInterval >= 10, pushPullInterval >= 1 else {
-                throw ValidationError("--probe-interval is at least 50 ms, --gossip-interval 10 ms, --push-pull-interval 1 s")
+            guard (50...60_000).contains(probeInterval), (10...10_000).contains(gossipInterval), (1...3600).contains(pushPullInterval) else {
+                throw ValidationError("--probe-interval is 50 to 60,000 ms, --gossip-interval 10 to 10,000 ms, --push-pull-interval 1 to 3,600 s")
             }
             guard pingInterval > 0, idleTimeout > pingInterval else {
                 throw ValidationError("--idle-timeout must be longer than --ping-interval, and both positive")

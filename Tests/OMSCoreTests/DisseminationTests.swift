@@ -139,6 +139,61 @@ import Testing
         #expect(Self.stored(full.onItems([Self.bytes(key: 2, version: 5)], from: 1, now: 0, open: Self.open)).count == 1)
     }
 
+    @Test func aPeerCannotWipeItsRecordByReconnectingNorEscapeABanMidFrame() {
+        var machine = Machine(seed: 1, now: 0)
+        _ = machine.onItems([Self.bytes(key: 1, version: 1, valid: false)], from: 4, now: 0, open: Self.open)
+        machine.forget(4, now: 0)
+        #expect(machine.score(of: 4) == 20, "the session closed, the score stays")
+        machine.forget(4, now: 60_000)
+        #expect(machine.score(of: 4) == 0)
+        // Ten forged items in one frame: banned at the fifth; the other five are not even opened.
+        var opened = 0
+        let forged = (0..<10).map { Self.bytes(key: $0, version: 1, valid: false) }
+        let directives = machine.onItems(forged, from: 5, now: 0) { bytes throws(GossipError) in
+            opened += 1
+            return try Self.open(bytes)
+        }
+        #expect(opened == 5 && Self.refusals(directives).count == 5)
+        #expect(directives.contains { if case .ban(5, _) = $0 { true } else { false } })
+        #expect(machine.charge(5, GossipError(.malformed, "more"), now: 1).isEmpty, "nothing more is held against a banned peer")
+    }
+
+    @Test func digestsDrawOnTheSendersBudgetAndItemsOnAByteBudget() {
+        var settings = DisseminationSettings()
+        settings.itemBurst = 10
+        settings.itemsPerSecond = 1
+        var machine = Machine(settings: settings, seed: 1, now: 0)
+        for key in 0..<20 { _ = machine.publish(Self.item(key: key, version: 1), now: 0) }
+        // An empty digest asks for everything: the digest takes one token, nine items come back.
+        let first = machine.onDigest([], reply: false, from: 3, now: 0)
+        #expect(first.flatMap { directive -> [[UInt8]] in if case .sendItems(let items, _) = directive { items } else { [] } }.count == 9)
+        let second = machine.onDigest([], reply: true, from: 3, now: 0)
+        #expect(Self.refusals(second) == ["flood"], "a second at once is a flood, answered with nothing")
+        #expect(!second.contains { if case .sendDigest = $0 { true } else { false } })
+        // Another peer's budget is its own.
+        #expect(machine.onDigest([], reply: false, from: 4, now: 0).contains { if case .sendItems = $0 { true } else { false } })
+        // Bytes: items of 14 bytes, room for 2.
+        var small = DisseminationSettings()
+        small.maximumBytes = 30
+        var tight = Machine(settings: small, seed: 1, now: 0)
+        let stored = (0..<3).flatMap { tight.onItems([Self.bytes(key: $0, version: 1)], from: 1, now: 0, open: Self.open) }
+        #expect(Self.stored(stored).count == 2 && Self.refusals(stored) == ["full"] && tight.heldBytes == 28)
+        // The same key's newer version replaces the old bytes, so it fits.
+        #expect(Self.stored(tight.onItems([Self.bytes(key: 0, version: 2)], from: 1, now: 0, open: Self.open)).count == 1)
+    }
+
+    @Test func aNodeNeverPushesToItself() {
+        var machine = Dissemination<Int, Int>(seed: 5, now: 0, myself: 0)
+        _ = machine.publish(Self.item(key: 1, version: 1), now: 0)
+        var targets: [Int] = []
+        for tick in 1...6 {
+            for directive in machine.onTick(now: UInt64(tick) * 200, members: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], n: 10) {
+                if case .sendItems(_, let peer) = directive { targets.append(peer) }
+            }
+        }
+        #expect(!targets.isEmpty && !targets.contains(0))
+    }
+
     @Test func pushesGoToTheFanoutABoundedNumberOfTimes() {
         var machine = Machine(seed: 3, now: 0)
         _ = machine.publish(Self.item(key: 1, version: 1), now: 0)

@@ -29,7 +29,10 @@ extension IntegrationTests {
 
         /// Runs `body` with `names.count` nodes with fast gossip, each dialling only the one
         /// before it (peer exchange does the rest), once every node's SWIM knows every other alive.
-        static func withNodes(_ names: [String], _ body: @Sendable ([APINode], URL) async throws -> Void) async throws {
+        static func withNodes(
+            _ names: [String], configure: @escaping @Sendable (inout NodeConfiguration) -> Void = NodeHarness.fastGossip,
+            _ body: @Sendable ([APINode], URL) async throws -> Void
+        ) async throws {
             let root = NodeHarness.temporaryDirectory()
             defer { try? FileManager.default.removeItem(at: root) }
             @Sendable func nest(_ index: Int, _ started: [APINode]) async throws {
@@ -42,7 +45,7 @@ extension IntegrationTests {
                     try await body(started, root)
                     return
                 }
-                try await APINode.run(in: root, name: names[index], configure: NodeHarness.fastGossip) { node in
+                try await APINode.run(in: root, name: names[index], configure: configure) { node in
                     let _: TCFRecord = try await node.owner.post("/v1/tcfs", CreateTCFRequest(name: "home"))
                     let _: TCCRecord = try await node.owner.post("/v1/tcfs/home/tccs", CreateTCCRequest(kind: .private, name: names[index]))
                     if let previous = started.last { try await node.node.addPeer(await NodeHarness.address(previous.node)) }
@@ -83,7 +86,9 @@ extension IntegrationTests {
                 for node in nodes {
                     #expect(try await Self.search(node, "secret").isEmpty)
                     #expect(try node.store.catalogCount() == 1)
-                    #expect(await node.node.membershipStatus().refusals.isEmpty, "honest nodes refuse nothing")
+                    // (A suspicion may be `stale` on a loaded machine: news that overtook a member's alive.)
+                    let refused = await node.node.membershipStatus().refusals.filter { $0.key != "stale" }
+                    #expect(refused.isEmpty, "honest nodes refuse no item: \(refused)")
                 }
                 _ = hidden
                 // Bad queries are words, never FTS5 syntax.
@@ -146,7 +151,14 @@ extension IntegrationTests {
         }
 
         @Test func lyingGossipIsRefusedCountedAndItsSenderBannedWhileHonestPeersAreServed() async throws {
-            try await Self.withNodes(["ada", "bob"]) { nodes, _ in
+            // No decay and no refill: the score the lies add up to does not depend on how fast a
+            // loaded machine reads them.
+            let strict: @Sendable (inout NodeConfiguration) -> Void = {
+                NodeHarness.fastGossip(&$0)
+                $0.dissemination.scoreDecayPerSecond = 0
+                $0.dissemination.itemsPerSecond = 0.01
+            }
+            try await Self.withNodes(["ada", "bob"], configure: strict) { nodes, _ in
                 let (a, b) = (nodes[0], nodes[1])
                 let address = await NodeHarness.address(a.node)
                 let fin = Ed25519.PrivateKey()
@@ -186,19 +198,26 @@ extension IntegrationTests {
                         .wire { _ in AliveStatement.sign(network: NodeHarness.testNetwork, incarnation: .max - 1, with: attacker) }
                     frames.append(membership)
                     for message in try transport.seal(frames) { try await raw.send(message) }
-                    // A forged announcement once the bucket has refilled: that one is read, and
-                    // crosses the threshold.
-                    try await Task.sleep(for: .milliseconds(400))
-                    for message in try transport.seal([announce([forged])]) { try await raw.send(message) }
+                    // A forged announcement: the flood emptied the budget, so it is dropped unread
+                    // (1 point); then a malformed digest entry (20), and ten oversized frames.
+                    var badDigest = WireFrame()
+                    badDigest.digest = .with { $0.entries = [.with { $0.key = Data([1, 2, 3]); $0.content = Data(count: 32) }] }
+                    var oversizedItems = announce(Array(repeating: forged, count: 17))
+                    oversizedItems.requestID = 0
+                    for message in try transport.seal([announce([forged]), badDigest] + Array(repeating: oversizedItems, count: 2)) {
+                        try await raw.send(message)
+                    }
                     var session: SecureSession? = transport
                     return try await raw.drain(&session)
                 }
                 #expect(closing.contains { $0.errorCode == .protocolViolation }, "told why before it is cut off")
                 let status = await a.node.membershipStatus()
                 #expect(status.banned == [NodeID(publicKey: attacker.publicKey)])
-                for code in ["stale", "flood", "oversized", "badSignature"] { #expect(status.refusals[code, default: 0] >= 1, "\(code) counted") }
-                #expect(status.refusals["badSignature"] == 2, "the forged alive and the forged announcement")
-                #expect(try await Self.search(a, "fin").map(\.version) == [2], "version 2 kept, the replay refused")
+                for code in ["stale", "flood", "oversized", "badSignature", "malformed"] {
+                    #expect(status.refusals[code, default: 0] >= 1, "\(code) counted: \(status.refusals)")
+                }
+                #expect(status.refusals["badSignature"] == 1, "the forged alive; the forged announcement came past the budget, unread")
+                try await NodeHarness.eventually("version 2 kept, the replay refused") { (try? await Self.search(a, "fin"))?.map(\.version) == [2] }
                 #expect(await a.node.membershipStatus().members.first { $0.node == b.node.id }.map { $0.incarnation < .max - 1 } == true)
 
                 // Banned: a new session is refused at once, with the reason.

@@ -59,7 +59,8 @@ import Testing
         #expect(try !store.catalog(riders, receivedAtMs: 4))
         #expect(try store.searchCatalog("potsdam").map(\.version) == [2])
         #expect(try store.searchCatalog("pool").isEmpty, "the old purpose is gone from the index")
-        #expect(try store.catalogAnnouncement(riders.community) == renamed.envelope.bytes)
+        #expect(try store.catalogEntry(riders.community)?.announcement == renamed.envelope.bytes)
+        #expect(try store.catalogEntry(riders.community)?.entry.receivedAtMs == 3)
         // Kept across a restart of the store.
         store = try NodeStore(directory: scratch.data)
         #expect(try store.catalogAnnouncements().count == 2)

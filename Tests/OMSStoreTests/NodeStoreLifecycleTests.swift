@@ -6,6 +6,19 @@ import Testing
 
 /// Initialising, reopening and the refusals around them.
 @Suite struct NodeStoreLifecycleTests {
+    /// SWIM incarnations reserved before use survive a restart, so a node restarted after
+    /// refuting many times starts above its last life (protocol-spec §17).
+    @Test func reservedIncarnationsSurviveAReopen() throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        let (store, _) = try scratch.initialize()
+        #expect(try store.reservedIncarnation() == 0)
+        try store.reserveIncarnation(upTo: 1_900_000_123)
+        #expect(try NodeStore(directory: scratch.data).reservedIncarnation() == 1_900_000_123)
+        try store.reserveIncarnation(upTo: .max)
+        #expect(try store.reservedIncarnation() == UInt64(Int64.max), "kept as SQLite's largest integer")
+    }
+
     @Test func reopenKeepsNodeIDAndNetwork() throws {
         let scratch = ScratchDirectory()
         defer { scratch.remove() }

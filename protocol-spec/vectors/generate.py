@@ -4732,6 +4732,8 @@ GOSSIP_NETWORK = "oms-main"
 GOSSIP_OTHER_NETWORK = "oms-testnet-1"
 TG = TC + 90 * DAY * 1000  # the gossip vectors' create events, in ms
 U64_MAX = (1 << 64) - 1
+# Announced versions stop at SQLite's largest integer (section 17).
+I64_MAX = (1 << 63) - 1
 INCARNATION_CLOCK = T0 + 90 * DAY  # a node's incarnation starts at its clock, in Unix seconds
 
 
@@ -4912,7 +4914,7 @@ def open_announcement(data):
         raise Refused("malformed")
     manifest = r.take(manifest_length)
     r.end()
-    if version < 1:
+    if version < 1 or version > I64_MAX:
         raise Refused("malformed")
     # 3. create opens as a community event, is a create, and founds community
     try:
@@ -5233,7 +5235,7 @@ def gossip_announcements(people):
     river_2 = add("version 2 with another manifest", founder, river_create, 2, RIVER_RIDES_2)
     alliance_1 = add("an institution's (group 2), version 1", institution_founder, alliance_create, 1,
                      COASTAL_ALLIANCE)
-    add("version 2^64 - 1", founder, river_create, U64_MAX, RIVER_RIDES_2)
+    add("version 2^63 - 1, the largest", founder, river_create, I64_MAX, RIVER_RIDES_2)
 
     invalid = []
 
@@ -5265,6 +5267,8 @@ def gossip_announcements(people):
     bad("layout 2", "malformed", announce(layout=2))
     bad("layout 0", "malformed", announce(layout=0))
     bad("version 0", "malformed", announce(version=0))
+    bad("version 2^63, past the largest", "malformed", announce(version=I64_MAX + 1))
+    bad("version 2^64 - 1", "malformed", announce(version=U64_MAX))
     bad("version 0 with a create whose signature fails (the payload is read first)", "malformed",
         announce(version=0, create=flip_bit(river_create, signature_offset(COMMUNITY_EVENT_TYPE))))
     bad("a trailing byte in the payload", "malformed", signed_payload(good + b"\x00"))

@@ -11,8 +11,12 @@ public struct DisseminationSettings: Sendable, Hashable {
     public var retransmitMultiplier = 4
     /// Every this often, a digest goes to one member (push-pull anti-entropy).
     public var pushPullInterval: UInt64 = 30_000
-    /// Items held, at most: a new key beyond it is refused (`full`).
-    public var maximumItems = 10_000
+    /// Items held, at most: a new key beyond it is refused (`full`). No more than a digest
+    /// lists, so that push-pull always describes everything held.
+    public var maximumItems = 4096
+    /// Bytes of items held, at most (a new or grown item past it is refused, `full`): what a
+    /// node keeps in memory for gossip, whatever the items' sizes.
+    public var maximumBytes = 64 << 20
     /// Entries in one digest, at most: a larger one is refused and scores its sender down.
     public var maximumDigest = 4096
     /// Items in one frame, at most.
@@ -20,6 +24,8 @@ public struct DisseminationSettings: Sendable, Hashable {
     /// Items sent back for one digest, at most: the rest come with the next.
     public var maximumItemsPerDigest = 256
     /// Each peer's items are read at this rate, with this burst; the rest are dropped unread.
+    /// A digest, and each item sent back for it, draw on the same budget: a peer cannot make
+    /// this node send more for it than it may send itself.
     public var itemsPerSecond = 32.0
     public var itemBurst = 256.0
     /// A peer whose score reaches this is disconnected and ignored for `banDuration`.
@@ -108,7 +114,11 @@ public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>
     }
 
     public let settings: DisseminationSettings
+    /// This node, when it may be among the members a tick is given (a simulator's shared list).
+    public let myself: Peer?
     public private(set) var items: [Key: GossipItem<Key>] = [:]
+    /// The bytes of `items`, against `maximumBytes`.
+    public private(set) var heldBytes = 0
     /// The content ids of `items`, for deduplication before anything is parsed.
     var contents: Set<ObjectID> = []
     var queue = GossipBuffer<Key, Key>()
@@ -118,8 +128,9 @@ public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>
     var nextGossip: UInt64
     var nextPushPull: UInt64
 
-    public init(settings: DisseminationSettings = .init(), seed: UInt64, now: UInt64) {
+    public init(settings: DisseminationSettings = .init(), seed: UInt64, now: UInt64, myself: Peer? = nil) {
         self.settings = settings
+        self.myself = myself
         random = SeededGenerator(seed: seed)
         // Each node's cadence at its own phase, as nodes started apart would have.
         nextGossip = now + UInt64.random(in: 1...max(1, settings.gossipInterval), using: &random)
@@ -128,11 +139,13 @@ public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>
 
     public var nextDeadline: UInt64 { queue.isEmpty ? nextPushPull : min(nextGossip, nextPushPull) }
 
-    public var digest: [DigestEntry<Key>] { items.values.map(\.entry) }
+    /// What this node holds, as a digest carries it (never more than `maximumDigest` entries,
+    /// since `maximumItems` is no more).
+    public var digest: [DigestEntry<Key>] { Array(items.values.map(\.entry).prefix(settings.maximumDigest)) }
 
     /// Restores items stored earlier, without pushing them: they were pushed when they came.
     public mutating func restore(_ item: GossipItem<Key>) {
-        if items.count < settings.maximumItems || items[item.key] != nil { hold(item, push: false, now: 0) }
+        if fits(item) { hold(item, push: false, now: 0) }
     }
 
     /// A local item (this node's own announcement): held and pushed.
@@ -164,7 +177,7 @@ public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>
         if now >= nextPushPull {
             nextPushPull = now + settings.pushPullInterval
             if let peer = pick(1, from: targets).first {
-                directives.append(.sendDigest(Array(digest.prefix(settings.maximumDigest)), reply: true, to: peer))
+                directives.append(.sendDigest(digest, reply: true, to: peer))
             }
         }
         return directives
@@ -198,14 +211,17 @@ public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>
                         }
                         continue
                     }
-                } else if items.count >= settings.maximumItems {
-                    throw GossipError(.full, "\(settings.maximumItems) items held")
+                }
+                guard fits(item) else {
+                    throw GossipError(.full, "\(items.count) items of \(heldBytes) bytes held (at most \(settings.maximumItems), \(settings.maximumBytes))")
                 }
                 hold(item, push: true, now: now)
                 directives.append(.stored(item))
             } catch {
                 standing.score += settings.penalty(error.code)
                 directives.append(.refused(error, from: peer))
+                // Banned now: the rest of the frame is not worth the work.
+                if standing.score >= settings.banThreshold { break }
             }
         }
         standings[peer] = standing
@@ -224,13 +240,24 @@ public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>
             return [.refused(GossipError(.oversized, "\(entries.count) digest entries; at most \(settings.maximumDigest)"), from: peer)]
                 + judge(peer, now: now)
         }
+        // The digest and what goes back for it draw on the peer's budget.
+        var standing = standing(of: peer, now: now)
+        guard standing.tokens >= 1 else {
+            standing.score += settings.penalty(.flood)
+            standings[peer] = standing
+            return [.refused(GossipError(.flood, "a digest over \(settings.itemsPerSecond)/s dropped"), from: peer)] + judge(peer, now: now)
+        }
+        standing.tokens -= 1
         var theirs: [Key: DigestEntry<Key>] = [:]
         for entry in entries { theirs[entry.key] = entry }
         var missing: [[UInt8]] = []
-        for item in items.values where missing.count < settings.maximumItemsPerDigest {
+        let allowance = min(settings.maximumItemsPerDigest, Int(standing.tokens))
+        for item in items.values where missing.count < allowance {
             if let entry = theirs[item.key], !item.supersedes(entry) { continue }
             missing.append(item.bytes)
         }
+        standing.tokens -= Double(missing.count)
+        standings[peer] = standing
         var directives: [Directive] = []
         var start = 0
         while start < missing.count {
@@ -238,12 +265,13 @@ public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>
             directives.append(.sendItems(Array(missing[start..<end]), to: peer))
             start = end
         }
-        if reply { directives.append(.sendDigest(Array(digest.prefix(settings.maximumDigest)), reply: false, to: peer)) }
+        if reply { directives.append(.sendDigest(digest, reply: false, to: peer)) }
         return directives
     }
 
     /// Charges `peer` with a refusal found outside (a malformed frame of ours).
     public mutating func charge(_ peer: Peer, _ error: GossipError, now: UInt64) -> [Directive] {
+        guard !isBanned(peer, now: now) else { return [] }
         var standing = standing(of: peer, now: now)
         standing.score += settings.penalty(error.code)
         standings[peer] = standing
@@ -260,8 +288,20 @@ public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>
         return false
     }
 
-    /// Forgets a peer's standing (its session closed); a ban stays until it runs out.
-    public mutating func forget(_ peer: Peer) { standings[peer] = nil }
+    /// A peer's session closed: its standing is forgotten once nothing is held against it (no
+    /// score, a full budget), so that reconnecting wipes nothing; a ban stays until it runs out.
+    /// Standings are kept for at most `4 · maximumItems` peers, the clean ones dropped first.
+    public mutating func forget(_ peer: Peer, now: UInt64) {
+        let current = standing(of: peer, now: now)
+        if current.score == 0, current.tokens >= settings.itemBurst {
+            standings[peer] = nil
+        } else {
+            standings[peer] = current
+        }
+        if standings.count > 4 * settings.maximumItems {
+            standings = standings.filter { $0.value.score > 0 }
+        }
+    }
 
     // MARK: Inside
 
@@ -269,14 +309,25 @@ public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>
     /// of this node's gossip cadence (which ran on while nothing was queued), as memberlist does:
     /// news waits up to an interval at each hop, so spreading takes rounds, as the theory counts.
     private mutating func hold(_ item: GossipItem<Key>, push: Bool, now: UInt64) {
-        if let old = items.updateValue(item, forKey: item.key) { contents.remove(old.content) }
+        if let old = items.updateValue(item, forKey: item.key) {
+            contents.remove(old.content)
+            heldBytes -= old.bytes.count
+        }
         contents.insert(item.content)
+        heldBytes += item.bytes.count
         guard push else { return }
         if queue.isEmpty, nextGossip <= now {
             let interval = max(1, settings.gossipInterval)
             nextGossip += ((now - nextGossip) / interval + 1) * interval
         }
         queue.enqueue(item.key, about: item.key)
+    }
+
+    /// Whether `item` may be held within the bounds, replacing what is held under its key.
+    private func fits(_ item: GossipItem<Key>) -> Bool {
+        let old = items[item.key]
+        guard old != nil || items.count < settings.maximumItems else { return false }
+        return heldBytes - (old?.bytes.count ?? 0) + item.bytes.count <= settings.maximumBytes
     }
 
     private mutating func standing(of peer: Peer, now: UInt64) -> Standing {
@@ -298,14 +349,19 @@ public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>
         return [.ban(peer, until: until)]
     }
 
-    /// `count` distinct members at random (all of them when there are no more), by index and
-    /// without copying `members`: `count` is a fanout, a handful.
+    /// `count` distinct members at random, never `myself` (all of them when there are no more),
+    /// by index and without copying `members`: `count` is a fanout, a handful.
     private mutating func pick(_ count: Int, from members: [Peer]) -> [Peer] {
-        guard members.count > count else { return members }
+        if members.count <= 2 * count + 2 {
+            var pool = members.filter { $0 != myself }
+            guard pool.count > count else { return pool }
+            pool.shuffle(using: &random)
+            return Array(pool.prefix(count))
+        }
         var chosen: [Int] = []
         while chosen.count < count {
             let index = Int.random(in: 0..<members.count, using: &random)
-            if !chosen.contains(index) { chosen.append(index) }
+            if members[index] != myself, !chosen.contains(index) { chosen.append(index) }
         }
         return chosen.map { members[$0] }
     }

@@ -66,7 +66,10 @@ public struct ManifestAnnouncement: Sendable, Hashable {
             let manifestLength = reader.readUInt32(), manifestLength <= Manifest.maximumBytes,
             let manifestBytes = reader.readArray(Int(manifestLength)), reader.remaining == 0
         else { throw GossipError(.malformed, "an announcement cut short, over a bound or with bytes left over") }
-        guard version >= 1 else { throw GossipError(.malformed, "manifest version 0; versions start at 1") }
+        // Stored as SQLite's signed 64-bit integer: a version past it is no version a log reaches.
+        guard (1...UInt64(Int64.max)).contains(version) else {
+            throw GossipError(.malformed, "manifest version \(version); versions are 1 to 2^63 - 1")
+        }
         let create: SignedCommunityEvent
         do {
             create = try SignedCommunityEvent.open(createBytes)

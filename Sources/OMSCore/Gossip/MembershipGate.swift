@@ -7,7 +7,8 @@ import OMSProtocol
 /// - an `alive` counts only with the member's own signature of it (`AliveStatement`), so
 ///   nobody keeps a dead node alive or refutes a suspicion for another;
 /// - a `suspect` or `dead` counts only at an incarnation the member has itself signed: nobody
-///   can declare a member dead at an incarnation it could never refute;
+///   can declare a member dead at an incarnation it could never refute; and a `dead` heard from
+///   a peer counts as that peer's suspicion, which runs its course here;
 /// - at most `maximumMembers` members are known, so made-up identities cannot grow it without end.
 public struct MembershipGate: Sendable {
     public let network: NetworkID
@@ -29,8 +30,10 @@ public struct MembershipGate: Sendable {
         signed[myself] = (incarnation, signature)
     }
 
-    /// Whether `update` may reach the SWIM instance; an error says why not.
-    public mutating func admit(_ update: SignedUpdate) throws(GossipError) {
+    /// What of `update`, received from `sender`, may reach the SWIM instance; an error says why
+    /// nothing. A `dead` counts as the sender's suspicion: no single peer can kill a member at
+    /// once, and the member gets a whole suspicion period to refute it.
+    public mutating func admit(_ update: SignedUpdate, from sender: NodeID) throws(GossipError) -> SWIMUpdate<NodeID> {
         let peer = update.update.peer
         let known = signed[peer]
         switch update.update.status {
@@ -38,26 +41,34 @@ public struct MembershipGate: Sendable {
             if let known, known.incarnation >= update.update.incarnation {
                 // Nothing new (or a replay of an older one): the instance ignores it anyway.
                 if known.incarnation == update.update.incarnation, known.signature != update.signature {
-                    guard AliveStatement.verify(update.signature, network: network, node: peer, incarnation: update.update.incarnation) else {
-                        throw GossipError(.badSignature, "an alive of \(peer.short) at \(update.update.incarnation) not signed by it")
-                    }
+                    try verify(update)
                 }
-                return
+                return update.update
             }
+            // The signature first: a forgery is charged as one, whatever else is true.
+            try verify(update)
             guard peer == myself || known != nil || signed.count < maximumMembers else {
                 throw GossipError(.full, "\(maximumMembers) members known; \(peer.short) left out")
             }
-            guard AliveStatement.verify(update.signature, network: network, node: peer, incarnation: update.update.incarnation) else {
-                throw GossipError(.badSignature, "an alive of \(peer.short) at \(update.update.incarnation) not signed by it")
-            }
-            // A signature of oneself at a higher incarnation than held is a copy of an old life's
-            // (a restart): the instance refutes from it; nothing to record.
+            // A signature of oneself above the incarnation held is a copy of an old life's (a
+            // restart): the instance goes above it; nothing to record.
             if peer != myself { signed[peer] = (update.update.incarnation, update.signature) }
+            return update.update
         case .suspect, .dead:
             guard let known, update.update.incarnation <= known.incarnation else {
                 throw GossipError(
                     .stale, "\(update.update.status) of \(peer.short) at incarnation \(update.update.incarnation), which it has not signed")
             }
+            if update.update.status == .dead {
+                return SWIMUpdate(peer: peer, status: .suspect, incarnation: update.update.incarnation, reporter: sender)
+            }
+            return update.update
+        }
+    }
+
+    private func verify(_ update: SignedUpdate) throws(GossipError) {
+        guard AliveStatement.verify(update.signature, network: network, node: update.update.peer, incarnation: update.update.incarnation) else {
+            throw GossipError(.badSignature, "an alive of \(update.update.peer.short) at \(update.update.incarnation) not signed by it")
         }
     }
 

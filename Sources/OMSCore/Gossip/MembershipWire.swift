@@ -144,7 +144,3 @@ extension SWIMMessage where Peer == NodeID {
         }
     }
 }
-
-extension NodeID: Comparable {
-    public static func < (a: NodeID, b: NodeID) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
-}

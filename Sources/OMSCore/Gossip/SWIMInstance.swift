@@ -335,10 +335,13 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
     /// Applies one update as SWIM's precedence says, refuting any suspicion of this node.
     mutating func apply(_ update: SWIMUpdate<Peer>, now: UInt64, into directives: inout [Directive]) {
         if update.peer == myself {
-            // Someone believes this node suspect or dead: refute with a higher incarnation.
-            guard update.status != .alive, update.incarnation >= incarnation else { return }
+            // Someone believes this node suspect or dead: refute with a higher incarnation. An
+            // alive above this node's own is its last life's (it restarted below it): go above
+            // that too, or peers holding it dead there would never take this life's alive.
+            let suspected = update.status != .alive && update.incarnation >= incarnation
+            guard suspected || update.incarnation > incarnation, update.incarnation < .max else { return }
             incarnation = update.incarnation + 1
-            adjustHealth(1)
+            if suspected { adjustHealth(1) }
             gossip.enqueue(SWIMUpdate(peer: myself, status: .alive, incarnation: incarnation), about: myself)
             return
         }

@@ -56,7 +56,9 @@ public final class Communities: Sendable {
     func commit(
         _ community: TCCID, _ change: (inout CommunityLog) throws -> [SignedCommunityEvent]
     ) throws -> [SignedCommunityEvent] {
-        try logs.withLock { logs in
+        var announce = false
+        defer { if announce { announceLater(community) } }
+        return try logs.withLock { logs in
             guard var log = logs.removeValue(forKey: community) else {
                 throw CommunityHostError(.notFound, "this node holds no community \(community.short)")
             }
@@ -64,13 +66,14 @@ public final class Communities: Sendable {
             defer { logs[community] = log }
             let version = log.state.version
             let accepted = try change(&log)
-            if log.state.version != version, log.state.manifest?.manifest.discovery == .public { announceLater(community) }
             do {
                 try host.store.appendCommunityEvents(community, accepted)
             } catch {
                 if let stored = try? Self.restore(community, from: host.store) { log = stored }
                 throw error
             }
+            // Once stored, and outside the lock: a new manifest version of a public community.
+            announce = log.state.version != version && log.state.manifest?.manifest.discovery == .public
             return accepted
         }
     }

@@ -13,6 +13,11 @@ public struct NodeID: Identifier {
     public var publicKey: Ed25519.PublicKey { try! Ed25519.PublicKey(rawRepresentation: bytes) }
 }
 
+/// Byte-wise, so that every node orders members (SWIM's probe rounds, lists) alike.
+extension NodeID: Comparable {
+    public static func < (a: NodeID, b: NodeID) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
+}
+
 /// A Trusted Compute Framework, named by its owner-chosen random 32 bytes.
 public struct TCFID: Identifier {
     public static let kind = IdentifierKind.tcf
