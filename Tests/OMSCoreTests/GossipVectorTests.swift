@@ -216,21 +216,25 @@ import Testing
         }
     }
 
-    @Test(arguments: file.frames) func announcementAndDigestFramesEncodeAlike(_ vector: FrameVector) throws {
-        var frame = WireFrame()
+    @Test(arguments: file.frames) func announcementAndDigestFramesEncodeAndDecodeAlike(_ vector: FrameVector) throws {
+        // Through the builders and readers the node itself uses.
+        let frame: WireFrame
         if vector.body == "announcements" {
-            frame.announcements = .with { $0.items = vector.items!.map { Data([UInt8](hex: $0)) } }
-        } else {
-            frame.digest = .with {
-                $0.reply = vector.reply ?? false
-                $0.entries = vector.entries!.map { entry in
-                    .with {
-                        $0.key = Data([UInt8](hex: entry.key))
-                        $0.version = UInt64(entry.version)!
-                        $0.content = Data([UInt8](hex: entry.content))
-                    }
-                }
+            let items = vector.items!.map { [UInt8](hex: $0) }
+            frame = DisseminationWire.announcements(items)
+            guard case .announcements(let wire)? = try Self.frame(vector.bytes).body else {
+                Issue.record("not Announcements")
+                return
             }
+            #expect(try DisseminationWire.items(of: wire, maximum: 16) == items)
+        } else {
+            let entries = vector.entries!.map(\.entry)
+            frame = DisseminationWire.digest(entries, reply: vector.reply ?? false)
+            guard case .digest(let wire)? = try Self.frame(vector.bytes).body else {
+                Issue.record("not a Digest")
+                return
+            }
+            #expect(try DisseminationWire.entries(of: wire, maximum: 4096) == entries)
         }
         #expect(try frame.serializedBytes() == [UInt8](hex: vector.bytes))
     }
