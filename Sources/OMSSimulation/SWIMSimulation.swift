@@ -4,7 +4,8 @@ import OMSCore
 /// A network of `SWIMInstance`s — the same state machine nodes run — on an in-memory network
 /// with loss, latency and crashes, driven by one event queue and one seed: the same settings
 /// give the same run, message for message. Every instance starts knowing every other alive (a
-/// shared roster), `crashes` of them stop at `crashAt`, and the run measures how the others
+/// shared roster), `crashes` of them stop at `crashAt` (and, with `rejoinAfter`, start again
+/// that much later, above their last incarnation: churn), and the run measures how the others
 /// find out: the first suspicion and the first and last declaration of death of each crashed
 /// node, how a death spreads once declared, every wrong suspicion of a live node, and the
 /// messages sent.
@@ -20,6 +21,9 @@ public struct SWIMSimulation {
         public var crashes = 1
         /// When the crashed nodes stop (ms), after the others have settled.
         public var crashAt: UInt64 = 10_000
+        /// When set, the crashed nodes restart this long after the crash (ms), as a real node
+        /// does: knowing the roster, at an incarnation above its last, announcing itself.
+        public var rejoinAfter: UInt64?
         /// How long the run lasts (ms).
         public var duration: UInt64 = 60_000
         public var swim = SWIMSettings.lan
@@ -34,6 +38,8 @@ public struct SWIMSimulation {
         public var firstDead: UInt64?
         /// When every live node held it dead.
         public var allDead: UInt64?
+        /// After a restart: when every other live node held it alive again (ms after the restart).
+        public var allAliveAgain: UInt64?
     }
 
     public struct Report: Sendable {
@@ -68,13 +74,17 @@ public struct SWIMSimulation {
     var deadCount: [UInt32: Int] = [:]
     var falseSuspicions = 0
     var falseDeaths = 0
+    let rosterSet: Set<UInt32>
+    /// Restarted nodes, when they restarted, and how many others hold them alive again.
+    var rejoinedAt: [UInt32: UInt64] = [:]
+    var aliveAgain: [UInt32: Int] = [:]
 
     public init(settings: Settings) {
         self.settings = settings
         random = SeededGenerator(seed: settings.seed)
         network = SimulatedNetwork(loss: settings.loss, latency: settings.latency, jitter: settings.jitter)
         let roster = (0..<UInt32(settings.nodes)).map { $0 }
-        let rosterSet = Set(roster)
+        rosterSet = Set(roster)
         nodes.reserveCapacity(settings.nodes)
         for id in roster {
             nodes.append(SWIMInstance(myself: id, settings: settings.swim, seed: settings.seed &* 0x9E37_79B9 &+ UInt64(id), now: 0, roster: roster, rosterSet: rosterSet))
@@ -90,7 +100,12 @@ public struct SWIMSimulation {
         victims.shuffle(using: &random)
         let chosen = Array(victims.prefix(min(settings.crashes, settings.nodes)))
         var pendingCrash = !chosen.isEmpty
+        var pendingRejoin = settings.rejoinAfter != nil && !chosen.isEmpty
         while let (time, event) = queue.pop(), time <= settings.duration {
+            if !pendingCrash, pendingRejoin, let after = settings.rejoinAfter, time >= settings.crashAt + after {
+                pendingRejoin = false
+                for victim in chosen { rejoin(victim, at: time) }
+            }
             if pendingCrash, time >= settings.crashAt {
                 pendingCrash = false
                 for victim in chosen {
@@ -118,6 +133,21 @@ public struct SWIMSimulation {
             messagesPerNodePerSecond: Double(network.messages) / Double(max(1, settings.nodes)) / seconds, elapsed: Date().timeIntervalSince(started))
     }
 
+    /// A crashed node starts again: a new instance that knows the roster, one incarnation above
+    /// its last life's, gossiping its alive from the start.
+    private mutating func rejoin(_ node: UInt32, at time: UInt64) {
+        now = time
+        crashed[Int(node)] = false
+        rejoinedAt[node] = time
+        let last = nodes[Int(node)].incarnation
+        let roster = nodes[Int(node)].members.roster
+        nodes[Int(node)] = SWIMInstance(
+            myself: node, settings: settings.swim, seed: settings.seed &* 0x5EED &+ UInt64(node), now: time, incarnation: last + 1,
+            roster: roster, rosterSet: rosterSet)
+        scheduled[Int(node)] = .max
+        schedule(node)
+    }
+
     private mutating func schedule(_ node: UInt32) {
         let deadline = max(now, nodes[Int(node)].nextDeadline)
         guard deadline < scheduled[Int(node)] else { return }
@@ -134,15 +164,28 @@ public struct SWIMSimulation {
                     continue
                 }
                 if let at = network.deliveryTime(now: now, using: &random) { queue.push(.deliver(from: node, to: to, message: message), at: at) }
-            case .changed(let member, _):
-                observe(member)
+            case .changed(let member, let previous):
+                observe(member, previous: previous, by: node)
             }
         }
     }
 
     /// Counts a change of belief: towards a crashed node's detection, or as a false one.
-    private mutating func observe(_ member: SWIMMember<UInt32>) {
-        guard member.status != .alive else { return }
+    private mutating func observe(_ member: SWIMMember<UInt32>, previous: SWIMStatus?, by observer: UInt32) {
+        if member.status == .alive {
+            // A restarted node held alive again by a node that never crashed, which had it dead,
+            // suspect or forgotten.
+            if let restarted = rejoinedAt[member.peer], previous != .alive, detections[observer] == nil,
+                var detection = detections[member.peer]
+            {
+                aliveAgain[member.peer, default: 0] += 1
+                if aliveAgain[member.peer] == settings.nodes - settings.crashes, detection.allAliveAgain == nil {
+                    detection.allAliveAgain = now - restarted
+                    detections[member.peer] = detection
+                }
+            }
+            return
+        }
         guard var detection = detections[member.peer], crashed[Int(member.peer)] else {
             if member.status == .suspect { falseSuspicions += 1 } else { falseDeaths += 1 }
             return
@@ -167,7 +210,7 @@ extension SWIMSimulation.Report {
     public var log2Nodes: Double { log2(Double(max(2, settings.nodes))) }
 
     public var csvHeader: String {
-        "nodes,seed,loss,latency_ms,crashed,first_suspected_ms,first_dead_ms,all_dead_ms,spread_ms,false_suspicions,false_deaths,messages,msgs_per_node_per_s,elapsed_s"
+        "nodes,seed,loss,latency_ms,crashed,first_suspected_ms,first_dead_ms,all_dead_ms,spread_ms,alive_again_ms,false_suspicions,false_deaths,messages,msgs_per_node_per_s,elapsed_s"
     }
 
     /// One CSV line per crashed node.
@@ -176,7 +219,7 @@ extension SWIMSimulation.Report {
             let spread = d.allDead.flatMap { all in d.firstDead.map { all - $0 } }
             return [
                 "\(settings.nodes)", "\(settings.seed)", "\(settings.loss)", "\(settings.latency)", "\(d.node)", field(d.firstSuspected),
-                field(d.firstDead), field(d.allDead), field(spread), "\(falseSuspicions)", "\(falseDeaths)", "\(messages)",
+                field(d.firstDead), field(d.allDead), field(spread), field(d.allAliveAgain), "\(falseSuspicions)", "\(falseDeaths)", "\(messages)",
                 String(format: "%.2f", messagesPerNodePerSecond), String(format: "%.1f", elapsed),
             ].joined(separator: ",")
         }

@@ -19,8 +19,9 @@ struct MembershipCommand: ParsableCommand {
         commandName: "membership",
         abstract: "Simulate SWIM with Lifeguard: failure detection, false positives, messages (the default).",
         discussion: """
-            Every node starts knowing every other; --crashes of them stop at --crash-at; the table says, for each, \
-            when it was first suspected and declared dead, when every live node held it dead, and how many live \
+            Every node starts knowing every other; --crashes of them stop at --crash-at (and start again \
+            --rejoin-after seconds later, if given); the table says, for each, when it was first suspected and \
+            declared dead, when every live node held it dead (and alive again after its restart), and how many live \
             nodes were wrongly suspected. Deterministic for a seed.
             Example: oms-sim --nodes 100000 --loss 0.05 --csv runs.csv
             """)
@@ -30,15 +31,19 @@ struct MembershipCommand: ParsableCommand {
     @Option(help: "When they crash, in seconds.") var crashAt = 10.0
     @Option(help: "How long to run, in seconds.") var duration = 60.0
     @Option(help: "Probe interval in ms (memberlist LAN: 1000).") var probeInterval: UInt64 = 1000
+    @Option(help: "Restart the crashed nodes this many seconds after the crash (churn).") var rejoinAfter: Double?
 
     mutating func validate() throws {
         guard crashes >= 0, crashes < network.nodes else { throw ValidationError("--crashes is 0 to nodes - 1") }
         guard crashAt >= 0, duration > crashAt else { throw ValidationError("--duration must end after --crash-at") }
+        if let rejoinAfter, rejoinAfter <= 0 || crashAt + rejoinAfter >= duration {
+            throw ValidationError("--rejoin-after is positive and within --duration")
+        }
     }
 
     func run() throws {
         var lines: [String] = []
-        print("nodes    seed  loss  crashed   suspected   first dead   all dead   spread   false susp/dead   msgs/node/s   wall")
+        print("nodes    seed  loss  crashed   suspected   first dead   all dead   spread   alive again   false susp/dead   msgs/node/s   wall")
         let (nodes, loss) = (network.nodes, network.loss)
         for run in 0..<max(1, network.runs) {
             var settings = SWIMSimulation.Settings()
@@ -50,6 +55,7 @@ struct MembershipCommand: ParsableCommand {
             settings.crashes = crashes
             settings.crashAt = UInt64(crashAt * 1000)
             settings.duration = UInt64(duration * 1000)
+            settings.rejoinAfter = rejoinAfter.map { UInt64($0 * 1000) }
             settings.swim.probeInterval = probeInterval
             settings.swim.probeTimeout = probeInterval / 2
             var simulation = SWIMSimulation(settings: settings)
@@ -60,7 +66,7 @@ struct MembershipCommand: ParsableCommand {
                 print(
                     [
                         pad("\(nodes)", 9), pad("\(settings.seed)", 6), pad(String(format: "%.2f", loss), 6), pad("\(d.node)", 10),
-                        pad(ms(d.firstSuspected), 12), pad(ms(d.firstDead), 13), pad(ms(d.allDead), 11), pad(ms(spread), 9),
+                        pad(ms(d.firstSuspected), 12), pad(ms(d.firstDead), 13), pad(ms(d.allDead), 11), pad(ms(spread), 9), pad(ms(d.allAliveAgain), 14),
                         pad("\(report.falseSuspicions)/\(report.falseDeaths)", 18), pad(String(format: "%.2f", report.messagesPerNodePerSecond), 14),
                         String(format: "%.1f s", report.elapsed),
                     ].joined())

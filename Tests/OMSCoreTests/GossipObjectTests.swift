@@ -148,6 +148,20 @@ import Testing
         #expect(instance.incarnation == 902, "an older life's alive changes nothing")
     }
 
+    @Test func aRestartedNodeAnnouncesItselfToThoseWhoHoldItDead() {
+        // Node 2 holds node 1 dead at incarnation 5; nobody probes a dead member, so node 1,
+        // restarted at 6, must say it is back: its first gossip round carries its alive.
+        var peer = SWIMInstance<UInt32>(myself: 2, seed: 2, now: 0)
+        _ = peer.onMessage(.gossip(updates: [SWIMUpdate(peer: 1, status: .alive, incarnation: 5)]), from: 3, now: 0)
+        _ = peer.onMessage(.gossip(updates: [SWIMUpdate(peer: 1, status: .dead, incarnation: 5)]), from: 3, now: 0)
+        #expect(peer.member(1)?.status == .dead)
+        var restarted = SWIMInstance<UInt32>(myself: 1, seed: 1, now: 0, incarnation: 6, roster: [2])
+        for directive in restarted.onTick(now: restarted.nextDeadline) {
+            if case .send(let message, to: 2) = directive { _ = peer.onMessage(message, from: 1, now: 300) }
+        }
+        #expect(peer.member(1)?.status == .alive && peer.member(1)?.incarnation == 6)
+    }
+
     @Test func membershipFramesRoundTripAndAreBoundedWhenDecoded() throws {
         let bob = Ed25519.PrivateKey()
         let bobID = NodeID(publicKey: bob.publicKey)

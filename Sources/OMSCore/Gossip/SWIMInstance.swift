@@ -74,7 +74,8 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
     /// roster, and its set, among all its instances); it may include `myself`.
     /// `incarnation`: where this node's own starts. A node that restarts within the time its
     /// peers remember it dead starts above its last one (a clock reading), or its `alive` would
-    /// not override their belief.
+    /// not override their belief; it gossips that alive from the start (memberlist's join), since
+    /// nobody probes a member it holds dead.
     public init(
         myself: Peer, settings: SWIMSettings = .lan, seed: UInt64, now: UInt64, incarnation: UInt64 = 0, roster: [Peer] = [],
         rosterSet: Set<Peer>? = nil
@@ -90,6 +91,7 @@ public struct SWIMInstance<Peer: Hashable & Comparable & Sendable>: Sendable {
         nextProbe = now + UInt64.random(in: 1...max(1, settings.probeInterval), using: &random)
         nextGossip = now + settings.gossipInterval
         nextPushPull = now + UInt64.random(in: 1...max(1, settings.pushPullInterval), using: &random)
+        if incarnation > 0 { gossip.enqueue(SWIMUpdate(peer: myself, status: .alive, incarnation: incarnation), about: myself) }
     }
 
     let selfInRoster: Bool
