@@ -29,7 +29,8 @@ bench-scale: deps
 
 # The gossip simulator (BENCHMARKS.md, "Membership at scale"), built in release: two crashes in
 # 1,000, 10,000 and 100,000 nodes without loss, then five minutes of 10% loss in 32, 100 and 300
-# nodes (three seeds each); then one manifest spreading through 1,000 to 100,000 nodes, with and
+# nodes (three seeds each), crashed nodes restarting 30 s later in 1,000 and 10,000 nodes (churn);
+# then one manifest spreading through 1,000 to 100,000 nodes, with and
 # without 10% loss; tables, and .build/sim.csv and .build/spread.csv.
 sim: deps
 	$(SWIFT) build -c release --product oms-sim
@@ -38,6 +39,8 @@ sim: deps
 	    .build/release/oms-sim --nodes $$n --crashes 2 --duration 60 --csv .build/sim.csv || exit 1; done
 	for n in 32 100 300; do \
 	    .build/release/oms-sim --nodes $$n --crashes 1 --loss 0.1 --duration 300 --runs 3 --csv .build/sim.csv || exit 1; done
+	for n in 1000 10000; do \
+	    .build/release/oms-sim --nodes $$n --crashes 2 --rejoin-after 30 --duration 60 --runs 3 --csv .build/sim.csv || exit 1; done
 	rm -f .build/spread.csv
 	for loss in 0 0.1; do for n in 1000 10000 100000; do \
 	    .build/release/oms-sim dissemination --nodes $$n --loss $$loss --duration 20 --runs 3 --csv .build/spread.csv || exit 1; done; done
