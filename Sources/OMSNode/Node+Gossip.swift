@@ -12,8 +12,9 @@ struct NodeGossip {
     var swim: SWIMInstance<NodeID>
     var gate: MembershipGate
     var items: Dissemination<NodeID, TCCID>
-    /// Each peer's membership frames, at most 50 a second with a burst of 100 (a push-pull
-    /// costs 20): an honest peer sends a few a second; more is a flood, charged as one.
+    /// Each peer's membership frames, at most 50 tokens a second with a burst of 100 (a frame
+    /// takes one, and one more for each 32 updates): an honest peer sends a few small ones a
+    /// second and a push-pull now and then; more is a flood, charged as one.
     var membershipBudgets: [NodeID: TokenBucket] = [:]
     /// Refusals by code, membership and items together, for status and tests.
     var refusals: [String: Int] = [:]
@@ -44,7 +45,6 @@ struct NodeGossip {
 
     static let membershipRate = 50.0
     static let membershipBurst = 100.0
-    static let pushPullCost = 20.0
 }
 
 extension Node {
@@ -129,7 +129,9 @@ extension Node {
     }
 
     private func receivedMembership(_ wire: WireMembership, from peer: NodeID, now: UInt64) {
-        let cost = wire.kind == .pushPull ? NodeGossip.pushPullCost : 1
+        // Each signature checked is work: a message costs one token and one more for each 32
+        // updates it carries, whatever its kind (a push-pull's reply carries as many).
+        let cost = 1 + Double(wire.updates.count / 32)
         var budget = gossip.membershipBudgets[peer] ?? TokenBucket(rate: NodeGossip.membershipRate, burst: NodeGossip.membershipBurst, now: now)
         let allowed = budget.take(cost, now: now)
         gossip.membershipBudgets[peer] = budget

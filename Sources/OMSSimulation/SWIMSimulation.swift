@@ -77,7 +77,7 @@ public struct SWIMSimulation {
     let rosterSet: Set<UInt32>
     /// Restarted nodes, when they restarted, and how many others hold them alive again.
     var rejoinedAt: [UInt32: UInt64] = [:]
-    var aliveAgain: [UInt32: Int] = [:]
+    var aliveAgain: [UInt32: Set<UInt32>] = [:]
 
     public init(settings: Settings) {
         self.settings = settings
@@ -178,8 +178,8 @@ public struct SWIMSimulation {
             if let restarted = rejoinedAt[member.peer], previous != .alive, detections[observer] == nil,
                 var detection = detections[member.peer]
             {
-                aliveAgain[member.peer, default: 0] += 1
-                if aliveAgain[member.peer] == settings.nodes - settings.crashes, detection.allAliveAgain == nil {
+                aliveAgain[member.peer, default: []].insert(observer)
+                if aliveAgain[member.peer]?.count == settings.nodes - settings.crashes, detection.allAliveAgain == nil {
                     detection.allAliveAgain = now - restarted
                     detections[member.peer] = detection
                 }

@@ -52,7 +52,8 @@ public struct CatalogEntry: Sendable, Hashable, Codable {
 
 /// The catalog of public manifests (protocol-spec §17), searched with SQLite's FTS5.
 extension NodeStore {
-    /// Keeps `announcement` as the community's entry unless a newer one is held. Returns
+    /// Keeps `announcement` as the community's entry unless one that supersedes it is held (as
+    /// dissemination decides: a higher version, or the same with a greater content id). Returns
     /// whether it was kept.
     @discardableResult
     public func catalog(_ announcement: ManifestAnnouncement, receivedAtMs: Int64) throws -> Bool {
@@ -61,16 +62,22 @@ extension NodeStore {
         // Announcements cap versions at 2^63 - 1, SQLite's largest integer.
         let version = Int64(clamping: entry.version)
         return try write { db in
-            // The index row shares the entry's rowid, so replacing one finds the other directly.
-            let held = try Row.fetchOne(db, sql: "SELECT rowid, version FROM catalog WHERE community = ?", arguments: [key])
-            if let held, (held["version"] as Int64) > version { return false }
+            // The index row's rowid is the entry's id, so replacing one finds the other directly.
+            let held = try Row.fetchOne(db, sql: "SELECT id, version, content FROM catalog WHERE community = ?", arguments: [key])
+            if let held {
+                // Dissemination's rule: a higher version, or the same with a greater content id.
+                let (heldVersion, heldContent) = (held["version"] as Int64, Array(held["content"] as Data))
+                guard version > heldVersion || (version == heldVersion && heldContent.lexicographicallyPrecedes(entry.content.bytes)) else {
+                    return false
+                }
+            }
             let arguments: StatementArguments = [
                 entry.kind, version, Data(entry.content.bytes), entry.name, entry.purpose, entry.tags.joined(separator: " "),
                 Data(entry.founder.bytes), Data(announcement.manifest.hash), Data(announcement.envelope.bytes), entry.receivedAtMs, key,
             ]
             let rowid: Int64
             if let held {
-                rowid = held["rowid"]
+                rowid = held["id"]
                 try db.execute(sql: "DELETE FROM catalog_text WHERE rowid = ?", arguments: [rowid])
                 try db.execute(
                     sql: """
@@ -87,9 +94,9 @@ extension NodeStore {
                 rowid = db.lastInsertedRowID
             }
             try db.execute(
-                sql: "INSERT INTO catalog_text (rowid, community, name, purpose, tags) VALUES (?, ?, ?, ?, ?)",
+                sql: "INSERT INTO catalog_text (rowid, name, purpose, tags) VALUES (?, ?, ?, ?)",
                 arguments: [
-                    rowid, key, entry.name.replacingOccurrences(of: "-", with: " ") + " " + entry.name, entry.purpose,
+                    rowid, entry.name.replacingOccurrences(of: "-", with: " ") + " " + entry.name, entry.purpose,
                     entry.tags.joined(separator: " "),
                 ])
             return true
@@ -124,8 +131,8 @@ extension NodeStore {
                 rows = try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT catalog.* FROM catalog_text JOIN catalog ON catalog.rowid = catalog_text.rowid
-                        WHERE catalog_text MATCH ? ORDER BY bm25(catalog_text, 0, 10.0, 1.0, 5.0), catalog.community LIMIT ?
+                        SELECT catalog.* FROM catalog_text JOIN catalog ON catalog.id = catalog_text.rowid
+                        WHERE catalog_text MATCH ? ORDER BY bm25(catalog_text, 10.0, 1.0, 5.0), catalog.community LIMIT ?
                         """,
                     arguments: [match, limit])
             }

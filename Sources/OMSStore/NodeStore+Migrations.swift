@@ -241,6 +241,28 @@ extension NodeStore {
             // (protocol-spec §17), kept a block ahead so that it is written rarely.
             try db.alter(table: "node") { t in t.add(column: "incarnation_reserved", .integer).notNull().defaults(to: 0) }
         }
+        migrator.registerMigration("v8-catalog-keys") { db in
+            // The catalog again, with an integer key that its full-text index shares as rowid (a
+            // BLOB key's rowid may change on VACUUM, which would mismatch the two). It is a cache
+            // of what gossip brings: rebuilt empty, push-pull fills it again.
+            try db.execute(sql: "DROP TABLE catalog_text")
+            try db.drop(table: "catalog")
+            try db.create(table: "catalog") { t in
+                t.primaryKey("id", .integer)
+                t.column("community", .blob).notNull().unique()
+                t.column("kind", .text).notNull()
+                t.column("version", .integer).notNull()
+                t.column("content", .blob).notNull()
+                t.column("name", .text).notNull()
+                t.column("purpose", .text).notNull()
+                t.column("tags", .text).notNull()
+                t.column("founder", .blob).notNull()
+                t.column("manifest_hash", .blob).notNull()
+                t.column("announcement", .blob).notNull()
+                t.column("received_at_ms", .integer).notNull()
+            }
+            try db.execute(sql: "CREATE VIRTUAL TABLE catalog_text USING fts5(name, purpose, tags)")
+        }
         return migrator
     }
 }

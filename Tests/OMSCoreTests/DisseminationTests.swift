@@ -182,6 +182,26 @@ import Testing
         #expect(Self.stored(tight.onItems([Self.bytes(key: 0, version: 2)], from: 1, now: 0, open: Self.open)).count == 1)
     }
 
+    @Test func whatGoesBackForADigestIsBoundedInBytesAndItsOwnDigestIsCharged() {
+        var settings = DisseminationSettings()
+        settings.maximumBytesPerDigest = 50
+        settings.itemBurst = 5
+        settings.itemsPerSecond = 0.001
+        var machine = Machine(settings: settings, seed: 1, now: 0)
+        for key in 0..<200 { _ = machine.publish(Self.item(key: key, version: 1), now: 0) }
+        // Items of 14 bytes: three fit in 50; the digest took one token, the items three.
+        let answer = machine.onDigest([], reply: false, from: 6, now: 0)
+        #expect(answer.flatMap { directive -> [[UInt8]] in if case .sendItems(let items, _) = directive { items } else { [] } }.count == 3)
+        // A peer holding everything asks for this node's digest: 200 entries cost 1 + 3 tokens,
+        // more than the one it has left, so none is sent.
+        let everything = machine.items.values.map(\.entry)
+        let refused = machine.onDigest(everything, reply: true, from: 6, now: 0)
+        #expect(!refused.contains { if case .sendDigest = $0 { true } else { false } })
+        // A fresh peer's budget pays for it.
+        let paid = machine.onDigest(everything, reply: true, from: 7, now: 0)
+        #expect(paid.contains { if case .sendDigest(let entries, reply: false, to: 7) = $0 { entries.count == 200 } else { false } })
+    }
+
     @Test func aNodeNeverPushesToItself() {
         var machine = Dissemination<Int, Int>(seed: 5, now: 0, myself: 0)
         _ = machine.publish(Self.item(key: 1, version: 1), now: 0)

@@ -21,8 +21,9 @@ public struct DisseminationSettings: Sendable, Hashable {
     public var maximumDigest = 4096
     /// Items in one frame, at most.
     public var maximumItemsPerMessage = 16
-    /// Items sent back for one digest, at most: the rest come with the next.
+    /// Items, and bytes of them, sent back for one digest, at most: the rest come with the next.
     public var maximumItemsPerDigest = 256
+    public var maximumBytesPerDigest = 4 << 20
     /// Each peer's items are read at this rate, with this burst; the rest are dropped unread.
     /// A digest, and each item sent back for it, draw on the same budget: a peer cannot make
     /// this node send more for it than it may send itself.
@@ -145,6 +146,7 @@ public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>
 
     /// Restores items stored earlier, without pushing them: they were pushed when they came.
     public mutating func restore(_ item: GossipItem<Key>) {
+        if let held = items[item.key], !item.supersedes(held.entry) { return }
         if fits(item) { hold(item, push: false, now: 0) }
     }
 
@@ -251,12 +253,19 @@ public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>
         var theirs: [Key: DigestEntry<Key>] = [:]
         for entry in entries { theirs[entry.key] = entry }
         var missing: [[UInt8]] = []
-        let allowance = min(settings.maximumItemsPerDigest, Int(standing.tokens))
+        var bytes = 0
+        // A digest of our own in return costs a token for each 64 entries it lists.
+        let ownDigest = reply ? digest : []
+        let replyCost = reply ? 1 + Double(ownDigest.count / 64) : 0
+        let allowance = min(settings.maximumItemsPerDigest, Int(max(0, standing.tokens - replyCost)))
         for item in items.values where missing.count < allowance {
             if let entry = theirs[item.key], !item.supersedes(entry) { continue }
+            guard bytes + item.bytes.count <= settings.maximumBytesPerDigest else { break }
+            bytes += item.bytes.count
             missing.append(item.bytes)
         }
-        standing.tokens -= Double(missing.count)
+        let answerDigest = reply && standing.tokens - Double(missing.count) >= replyCost
+        standing.tokens -= Double(missing.count) + (answerDigest ? replyCost : 0)
         standings[peer] = standing
         var directives: [Directive] = []
         var start = 0
@@ -265,7 +274,7 @@ public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>
             directives.append(.sendItems(Array(missing[start..<end]), to: peer))
             start = end
         }
-        if reply { directives.append(.sendDigest(digest, reply: false, to: peer)) }
+        if answerDigest { directives.append(.sendDigest(ownDigest, reply: false, to: peer)) }
         return directives
     }
 
@@ -298,8 +307,11 @@ public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>
         } else {
             standings[peer] = current
         }
+        // Many identities come and go (they are free): past the bound, keep the worst half, their
+        // scores decayed to now, so that the map stays bounded and the liars stay known longest.
         if standings.count > 4 * settings.maximumItems {
-            standings = standings.filter { $0.value.score > 0 }
+            let decayed = standings.keys.map { ($0, standing(of: $0, now: now)) }.sorted { $0.1.score > $1.1.score }
+            standings = Dictionary(uniqueKeysWithValues: decayed.prefix(2 * settings.maximumItems).filter { $0.1.score > 0 })
         }
     }
 
@@ -330,7 +342,7 @@ public struct Dissemination<Peer: Hashable & Sendable, Key: Hashable & Sendable>
         return heldBytes - (old?.bytes.count ?? 0) + item.bytes.count <= settings.maximumBytes
     }
 
-    private mutating func standing(of peer: Peer, now: UInt64) -> Standing {
+    private func standing(of peer: Peer, now: UInt64) -> Standing {
         var standing = standings[peer] ?? Standing(tokens: settings.itemBurst, updated: now)
         let elapsed = Double(now &- standing.updated) / 1000
         if now > standing.updated {

@@ -7,8 +7,8 @@ import OMSProtocol
 /// - an `alive` counts only with the member's own signature of it (`AliveStatement`), so
 ///   nobody keeps a dead node alive or refutes a suspicion for another;
 /// - a `suspect` or `dead` counts only at an incarnation the member has itself signed: nobody
-///   can declare a member dead at an incarnation it could never refute; and a `dead` heard from
-///   a peer counts as that peer's suspicion, which runs its course here;
+///   can declare a member dead at an incarnation it could never refute; and a `suspect` or `dead`
+///   heard from a peer counts as that peer's own suspicion, which runs its course here;
 /// - at most `maximumMembers` members are known, so made-up identities cannot grow it without end.
 public struct MembershipGate: Sendable {
     public let network: NetworkID
@@ -31,8 +31,8 @@ public struct MembershipGate: Sendable {
     }
 
     /// What of `update`, received from `sender`, may reach the SWIM instance; an error says why
-    /// nothing. A `dead` counts as the sender's suspicion: no single peer can kill a member at
-    /// once, and the member gets a whole suspicion period to refute it.
+    /// nothing. A `suspect` or `dead` counts as the sender's own suspicion: no single peer can
+    /// kill a member at once or shorten its suspicion alone, and the member gets time to refute.
     public mutating func admit(_ update: SignedUpdate, from sender: NodeID) throws(GossipError) -> SWIMUpdate<NodeID> {
         let peer = update.update.peer
         let known = signed[peer]
@@ -59,10 +59,9 @@ public struct MembershipGate: Sendable {
                 throw GossipError(
                     .stale, "\(update.update.status) of \(peer.short) at incarnation \(update.update.incarnation), which it has not signed")
             }
-            if update.update.status == .dead {
-                return SWIMUpdate(peer: peer, status: .suspect, incarnation: update.update.incarnation, reporter: sender)
-            }
-            return update.update
+            // The sender, whom its session authenticates, is the reporter: a peer cannot invent
+            // the independent confirmations that shorten a suspicion (Lifeguard), only add its own.
+            return SWIMUpdate(peer: peer, status: .suspect, incarnation: update.update.incarnation, reporter: sender)
         }
     }
 
