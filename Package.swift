@@ -35,6 +35,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .target(name: "OMSCrypto", dependencies: ["CSodium"]),
+        .systemLibrary(name: "CTSS2", pkgConfig: "tss2-esys", providers: [.apt(["libtss2-dev"])]),
+        // The TPM through tss2's ESAPI (issue 7): attestation, quotes, sealing.
+        .target(name: "OMSTrust", dependencies: ["CTSS2", "OMSCrypto"]),
         .target(
             name: "OMSProtocol",
             dependencies: [
@@ -107,6 +110,7 @@ let package = Package(
         .testTarget(name: "OMSProtocolTests", dependencies: ["OMSProtocol", "OMSCrypto", "OMSTestKit", "OMSFuzzTargets"]),
         .testTarget(name: "OMSCoreTests", dependencies: ["OMSCore", "OMSTestKit", "OMSSimulation"]),
         .testTarget(name: "OMSStoreTests", dependencies: ["OMSStore"]),
+        .testTarget(name: "OMSTrustTests", dependencies: ["OMSTrust", "OMSTestKit", "CSodium"]),
         .testTarget(
             name: "OMSNodeTests",
             dependencies: [
