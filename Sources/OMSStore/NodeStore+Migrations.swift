@@ -218,23 +218,9 @@ extension NodeStore {
             try db.create(index: "community_contribution_by_member", on: "community_contribution", columns: ["community", "member"])
         }
         migrator.registerMigration("v6-catalog") { db in
-            // The public manifests this node has heard of by gossip (protocol-spec §17): the
-            // latest announcement of each community, and a full-text index over its name,
-            // purpose and tags, kept in step in the same transaction.
-            try db.create(table: "catalog") { t in
-                t.column("community", .blob).primaryKey()
-                t.column("kind", .text).notNull()
-                t.column("version", .integer).notNull()
-                t.column("content", .blob).notNull()
-                t.column("name", .text).notNull()
-                t.column("purpose", .text).notNull()
-                t.column("tags", .text).notNull()
-                t.column("founder", .blob).notNull()
-                t.column("manifest_hash", .blob).notNull()
-                t.column("announcement", .blob).notNull()
-                t.column("received_at_ms", .integer).notNull()
-            }
-            try db.execute(sql: "CREATE VIRTUAL TABLE catalog_text USING fts5(community UNINDEXED, name, purpose, tags)")
+            // The public manifests this node has heard of by gossip (protocol-spec §17). A node
+            // that ran the first form of this migration gets the catalog again in v8.
+            try createCatalog(db)
         }
         migrator.registerMigration("v7-incarnation") { db in
             // Where this node's SWIM incarnation may start after a restart: above any it used
@@ -247,22 +233,28 @@ extension NodeStore {
             // of what gossip brings: rebuilt empty, push-pull fills it again.
             try db.execute(sql: "DROP TABLE catalog_text")
             try db.drop(table: "catalog")
-            try db.create(table: "catalog") { t in
-                t.primaryKey("id", .integer)
-                t.column("community", .blob).notNull().unique()
-                t.column("kind", .text).notNull()
-                t.column("version", .integer).notNull()
-                t.column("content", .blob).notNull()
-                t.column("name", .text).notNull()
-                t.column("purpose", .text).notNull()
-                t.column("tags", .text).notNull()
-                t.column("founder", .blob).notNull()
-                t.column("manifest_hash", .blob).notNull()
-                t.column("announcement", .blob).notNull()
-                t.column("received_at_ms", .integer).notNull()
-            }
-            try db.execute(sql: "CREATE VIRTUAL TABLE catalog_text USING fts5(name, purpose, tags)")
+            try createCatalog(db)
         }
         return migrator
+    }
+
+    /// The latest announcement of each community, keyed by an integer id that its full-text
+    /// index over name, purpose and tags shares as rowid (written in one transaction).
+    static func createCatalog(_ db: Database) throws {
+        try db.create(table: "catalog") { t in
+            t.primaryKey("id", .integer)
+            t.column("community", .blob).notNull().unique()
+            t.column("kind", .text).notNull()
+            t.column("version", .integer).notNull()
+            t.column("content", .blob).notNull()
+            t.column("name", .text).notNull()
+            t.column("purpose", .text).notNull()
+            t.column("tags", .text).notNull()
+            t.column("founder", .blob).notNull()
+            t.column("manifest_hash", .blob).notNull()
+            t.column("announcement", .blob).notNull()
+            t.column("received_at_ms", .integer).notNull()
+        }
+        try db.execute(sql: "CREATE VIRTUAL TABLE catalog_text USING fts5(name, purpose, tags)")
     }
 }

@@ -33,7 +33,7 @@ public final class SoftwareTPM: @unchecked Sendable {
         try process.run()
         // Ready in tens of milliseconds: wait until its port takes a connection.
         let deadline = Date().addingTimeInterval(5)
-        while !Self.accepts(port) {
+        while !LoopbackPorts.accepts(port) {
             guard process.isRunning, Date() < deadline else {
                 stop()
                 throw StartError(description: "swtpm did not listen on 127.0.0.1:\(port) within 5 s (is swtpm installed? scripts/install-deps)")
@@ -56,51 +56,9 @@ public final class SoftwareTPM: @unchecked Sendable {
 
     static func freePortPair() throws -> (Int, Int) {
         for _ in 0..<50 {
-            let port = try freePort()
-            if port < 65535, !accepts(port + 1), canBind(port + 1) { return (port, port + 1) }
+            let port = try LoopbackPorts.free()
+            if port < 65535, !LoopbackPorts.accepts(port + 1), LoopbackPorts.canBind(port + 1) { return (port, port + 1) }
         }
         throw StartError(description: "no two free loopback ports in a row")
-    }
-
-    static func canBind(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw StartError(description: "no socket for a free port") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw StartError(description: "could not bind a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    static func accepts(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
     }
 }

@@ -6,6 +6,7 @@ import OMSCrypto
 @testable import OMSNode
 import OMSProtocol
 import OMSStore
+import OMSTestKit
 import Synchronization
 import Testing
 
@@ -57,7 +58,7 @@ struct APINode: Sendable {
             node: node, host: host, exchange: exchange, communities: communities, apps: AppSignIns(now: { clock.now }), tokens: tokens,
             metrics: nil)
         let (bound, boundSink) = AsyncStream.makeStream(of: Endpoint.self)
-        let h2cEndpoint = h2c ? try Endpoint(host: "127.0.0.1", port: try freePort()) : nil
+        let h2cEndpoint = h2c ? try Endpoint(host: "127.0.0.1", port: try LoopbackPorts.free()) : nil
         let service = OwnerAPIService(
             api: api, address: try Endpoint(host: "127.0.0.1", port: 0), h2cAddress: h2cEndpoint,
             addressFile: directory.apiAddressFile, logger: NodeHarness.quietLogger,
@@ -76,21 +77,6 @@ struct APINode: Sendable {
                 anonymous: OwnerAPIClient(endpoint: endpoint, token: ""), clock: clock, h2c: h2cEndpoint)
             return try await body(apiNode)
         }
-    }
-
-    /// A port that was free a moment ago (for the h2c listener, whose bound port is not reported).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        guard bound == 0 else { throw NodeError(.addressInUse, "no free port") }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 
