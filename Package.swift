@@ -31,13 +31,16 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // NIST P-256 only, which TPMs speak and libsodium does not: verifying quotes and ECDH
+        // to a TPM-resident transfer key. Already in the graph through Hummingbird's TLS.
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .target(name: "OMSCrypto", dependencies: ["CSodium"]),
         .systemLibrary(name: "CTSS2", pkgConfig: "tss2-esys", providers: [.apt(["libtss2-dev"])]),
         // The TPM through tss2's ESAPI (issue 7): attestation, quotes, sealing.
-        .target(name: "OMSTrust", dependencies: ["CTSS2", "OMSCrypto"]),
+        .target(name: "OMSTrust", dependencies: ["CTSS2", "OMSCrypto", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "OMSProtocol",
             dependencies: [

@@ -7,7 +7,7 @@ import Foundation
 /// There is no resource manager in front of swtpm, so every transient object and session is
 /// flushed by the call that made it.
 public final class TPM: @unchecked Sendable {
-    private var context: OpaquePointer?
+    private(set) var context: OpaquePointer?
     private var tcti: OpaquePointer?
     public let tctiName: String
 
@@ -105,7 +105,7 @@ public final class TPM: @unchecked Sendable {
 
     // MARK: Inside
 
-    private func check(_ code: TSS2_RC, _ command: String) throws(TrustError) {
+    func check(_ code: TSS2_RC, _ command: String) throws(TrustError) {
         guard code == OMS_TSS2_RC_SUCCESS else { throw TrustError(.tpm, "\(command): \(Self.describe(code))") }
     }
 
