@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "OMSNode",
             dependencies: [
-                "OMSCore", "OMSStore", "OMSProtocol", "OMSCrypto",
+                "OMSCore", "OMSStore", "OMSTrust", "OMSProtocol", "OMSCrypto",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -92,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "oms",
             dependencies: [
-                "OMSAPI", "OMSNode", "OMSStore", "OMSProtocol", "OMSCrypto", "OMSCore",
+                "OMSAPI", "OMSNode", "OMSStore", "OMSTrust", "OMSProtocol", "OMSCrypto", "OMSCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -126,7 +126,7 @@ let package = Package(
         .testTarget(
             name: "OMSIntegrationTests",
             dependencies: [
-                "OMSAPI", "OMSNode", "OMSStore", "OMSProtocol", "OMSCrypto", "OMSCore", "OMSTestKit",
+                "OMSAPI", "OMSNode", "OMSStore", "OMSTrust", "OMSProtocol", "OMSCrypto", "OMSCore", "OMSTestKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -46,10 +46,10 @@ public struct HandshakeFixture: Sendable {
 
     init() {
         let responderIdentity = HandshakeIdentity(
-            identity: try! Ed25519.PrivateKey(seed: Self.bytes("8a78b8f37831e9659e90f6f60be42e8278409c58f5099ff6bf476f081d67a0f2")),
+            identity: try! Ed25519.PrivateKey(seed: Self.bytes("8a78b8f37831e9659e90f6f60be42e8278409c58f5099ff6bf476f081d67a0f2")), trust: .tpm,
             staticKey: responderStatic)
         let initiatorIdentity = HandshakeIdentity(
-            identity: try! Ed25519.PrivateKey(seed: Self.bytes("6c7d04019e905311edb9e43248c2d9f38f200b354929fad2c50ef418bdac76f6")),
+            identity: try! Ed25519.PrivateKey(seed: Self.bytes("6c7d04019e905311edb9e43248c2d9f38f200b354929fad2c50ef418bdac76f6")), trust: .passphrase,
             staticKey: initiatorStatic)
         let responderEphemeral = Self.key(String(repeating: "11", count: 32))
         let initiatorEphemeral = Self.key(String(repeating: "22", count: 32))

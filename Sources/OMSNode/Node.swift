@@ -71,7 +71,7 @@ public actor Node {
         self.configuration = configuration
         self.store = store
         self.eventLoopGroup = eventLoopGroup
-        handshakeIdentity = HandshakeIdentity(identity: configuration.identity)
+        handshakeIdentity = HandshakeIdentity(identity: configuration.identity, trust: configuration.trust)
         id = handshakeIdentity.nodeID
         var logger = logger
         logger[metadataKey: "node/id"] = "\(handshakeIdentity.nodeID.short)"
@@ -133,7 +133,7 @@ public actor Node {
             DialStatus(endpoint: endpoint, nodeID: target.nodeID, state: target.state, failures: target.failures, lastError: target.lastError)
         }.sorted { $0.endpoint.description < $1.endpoint.description }
         return NodeStatus(
-            nodeID: id, network: configuration.network, agent: configuration.agent, listen: boundAddress,
+            nodeID: id, network: configuration.network, trust: configuration.trust, agent: configuration.agent, listen: boundAddress,
             advertise: advertisedAddress, startedAt: startedAt, uptimeSeconds: Date().timeIntervalSince(startedAt),
             sessions: sessionStatuses, dialing: dialing, recentNotes: recentNotes, membership: membershipStatus())
     }

@@ -5,6 +5,8 @@ import OMSProtocol
 /// Everything a node is started with. Defaults suit a home node; the testnet shortens timers.
 public struct NodeConfiguration: Sendable {
     public var identity: Ed25519.PrivateKey
+    /// How the identity rests, stated in every handshake.
+    public var trust: NodeTrust
     public var network: NetworkID
     /// Where to accept connections; nil for a node that only dials out.
     public var listen: Endpoint?
@@ -64,7 +66,7 @@ public struct NodeConfiguration: Sendable {
     }
 
     public init(
-        identity: Ed25519.PrivateKey, network: NetworkID, listen: Endpoint?, advertise: Endpoint? = nil,
+        identity: Ed25519.PrivateKey, trust: NodeTrust, network: NetworkID, listen: Endpoint?, advertise: Endpoint? = nil,
         bootstrap: [Endpoint] = [], session: SessionInstance.Settings = .init(), backoff: ReconnectBackoff.Settings = .init(),
         limits: Limits = .init(), agent: String = "oms/\(OMSVersion.current)", greetPeers: Bool = true,
         membership: SWIMSettings = .lan, dissemination: DisseminationSettings = .init(), faultLoss: Double = 0
@@ -73,6 +75,7 @@ public struct NodeConfiguration: Sendable {
         self.dissemination = dissemination
         self.faultLoss = faultLoss
         self.identity = identity
+        self.trust = trust
         self.network = network
         self.listen = listen
         self.advertise = advertise

@@ -5,6 +5,8 @@ import OMSProtocol
 public struct NodeStatus: Codable, Sendable {
     public var nodeID: NodeID
     public var network: NetworkID
+    /// How this node's keys rest.
+    public var trust: NodeTrust
     public var agent: String
     public var listen: Endpoint?
     public var advertise: Endpoint?
@@ -19,6 +21,8 @@ public struct NodeStatus: Codable, Sendable {
 
 public struct SessionStatus: Codable, Sendable {
     public var peer: NodeID
+    /// How the peer says its keys rest (signed in its handshake).
+    public var peerTrust: NodeTrust
     public var direction: String
     public var remoteAddress: String
     public var peerListenAddress: Endpoint?

@@ -133,7 +133,7 @@ actor PeerSession {
 
     func status() -> SessionStatus {
         SessionStatus(
-            peer: remote, direction: direction.rawValue, remoteAddress: remoteAddress,
+            peer: remote, peerTrust: secure.remoteTrust, direction: direction.rawValue, remoteAddress: remoteAddress,
             peerListenAddress: instance.peerHello?.listenAddress, agent: instance.peerHello?.agent,
             establishedAt: establishedAt,
             latestRTTMilliseconds: instance.rtt.latest.map { $0.seconds * 1000 },

@@ -17,14 +17,21 @@ public enum IdentityVault {
         public var ciphertext: [UInt8]
     }
 
-    /// Seals `key`. For `.keyFile`, writes a fresh random KEK to `keyFile` with mode 0600.
+    /// Seals `key`: under the TPM-sealed master key when `tpm` is given, else under a key from
+    /// `passphrase`, else under a fresh random KEK written to `keyFile` with mode 0600.
     public static func seal(
-        _ key: Ed25519.PrivateKey, passphrase: String?, keyFile: URL,
+        _ key: Ed25519.PrivateKey, passphrase: String?, tpm: (sealed: TPMSealedKey, masterKey: SecureBytes)? = nil, keyFile: URL,
         parameters: Argon2id.Parameters = .moderate
     ) throws -> Sealed {
         let protection: IdentityKeyProtection
         let kek: SecureBytes
-        if let passphrase {
+        if let tpm {
+            guard tpm.masterKey.count == XChaChaPoly.keyLength else {
+                throw StoreError(.corrupt, "a master key of \(tpm.masterKey.count) bytes; \(XChaChaPoly.keyLength) expected")
+            }
+            protection = .tpm(tpm.sealed)
+            kek = tpm.masterKey
+        } else if let passphrase {
             let salt = SecureRandom.bytes(Argon2id.saltLength)
             protection = .passphrase(salt: salt, parameters: parameters)
             kek = try Argon2id.deriveKey(passphrase: passphrase, salt: salt, parameters: parameters)
@@ -52,6 +59,15 @@ public enum IdentityVault {
                 "this node's identity key is protected by a passphrase: give it with --passphrase-file FILE or OMS_PASSPHRASE")
         case (.keyFile, _):
             kek = try readKeyFile(keyFile)
+        case (.tpm(let sealed), .masterKey(let master)):
+            guard master.count == XChaChaPoly.keyLength else {
+                throw StoreError(.badMasterKey, "the TPM unsealed \(master.count) bytes where the \(XChaChaPoly.keyLength)-byte master key was sealed (\(sealed.tcti))")
+            }
+            kek = master
+        case (.tpm(let sealed), _):
+            throw StoreError(.tpmRequired, "this node's identity key is sealed by the TPM at \(sealed.tcti): unseal its master key there")
+        case (.passphrase, .masterKey):
+            throw StoreError(.passphraseRequired, "this node's identity key is protected by a passphrase, not by a TPM")
         }
         let seed: [UInt8]
         do {
@@ -61,6 +77,9 @@ public enum IdentityVault {
         } catch {
             if case .passphrase = sealed.protection {
                 throw StoreError(.wrongPassphrase, "wrong passphrase: it does not open this node's identity key")
+            }
+            if case .tpm(let tpm) = sealed.protection {
+                throw StoreError(.badMasterKey, "the master key the TPM at \(tpm.tcti) unsealed does not open this node's identity key")
             }
             throw StoreError(.badKeyFile, "\(keyFile.path) does not open this node's identity key (was it replaced?)")
         }

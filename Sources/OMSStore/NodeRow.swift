@@ -30,6 +30,9 @@ struct NodeRow: FetchableRecord, PersistableRecord {
                 parameters: Argon2id.Parameters(opsLimit: row["kdf_ops_limit"], memLimit: row["kdf_mem_limit"]))
         case "key-file":
             protection = .keyFile
+        case "tpm":
+            protection = .tpm(
+                TPMSealedKey(tcti: row["tpm_tcti"], publicArea: Array(row["tpm_public"] as Data), privateBlob: Array(row["tpm_private"] as Data)))
         case let other:
             throw StoreError(.corrupt, "unknown key protection '\(other)' in the node table (written by a newer oms?)")
         }
@@ -47,6 +50,11 @@ struct NodeRow: FetchableRecord, PersistableRecord {
             container["kdf_salt"] = Data(salt)
             container["kdf_ops_limit"] = Int64(parameters.opsLimit)
             container["kdf_mem_limit"] = Int64(parameters.memLimit)
+        }
+        if case .tpm(let sealed) = sealed.protection {
+            container["tpm_tcti"] = sealed.tcti
+            container["tpm_public"] = Data(sealed.publicArea)
+            container["tpm_private"] = Data(sealed.privateBlob)
         }
         container["key_nonce"] = Data(sealed.nonce)
         container["sealed_key"] = Data(sealed.ciphertext)

@@ -235,6 +235,14 @@ extension NodeStore {
             try db.drop(table: "catalog")
             try createCatalog(db)
         }
+        migrator.registerMigration("v9-tpm-sealed-identity") { db in
+            // The master key the TPM sealed, when the identity is protected by one (issue 7).
+            try db.alter(table: "node") { t in
+                t.add(column: "tpm_tcti", .text)
+                t.add(column: "tpm_public", .blob)
+                t.add(column: "tpm_private", .blob)
+            }
+        }
         return migrator
     }
 

@@ -37,9 +37,10 @@ public final class NodeStore: Sendable {
         return pool
     }
 
-    /// Creates a node in an empty data directory: a new identity key, sealed as asked.
+    /// Creates a node in an empty data directory: a new identity key, sealed as asked (under
+    /// a master key the TPM sealed, a passphrase, or a key file).
     public static func initialize(
-        directory: DataDirectory, network: NetworkID, passphrase: String?,
+        directory: DataDirectory, network: NetworkID, passphrase: String?, tpm: (sealed: TPMSealedKey, masterKey: SecureBytes)? = nil,
         argon2: Argon2id.Parameters = .moderate
     ) throws -> (store: NodeStore, identity: Ed25519.PrivateKey) {
         guard !directory.exists else {
@@ -47,7 +48,7 @@ public final class NodeStore: Sendable {
         }
         try directory.create()
         do {
-            return try create(directory: directory, network: network, passphrase: passphrase, argon2: argon2)
+            return try create(directory: directory, network: network, passphrase: passphrase, tpm: tpm, argon2: argon2)
         } catch {
             // Leave no half-made node behind: 'init' would refuse it and 'run' could not open it.
             for file in [directory.keyFile.path] + ["", "-wal", "-shm"].map({ directory.database.path + $0 }) {
@@ -58,10 +59,11 @@ public final class NodeStore: Sendable {
     }
 
     private static func create(
-        directory: DataDirectory, network: NetworkID, passphrase: String?, argon2: Argon2id.Parameters
+        directory: DataDirectory, network: NetworkID, passphrase: String?, tpm: (sealed: TPMSealedKey, masterKey: SecureBytes)?,
+        argon2: Argon2id.Parameters
     ) throws -> (store: NodeStore, identity: Ed25519.PrivateKey) {
         let identity = Ed25519.PrivateKey()
-        let sealed = try IdentityVault.seal(identity, passphrase: passphrase, keyFile: directory.keyFile, parameters: argon2)
+        let sealed = try IdentityVault.seal(identity, passphrase: passphrase, tpm: tpm, keyFile: directory.keyFile, parameters: argon2)
         let pool = try openPool(directory.database)
         // Owner-only files; SQLite creates later -wal and -shm files with the database's mode.
         for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: directory.database.path + suffix) {

@@ -18,6 +18,10 @@ extension CodedError.Code where Domain == StoreErrorDomain {
     public static var passphraseRequired: Self { Self("passphraseRequired") }
     /// The key file is missing, unreadable, the wrong size, or readable by others.
     public static var badKeyFile: Self { Self("badKeyFile") }
+    /// The identity key is sealed by a TPM, and its master key was not unsealed.
+    public static var tpmRequired: Self { Self("tpmRequired") }
+    /// The master key the TPM unsealed does not open the identity key.
+    public static var badMasterKey: Self { Self("badMasterKey") }
     /// Stored data failed an integrity check.
     public static var corrupt: Self { Self("corrupt") }
     /// A value given to the store is not acceptable (e.g. a malformed address).

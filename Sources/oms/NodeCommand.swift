@@ -7,6 +7,7 @@ import OMSCore
 import OMSNode
 import OMSProtocol
 import OMSStore
+import OMSTrust
 import Prometheus
 import ServiceLifecycle
 
@@ -31,6 +32,9 @@ struct NodeCommand: AsyncParsableCommand {
 
         @Option(help: "Read the identity key's passphrase from this file's first line.")
         var passphraseFile: String?
+
+        @Option(help: ArgumentHelp("Reach the TPM that sealed this node's key at this TCTI rather than the one 'oms init --tpm' named.", valueName: "tcti"))
+        var tpm: String?
 
         @Option(help: "Seconds between keep-alive pings.")
         var pingInterval: Double = 5
@@ -111,7 +115,12 @@ struct NodeCommand: AsyncParsableCommand {
             try directory.create()
             defer { lock.release() }
             let unlock: IdentityUnlock
-            switch try store.identityProtection() {
+            let protection = try store.identityProtection()
+            switch protection {
+            case .tpm(let sealed):
+                let device = try TPM(tcti: tpm ?? sealed.tcti)
+                unlock = .masterKey(
+                    try device.unseal(TPMObject(publicArea: try TPMPublicArea(bytes: sealed.publicArea), privateBlob: sealed.privateBlob)))
             case .keyFile:
                 unlock = .keyFile
             case .passphrase:
@@ -122,7 +131,7 @@ struct NodeCommand: AsyncParsableCommand {
             }
             let identity = try store.unlockIdentity(unlock)
             let configuration = NodeConfiguration(
-                identity: identity, network: try store.network(), listen: listenEndpoint, advertise: advertiseEndpoint,
+                identity: identity, trust: protection.trust, network: try store.network(), listen: listenEndpoint, advertise: advertiseEndpoint,
                 bootstrap: bootstrap,
                 session: .init(pingInterval: .seconds(pingInterval), idleTimeout: .seconds(idleTimeout)),
                 membership: membershipSettings, dissemination: disseminationSettings, faultLoss: testnetFaultLoss)

@@ -7,6 +7,7 @@ enum StatusFormatter {
         var lines: [String] = []
         lines.append("node     \(status.nodeID)")
         lines.append("network  \(status.network)   agent \(status.agent)")
+        lines.append("trust    \(status.trust)")
         lines.append("listen   \(status.listen?.description ?? "-")   advertise \(status.advertise?.description ?? "-")")
         lines.append("uptime   \(duration(status.uptimeSeconds))")
         lines.append("")
@@ -14,11 +15,11 @@ enum StatusFormatter {
         if status.sessions.isEmpty {
             lines.append("  none")
         } else {
-            lines.append(row(["PEER", "DIR", "ADDRESS", "RTT ms", "SRTT ms", "IN", "OUT", "UP"]))
+            lines.append(row(["PEER", "TRUST", "DIR", "ADDRESS", "RTT ms", "SRTT ms", "IN", "OUT", "UP"]))
             for s in status.sessions {
                 lines.append(
                     row([
-                        s.peer.short, s.direction == "outbound" ? "out" : "in", s.remoteAddress,
+                        s.peer.short, s.peerTrust.name, s.direction == "outbound" ? "out" : "in", s.remoteAddress,
                         s.latestRTTMilliseconds.map { String(format: "%.2f", $0) } ?? "-",
                         s.smoothedRTTMilliseconds.map { String(format: "%.2f", $0) } ?? "-",
                         bytes(s.bytesIn), bytes(s.bytesOut), duration(Date().timeIntervalSince(s.establishedAt)),

@@ -180,7 +180,7 @@ extension IntegrationTests {
                 }
                 let attacker = Ed25519.PrivateKey()
                 let closing = try await RawConnection.with(address) { raw in
-                    var transport = try await raw.handshake(.init(identity: attacker), network: NodeHarness.testNetwork)
+                    var transport = try await raw.handshake(.init(identity: attacker, trust: .keyFile), network: NodeHarness.testNetwork)
                     let hello = SessionInstance.hello(agent: "liar/1", listenAddress: nil, wallClockMilliseconds: 0)
                     // Version 2, then a replay of version 1 (stale), then a flood of copies.
                     var frames = [hello, announce([version2.envelope.bytes]), announce([version1.envelope.bytes])]
@@ -227,7 +227,7 @@ extension IntegrationTests {
                 // Banned: a new session is refused at once, with the reason.
                 let again = try await RawConnection.with(address) { raw in
                     // The node refuses it right after the handshake, before any Hello of its own.
-                    let transport = try await raw.handshake(.init(identity: attacker), network: NodeHarness.testNetwork)
+                    let transport = try await raw.handshake(.init(identity: attacker, trust: .keyFile), network: NodeHarness.testNetwork)
                     var session: SecureSession? = transport
                     return try await raw.drain(&session)
                 }

@@ -41,8 +41,8 @@ extension IntegrationTests {
                 // The payload is a valid signature by a real identity, but over another static key.
                 let identity = Ed25519.PrivateKey()
                 let forged = HandshakeIdentity(
-                    identity: identity, staticKey: X25519.PrivateKey(),
-                    payload: HandshakeIdentity(identity: identity, staticKey: X25519.PrivateKey()).payload)
+                    identity: identity, trust: .keyFile, staticKey: X25519.PrivateKey(),
+                    payload: HandshakeIdentity(identity: identity, trust: .keyFile, staticKey: X25519.PrivateKey()).payload)
                 try await RawConnection.with(address) { raw in
                     var handshake = NodeHandshake(role: .initiator, identity: forged, network: NodeHarness.testNetwork)
                     try await raw.send(try handshake.start())
@@ -60,7 +60,7 @@ extension IntegrationTests {
         @Test func anOversizedFrameIsRefusedBeforeAllocationAndThePeerCutOff() async throws {
             try await withHonestPeer { address, _ in
                 let frames = try await RawConnection.with(address) { raw in
-                    var session: SecureSession? = try await raw.handshake(.init(identity: .init()), network: NodeHarness.testNetwork)
+                    var session: SecureSession? = try await raw.handshake(.init(identity: .init(), trust: .keyFile), network: NodeHarness.testNetwork)
                     // Announce a 2 GiB frame; send only its length prefix.
                     var transport = session!
                     let prefix: [UInt8] = [0x80, 0x00, 0x00, 0x00]
@@ -75,7 +75,7 @@ extension IntegrationTests {
         @Test func aGarbageFrameGetsATypedErrorAndThePeerCutOff() async throws {
             try await withHonestPeer { address, _ in
                 let frames = try await RawConnection.with(address) { raw in
-                    var session: SecureSession? = try await raw.handshake(.init(identity: .init()), network: NodeHarness.testNetwork)
+                    var session: SecureSession? = try await raw.handshake(.init(identity: .init(), trust: .keyFile), network: NodeHarness.testNetwork)
                     var transport = session!
                     let hello = SessionInstance.hello(agent: "hostile/1", listenAddress: nil, wallClockMilliseconds: 0)
                     for message in try transport.seal([hello]) { try await raw.send(message) }
@@ -92,7 +92,7 @@ extension IntegrationTests {
         @Test func anUnknownFrameKindGetsAnErrorButKeepsTheSession() async throws {
             try await withHonestPeer { address, node in
                 try await RawConnection.with(address) { raw in
-                    var transport = try await raw.handshake(.init(identity: .init()), network: NodeHarness.testNetwork)
+                    var transport = try await raw.handshake(.init(identity: .init(), trust: .keyFile), network: NodeHarness.testNetwork)
                     let hello = SessionInstance.hello(agent: "future/9", listenAddress: nil, wallClockMilliseconds: 0)
                     for message in try transport.seal([hello]) { try await raw.send(message) }
                     // Field 99 (a frame kind from the future), length-delimited, empty.
@@ -112,7 +112,7 @@ extension IntegrationTests {
         @Test func aPeerThatSendsButNeverReadsIsCutOffBeforeItFillsOurMemory() async throws {
             try await withHonestPeer(undisturbed: false) { address, node in
                 try await RawConnection.with(address) { raw in
-                    var transport = try await raw.handshake(.init(identity: .init()), network: NodeHarness.testNetwork)
+                    var transport = try await raw.handshake(.init(identity: .init(), trust: .keyFile), network: NodeHarness.testNetwork)
                     let hello = SessionInstance.hello(agent: "sponge/1", listenAddress: nil, wallClockMilliseconds: 0)
                     for message in try transport.seal([hello]) { try await raw.send(message) }
                     // Pings whose pongs we never read: the node's unsent bytes grow until it gives up.
@@ -139,7 +139,7 @@ extension IntegrationTests {
         @Test func bytesThatDoNotDecryptCloseTheConnection() async throws {
             try await withHonestPeer { address, _ in
                 try await RawConnection.with(address) { raw in
-                    var session: SecureSession? = try await raw.handshake(.init(identity: .init()), network: NodeHarness.testNetwork)
+                    var session: SecureSession? = try await raw.handshake(.init(identity: .init(), trust: .keyFile), network: NodeHarness.testNetwork)
                     try await raw.send([UInt8](repeating: 0x42, count: 64))
                     _ = try await raw.drain(&session)
                 }
@@ -192,7 +192,7 @@ extension IntegrationTests {
             let address = await NodeHarness.address(node)
             try await NodeHarness.run([node]) {
                 try await RawConnection.with(address) { raw in
-                    var transport = try await raw.handshake(.init(identity: .init()), network: NodeHarness.testNetwork)
+                    var transport = try await raw.handshake(.init(identity: .init(), trust: .keyFile), network: NodeHarness.testNetwork)
                     var list = WireFrame()
                     // 64 adverts for loopback ports where nothing listens (port 1 and up).
                     list.peers = .with {

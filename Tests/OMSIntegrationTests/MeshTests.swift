@@ -82,7 +82,7 @@ extension IntegrationTests {
                 try await NodeHarness.eventually("first peer in") { await NodeHarness.peers(of: busy) == [first.id] }
                 let frames = try await RawConnection.with(address) { raw in
                     var session: SecureSession? = try await raw.handshake(
-                        HandshakeIdentity(identity: .init()), network: NodeHarness.testNetwork)
+                        HandshakeIdentity(identity: .init(), trust: .keyFile), network: NodeHarness.testNetwork)
                     return try await raw.drain(&session)
                 }
                 #expect(frames.contains { $0.errorCode == .tooManyConnections })

@@ -25,7 +25,7 @@ enum NodeHarness {
         greet: Bool = true
     ) -> NodeConfiguration {
         NodeConfiguration(
-            identity: identity, network: network, listen: try! Endpoint(host: "127.0.0.1", port: 0), bootstrap: bootstrap,
+            identity: identity, trust: .keyFile, network: network, listen: try! Endpoint(host: "127.0.0.1", port: 0), bootstrap: bootstrap,
             session: .init(pingInterval: .milliseconds(200), idleTimeout: .seconds(3)),
             backoff: .init(initial: .milliseconds(50), maximum: .milliseconds(500)), limits: limits, greetPeers: greet)
     }

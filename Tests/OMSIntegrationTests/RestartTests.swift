@@ -53,7 +53,7 @@ extension IntegrationTests {
 
             let late = Node(
                 configuration: NodeConfiguration(
-                    identity: .init(), network: NodeHarness.testNetwork, listen: try Endpoint(host: "127.0.0.1", port: port),
+                    identity: .init(), trust: .keyFile, network: NodeHarness.testNetwork, listen: try Endpoint(host: "127.0.0.1", port: port),
                     session: .init(pingInterval: .milliseconds(200), idleTimeout: .seconds(3)),
                     backoff: .init(initial: .milliseconds(50), maximum: .milliseconds(400))),
                 store: nil, logger: NodeHarness.quietLogger)

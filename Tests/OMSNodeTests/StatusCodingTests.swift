@@ -20,11 +20,11 @@ import Testing
         let (encoder, decoder) = Self.coder()
         let id = NodeID(publicKey: Ed25519.PrivateKey().publicKey)
         let status = NodeStatus(
-            nodeID: id, network: .main, agent: "oms/test", listen: try Endpoint(parsing: "127.0.0.1:1"), advertise: nil,
+            nodeID: id, network: .main, trust: .tpm, agent: "oms/test", listen: try Endpoint(parsing: "127.0.0.1:1"), advertise: nil,
             startedAt: Date(timeIntervalSince1970: 1_700_000_000), uptimeSeconds: 5,
             sessions: [
                 SessionStatus(
-                    peer: id, direction: "inbound", remoteAddress: "127.0.0.1:2", peerListenAddress: nil, agent: "x",
+                    peer: id, peerTrust: .passphrase, direction: "inbound", remoteAddress: "127.0.0.1:2", peerListenAddress: nil, agent: "x",
                     establishedAt: Date(timeIntervalSince1970: 1_700_000_001), latestRTTMilliseconds: 0.5,
                     smoothedRTTMilliseconds: nil, bytesIn: 1, bytesOut: 2, framesIn: 3, framesOut: 4)
             ], dialing: [], recentNotes: [],
@@ -36,6 +36,7 @@ import Testing
         #expect(text.contains(id.description), "ids travel in their printed, checksummed form")
         let back = try decoder.decode(NodeStatus.self, from: data)
         #expect(back.nodeID == id)
+        #expect(text.contains("\"trust\":\"tpm\"") && back.trust == .tpm && back.sessions.first?.peerTrust == .passphrase)
         #expect(back.sessions.first?.latestRTTMilliseconds == 0.5)
         #expect(back.membership.members.first?.status == "suspect" && back.membership.banned == [id])
         #expect(try encoder.encode(back) == data)
@@ -45,7 +46,7 @@ import Testing
         let (encoder, decoder) = Self.coder()
         let id = NodeID(publicKey: Ed25519.PrivateKey().publicKey)
         let status = NodeStatus(
-            nodeID: id, network: .main, agent: "a", listen: nil, advertise: nil, startedAt: Date(timeIntervalSince1970: 0),
+            nodeID: id, network: .main, trust: .keyFile, agent: "a", listen: nil, advertise: nil, startedAt: Date(timeIntervalSince1970: 0),
             uptimeSeconds: 0, sessions: [], dialing: [], recentNotes: [],
             membership: MembershipStatus(
                 incarnation: 0, localHealth: 0, members: [], promisedDetectionMs: 0, catalogItems: 0, refusals: [:], dropped: 0, unreachable: 0, banned: []))

@@ -20,6 +20,7 @@ struct HandshakeIdentityVectorTests {
         let nodeId: String
         let noiseStaticPrivateKey: String
         let noiseStaticPublicKey: String
+        let trust: UInt8
         let signedMessage: String
         let identitySignature: String
         let handshakePayload: String
@@ -36,15 +37,22 @@ struct HandshakeIdentityVectorTests {
     static let domain = Array("oms/v1/noise-static-key".utf8) + [0]
 
     /// The rule of protocol-spec/README.md ("Transport"): a payload is accepted only if it
-    /// decodes, carries a 32-byte key and a 64-byte signature, and the signature by that key over
-    /// the domain tag and the peer's Noise static key verifies. Returns the peer's node id.
+    /// decodes, carries a 32-byte key, a 64-byte signature and a trust of 1 to 3, and the
+    /// signature by that key over the domain tag, the peer's Noise static key and the trust
+    /// verifies. Returns the peer's node id. The node's own reading must agree.
     static func accept(payload: [UInt8], remoteStatic: [UInt8]) -> NodeID? {
+        let ours = try? HandshakeIdentity.verify(payload: payload, remoteStatic: X25519.PublicKey(rawRepresentation: remoteStatic))
         guard let decoded = try? WireHandshakePayload(serializedBytes: payload),
             decoded.identityKey.count == Ed25519.publicKeyLength,
             decoded.identitySignature.count == Ed25519.signatureLength,
+            (1...3).contains(decoded.trust.rawValue),
             let key = try? Ed25519.PublicKey(rawRepresentation: [UInt8](decoded.identityKey)),
-            key.isValidSignature([UInt8](decoded.identitySignature), for: domain + remoteStatic)
-        else { return nil }
+            key.isValidSignature([UInt8](decoded.identitySignature), for: domain + remoteStatic + [UInt8(decoded.trust.rawValue)])
+        else {
+            #expect(ours == nil, "the node accepts a payload the rule refuses")
+            return nil
+        }
+        #expect(ours?.node == NodeID(publicKey: key) && ours?.trust.rawValue == UInt8(decoded.trust.rawValue))
         return NodeID(publicKey: key)
     }
 
@@ -57,7 +65,7 @@ struct HandshakeIdentityVectorTests {
         let noise = try X25519.PrivateKey(rawRepresentation: [UInt8](hex: v.noiseStaticPrivateKey))
         #expect(noise.publicKey.rawRepresentation.hex == v.noiseStaticPublicKey)
 
-        let message = Self.domain + noise.publicKey.rawRepresentation
+        let message = Self.domain + noise.publicKey.rawRepresentation + [v.trust]
         #expect(message.hex == v.signedMessage)
         let signature = identity.signature(for: message)
         #expect(signature.hex == v.identitySignature)
@@ -65,6 +73,7 @@ struct HandshakeIdentityVectorTests {
         var payload = WireHandshakePayload()
         payload.identityKey = Data(identity.publicKey.rawRepresentation)
         payload.identitySignature = Data(signature)
+        payload.trust = try #require(WireNodeTrust(rawValue: Int(v.trust)))
         let encoded: [UInt8] = try payload.serializedBytes()
         #expect(encoded.hex == v.handshakePayload)
         #expect(try WireHandshakePayload(serializedBytes: [UInt8](hex: v.handshakePayload)) == payload)

@@ -26,8 +26,8 @@ struct NodeHandshakeTests {
         initiatorMaximumFrameLength: Int = SecureSession.defaultMaximumFrameLength,
         responderMaximumFrameLength: Int = SecureSession.defaultMaximumFrameLength
     ) throws -> Established {
-        let a = HandshakeIdentity(identity: Ed25519.PrivateKey())
-        let b = HandshakeIdentity(identity: Ed25519.PrivateKey())
+        let a = HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile)
+        let b = HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile)
         var initiator = NodeHandshake(
             role: .initiator, identity: a, network: network, maximumFrameLength: initiatorMaximumFrameLength)
         var responder = NodeHandshake(
@@ -56,7 +56,7 @@ struct NodeHandshakeTests {
         receivingPayload payload: [UInt8], responderStatic: X25519.PrivateKey = X25519.PrivateKey()
     ) throws -> HandshakeError? {
         var initiator = NodeHandshake(
-            role: .initiator, identity: HandshakeIdentity(identity: Ed25519.PrivateKey()), network: .main)
+            role: .initiator, identity: HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile), network: .main)
         let (_, message2) = try rawResponder(staticKey: responderStatic, payload: payload, answering: initiator.start())
         return #expect(throws: HandshakeError.self) { _ = try initiator.receive(message2) }
     }
@@ -67,14 +67,14 @@ struct NodeHandshakeTests {
         receivingPayload payload: [UInt8], initiatorStatic: X25519.PrivateKey = X25519.PrivateKey()
     ) throws -> HandshakeError? {
         var raw = NoiseHandshake(role: .initiator, staticKey: initiatorStatic, prologue: NetworkID.main.prologue)
-        let responderIdentity = HandshakeIdentity(identity: Ed25519.PrivateKey())
+        let responderIdentity = HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile)
         var responder = NodeHandshake(role: .responder, identity: responderIdentity, network: .main)
         let message2 = try #require(try responder.receive(raw.writeMessage(payload: [])).sendOnly)
         // The responder's own proof is fine; the raw side accepts it as a real node would.
         let proof = try raw.readMessage(message2)
         #expect(
             try HandshakeIdentity.verify(payload: proof, remoteStatic: #require(raw.remoteStaticKey))
-                == responderIdentity.nodeID)
+                == HandshakeIdentity.Proven(node: responderIdentity.nodeID, trust: responderIdentity.trust))
         let message3 = try raw.writeMessage(payload: payload)
         return #expect(throws: HandshakeError.self) { _ = try responder.receive(message3) }
     }
@@ -90,8 +90,8 @@ struct NodeHandshakeTests {
     // MARK: - The happy path
 
     @Test func fullHandshakeEstablishesMatchingSessions() throws {
-        let a = HandshakeIdentity(identity: Ed25519.PrivateKey())
-        let b = HandshakeIdentity(identity: Ed25519.PrivateKey())
+        let a = HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile)
+        let b = HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile)
         var initiator = NodeHandshake(role: .initiator, identity: a, network: Self.netA)
         var responder = NodeHandshake(role: .responder, identity: b, network: Self.netA)
 
@@ -115,9 +115,9 @@ struct NodeHandshakeTests {
     }
 
     @Test func expectedRemoteThatAnswersSucceeds() throws {
-        let b = HandshakeIdentity(identity: Ed25519.PrivateKey())
+        let b = HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile)
         var initiator = NodeHandshake(
-            role: .initiator, identity: HandshakeIdentity(identity: Ed25519.PrivateKey()), network: .main,
+            role: .initiator, identity: HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile), network: .main,
             expectedRemote: b.nodeID)
         var responder = NodeHandshake(role: .responder, identity: b, network: .main)
         let message2 = try #require(try responder.receive(initiator.start()).sendOnly)
@@ -130,9 +130,9 @@ struct NodeHandshakeTests {
 
     @Test func differentNetworksFailAtMessage2() throws {
         var initiator = NodeHandshake(
-            role: .initiator, identity: HandshakeIdentity(identity: Ed25519.PrivateKey()), network: Self.netA)
+            role: .initiator, identity: HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile), network: Self.netA)
         var responder = NodeHandshake(
-            role: .responder, identity: HandshakeIdentity(identity: Ed25519.PrivateKey()), network: Self.netB)
+            role: .responder, identity: HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile), network: Self.netB)
         // Message 1 is unencrypted, so the responder cannot tell yet.
         let message2 = try #require(try responder.receive(initiator.start()).sendOnly)
         let error = #expect(throws: HandshakeError.self) { _ = try initiator.receive(message2) }
@@ -141,13 +141,13 @@ struct NodeHandshakeTests {
 
     @Test func responderWhoseProofSignsAnotherStaticKeyIsRefused() throws {
         // The payload is a valid proof for s1, but the responder does Noise with s2.
-        let proof = HandshakeIdentity(identity: Ed25519.PrivateKey(), staticKey: X25519.PrivateKey()).payload
+        let proof = HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile, staticKey: X25519.PrivateKey()).payload
         let error = try Self.initiatorError(receivingPayload: proof, responderStatic: X25519.PrivateKey())
         #expect(error?.code == .identityMismatch)
     }
 
     @Test func initiatorWhoseProofSignsAnotherStaticKeyIsRefusedAtMessage3() throws {
-        let proof = HandshakeIdentity(identity: Ed25519.PrivateKey(), staticKey: X25519.PrivateKey()).payload
+        let proof = HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile, staticKey: X25519.PrivateKey()).payload
         let error = try Self.responderError(receivingPayload: proof, initiatorStatic: X25519.PrivateKey())
         #expect(error?.code == .identityMismatch)
     }
@@ -155,9 +155,9 @@ struct NodeHandshakeTests {
     @Test func rawPeersWithHonestProofsAreAccepted() throws {
         // The raw helpers themselves are sound: with a proof for the key they use, both succeed.
         let responderStatic = X25519.PrivateKey()
-        let responderIdentity = HandshakeIdentity(identity: Ed25519.PrivateKey(), staticKey: responderStatic)
+        let responderIdentity = HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile, staticKey: responderStatic)
         var initiator = NodeHandshake(
-            role: .initiator, identity: HandshakeIdentity(identity: Ed25519.PrivateKey()), network: .main)
+            role: .initiator, identity: HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile), network: .main)
         let (_, message2) = try Self.rawResponder(
             staticKey: responderStatic, payload: responderIdentity.payload, answering: initiator.start())
         let (_, session) = try #require(try initiator.receive(message2).sendAndEstablish)
@@ -203,18 +203,18 @@ struct NodeHandshakeTests {
         var raw = NoiseHandshake(role: .initiator, staticKey: X25519.PrivateKey(), prologue: NetworkID.main.prologue)
         let message1 = try raw.writeMessage(payload: Array("hello".utf8))
         var responder = NodeHandshake(
-            role: .responder, identity: HandshakeIdentity(identity: Ed25519.PrivateKey()), network: .main)
+            role: .responder, identity: HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile), network: .main)
         let error = #expect(throws: HandshakeError.self) { _ = try responder.receive(message1) }
         #expect(error?.code == .badIdentityPayload)
     }
 
     @Test func unexpectedPeerIsRefusedBeforeMessage3() throws {
-        let someoneElse = HandshakeIdentity(identity: Ed25519.PrivateKey()).nodeID
+        let someoneElse = HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile).nodeID
         var initiator = NodeHandshake(
-            role: .initiator, identity: HandshakeIdentity(identity: Ed25519.PrivateKey()), network: .main,
+            role: .initiator, identity: HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile), network: .main,
             expectedRemote: someoneElse)
         var responder = NodeHandshake(
-            role: .responder, identity: HandshakeIdentity(identity: Ed25519.PrivateKey()), network: .main)
+            role: .responder, identity: HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile), network: .main)
         let message2 = try #require(try responder.receive(initiator.start()).sendOnly)
 
         var step: NodeHandshake.Step?
@@ -228,15 +228,15 @@ struct NodeHandshakeTests {
 
     @Test func responderCannotStart() {
         var responder = NodeHandshake(
-            role: .responder, identity: HandshakeIdentity(identity: Ed25519.PrivateKey()), network: .main)
+            role: .responder, identity: HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile), network: .main)
         #expect(throws: HandshakeError.self) { _ = try responder.start() }
     }
 
     @Test func tamperedMessage2IsANoiseError() throws {
         var initiator = NodeHandshake(
-            role: .initiator, identity: HandshakeIdentity(identity: Ed25519.PrivateKey()), network: .main)
+            role: .initiator, identity: HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile), network: .main)
         var responder = NodeHandshake(
-            role: .responder, identity: HandshakeIdentity(identity: Ed25519.PrivateKey()), network: .main)
+            role: .responder, identity: HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile), network: .main)
         var message2 = try #require(try responder.receive(initiator.start()).sendOnly)
         message2[message2.count - 1] ^= 0x01
         let error = #expect(throws: HandshakeError.self) { _ = try initiator.receive(message2) }
@@ -248,7 +248,7 @@ struct NodeHandshakeTests {
     @Test(arguments: HandshakeIdentityVectorTests.file.valid)
     func identityPayloadMatchesVector(_ v: HandshakeIdentityVectorTests.Valid) throws {
         let identity = HandshakeIdentity(
-            identity: try Ed25519.PrivateKey(seed: [UInt8](hex: v.identitySeed)),
+            identity: try Ed25519.PrivateKey(seed: [UInt8](hex: v.identitySeed)), trust: try #require(NodeTrust(rawValue: v.trust)),
             staticKey: try X25519.PrivateKey(rawRepresentation: [UInt8](hex: v.noiseStaticPrivateKey)))
         #expect(identity.payload.hex == v.handshakePayload)
         #expect(identity.nodeID.description == v.nodeId)
@@ -268,7 +268,7 @@ struct NodeHandshakeTests {
             receivingPayload: [UInt8](hex: v.handshakePayload), responderStatic: staticKey)
         let signatureProblems: Set = [
             "signature over another static key", "signature without the domain tag", "signature with one bit flipped",
-            "identity key of another node",
+            "identity key of another node", "trust other than the one signed", "signature not covering the trust",
         ]
         #expect(error?.code == (signatureProblems.contains(v.name) ? .identityMismatch : .badIdentityPayload))
     }
@@ -277,7 +277,7 @@ struct NodeHandshakeTests {
         let responder = try #require(HandshakeIdentityVectorTests.file.valid.first { $0.name == "responder" })
         let staticKey = try X25519.PrivateKey(rawRepresentation: [UInt8](hex: responder.noiseStaticPrivateKey))
         var initiator = NodeHandshake(
-            role: .initiator, identity: HandshakeIdentity(identity: Ed25519.PrivateKey()), network: .main)
+            role: .initiator, identity: HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile), network: .main)
         let (_, message2) = try Self.rawResponder(
             staticKey: staticKey, payload: [UInt8](hex: responder.handshakePayload), answering: initiator.start())
         let (_, session) = try #require(try initiator.receive(message2).sendAndEstablish)

@@ -45,7 +45,8 @@ struct SecureSessionTests {
         _ = try initiator.readMessage(responder.writeMessage(payload: []))
         _ = try responder.readMessage(initiator.writeMessage(payload: []))
         let session = SecureSession(
-            transport: try responder.split(), remote: HandshakeIdentity(identity: Ed25519.PrivateKey()).nodeID,
+            transport: try responder.split(),
+            remote: HandshakeIdentity.Proven(node: HandshakeIdentity(identity: Ed25519.PrivateKey(), trust: .keyFile).nodeID, trust: .keyFile),
             maximumFrameLength: maximumFrameLength)
         return (try initiator.split(), session)
     }

@@ -109,3 +109,26 @@ import Testing
         #expect(error?.context.contains("symbolic link") == true)
     }
 }
+
+/// An identity under a TPM-sealed master key, at the store's seam: the master key the TPM
+/// unseals opens it, anything else is refused by name (the TPM itself is tested in OMSTrust and
+/// end to end in `TPMIdentityTests`).
+@Suite struct MasterKeyUnlockTests {
+    @Test func theMasterKeyOpensTheIdentityAndNothingElseDoes() throws {
+        let scratch = ScratchDirectory()
+        defer { scratch.remove() }
+        let master = SecureBytes.random(count: 32)
+        let sealed = TPMSealedKey(tcti: "swtpm:host=127.0.0.1,port=2321", publicArea: [1, 2, 3], privateBlob: [4, 5, 6])
+        let (store, identity) = try NodeStore.initialize(
+            directory: scratch.data, network: ScratchDirectory.testNetwork, passphrase: nil, tpm: (sealed, master))
+        #expect(try store.identityProtection() == .tpm(sealed), "the sealed object is stored as the TPM let it out")
+        #expect(try store.identityProtection().trust == .tpm)
+        #expect(!FileManager.default.fileExists(atPath: scratch.data.keyFile.path))
+        let reopened = try NodeStore(directory: scratch.data)
+        #expect(try reopened.unlockIdentity(.masterKey(master)).seed == identity.seed)
+        #expect(storeError { try reopened.unlockIdentity(.masterKey(SecureBytes.random(count: 32))) }?.code == .badMasterKey)
+        #expect(storeError { try reopened.unlockIdentity(.masterKey(SecureBytes.random(count: 16))) }?.code == .badMasterKey)
+        #expect(storeError { try reopened.unlockIdentity(.keyFile) }?.code == .tpmRequired)
+        #expect(storeError { try reopened.unlockIdentity(.passphrase("x")) }?.code == .tpmRequired)
+    }
+}

@@ -446,19 +446,19 @@ NOISE_STATIC_DOMAIN = b"oms/v1/noise-static-key\x00"
 
 def handshake_identity():
     cases = []
-    for name, seed_label, static_label in [
-        ("responder", "seed/alice", "noise/alice"),
-        ("initiator", "seed/bob", "noise/bob"),
+    for name, seed_label, static_label, trust in [
+        ("responder", "seed/alice", "noise/alice", 1),
+        ("initiator", "seed/bob", "noise/bob", 2),
     ]:
         seed = fixed_bytes(seed_label)
         static_private = fixed_bytes(static_label)
         static_public = X25519PrivateKey.from_private_bytes(static_private).public_key().public_bytes(
             Encoding.Raw, PublicFormat.Raw
         )
-        message = NOISE_STATIC_DOMAIN + static_public
+        message = NOISE_STATIC_DOMAIN + static_public + bytes([trust])
         signature = ed25519_sign(seed, message)
         identity_key = ed25519_public(seed)
-        payload = pb_bytes_field(1, identity_key) + pb_bytes_field(2, signature)
+        payload = pb_bytes_field(1, identity_key) + pb_bytes_field(2, signature) + pb_varint_field(3, trust)
         assert payload[:2] == b"\x0a\x20" and payload[34:36] == b"\x12\x40"
         cases.append(
             {
@@ -468,6 +468,7 @@ def handshake_identity():
                 "node_id": bech32m_encode("node", identity_key),
                 "noise_static_private_key": static_private.hex(),
                 "noise_static_public_key": static_public.hex(),
+                "trust": trust,
                 "signed_message": message.hex(),
                 "identity_signature": signature.hex(),
                 "handshake_payload": payload.hex(),
@@ -479,26 +480,37 @@ def handshake_identity():
     key = bytes.fromhex(good["identity_key"])
     sig = bytes.fromhex(good["identity_signature"])
     other_static = bytes.fromhex(cases[1]["noise_static_public_key"])
-    sig_other_static = ed25519_sign(bytes.fromhex(good["identity_seed"]), NOISE_STATIC_DOMAIN + other_static)
-    sig_no_domain = ed25519_sign(bytes.fromhex(good["identity_seed"]), bytes.fromhex(good["noise_static_public_key"]))
+    seed = bytes.fromhex(good["identity_seed"])
+    static = bytes.fromhex(good["noise_static_public_key"])
+    trust = pb_varint_field(3, good["trust"])
+    sig_other_static = ed25519_sign(seed, NOISE_STATIC_DOMAIN + other_static + bytes([good["trust"]]))
+    sig_no_domain = ed25519_sign(seed, static + bytes([good["trust"]]))
+    sig_no_trust = ed25519_sign(seed, NOISE_STATIC_DOMAIN + static)
+    sig_trust_9 = ed25519_sign(seed, NOISE_STATIC_DOMAIN + static + bytes([9]))
+    sig_trust_0 = ed25519_sign(seed, NOISE_STATIC_DOMAIN + static + bytes([0]))
     flipped = bytearray(sig)
     flipped[0] ^= 1
     invalid = [
-        ("signature over another static key", pb_bytes_field(1, key) + pb_bytes_field(2, sig_other_static)),
-        ("signature without the domain tag", pb_bytes_field(1, key) + pb_bytes_field(2, sig_no_domain)),
-        ("signature with one bit flipped", pb_bytes_field(1, key) + pb_bytes_field(2, bytes(flipped))),
-        ("identity key of another node", pb_bytes_field(1, bytes.fromhex(cases[1]["identity_key"])) + pb_bytes_field(2, sig)),
-        ("identity key missing", pb_bytes_field(2, sig)),
-        ("signature missing", pb_bytes_field(1, key)),
+        ("signature over another static key", pb_bytes_field(1, key) + pb_bytes_field(2, sig_other_static) + trust),
+        ("signature without the domain tag", pb_bytes_field(1, key) + pb_bytes_field(2, sig_no_domain) + trust),
+        ("signature with one bit flipped", pb_bytes_field(1, key) + pb_bytes_field(2, bytes(flipped)) + trust),
+        ("identity key of another node", pb_bytes_field(1, bytes.fromhex(cases[1]["identity_key"])) + pb_bytes_field(2, sig) + trust),
+        ("identity key missing", pb_bytes_field(2, sig) + trust),
+        ("signature missing", pb_bytes_field(1, key) + trust),
         ("empty payload", b""),
-        ("identity key of 31 bytes", pb_bytes_field(1, key[:31]) + pb_bytes_field(2, sig)),
-        ("signature of 63 bytes", pb_bytes_field(1, key) + pb_bytes_field(2, sig[:63])),
+        ("identity key of 31 bytes", pb_bytes_field(1, key[:31]) + pb_bytes_field(2, sig) + trust),
+        ("signature of 63 bytes", pb_bytes_field(1, key) + pb_bytes_field(2, sig[:63]) + trust),
+        ("trust missing", pb_bytes_field(1, key) + pb_bytes_field(2, sig_trust_0)),
+        ("trust other than the one signed", pb_bytes_field(1, key) + pb_bytes_field(2, sig) + pb_varint_field(3, 3)),
+        ("signature not covering the trust", pb_bytes_field(1, key) + pb_bytes_field(2, sig_no_trust) + trust),
+        ("unknown trust 9", pb_bytes_field(1, key) + pb_bytes_field(2, sig_trust_9) + pb_varint_field(3, 9)),
     ]
     return {
         "description": (
             "The Noise handshake payload (protocol-spec/README.md, 'Transport'). valid: the node with identity_seed "
-            "signs signed_message = 'oms/v1/noise-static-key' || 0x00 || noise_static_public_key; the result MUST be "
-            "identity_signature, and HandshakePayload{identity_key, identity_signature} MUST encode to "
+            "with trust (NodeTrust) signs signed_message = 'oms/v1/noise-static-key' || 0x00 || noise_static_public_key "
+            "|| trust (1 byte); the result MUST be identity_signature, and HandshakePayload{identity_key, "
+            "identity_signature, trust} MUST encode to "
             "handshake_payload. noise_static_public_key is X25519(noise_static_private_key). invalid: received "
             "from a peer whose Noise static key is invalid_static_public_key, each handshake_payload MUST be refused "
             "(the handshake is aborted)."

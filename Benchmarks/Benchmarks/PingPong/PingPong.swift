@@ -24,14 +24,14 @@ struct NodePair: Sendable {
         let quiet = Logger(label: "oms.bench") { _ in SwiftLogNoOpLogHandler() }
         let ponger = Node(
             configuration: NodeConfiguration(
-                identity: Ed25519.PrivateKey(), network: network, listen: try Endpoint(host: "127.0.0.1", port: 0),
+                identity: Ed25519.PrivateKey(), trust: .keyFile, network: network, listen: try Endpoint(host: "127.0.0.1", port: 0),
                 greetPeers: false),
             store: nil, logger: quiet)
         try await ponger.bind()
         guard let address = await ponger.listeningAddress else { fatalError("the first node did not bind") }
         let pinger = Node(
             configuration: NodeConfiguration(
-                identity: Ed25519.PrivateKey(), network: network, listen: nil, bootstrap: [address], greetPeers: false),
+                identity: Ed25519.PrivateKey(), trust: .keyFile, network: network, listen: nil, bootstrap: [address], greetPeers: false),
             store: nil, logger: quiet)
         let runs = [Task { try await ponger.run() }, Task { try await pinger.run() }]
         let pair = NodePair(ponger: ponger, pinger: pinger, runs: runs)

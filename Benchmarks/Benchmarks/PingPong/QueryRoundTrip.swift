@@ -34,7 +34,7 @@ struct QueryPair: Sendable {
             let host = try TCFHost(store: store, nodeIdentity: identity)
             let node = Node(
                 configuration: NodeConfiguration(
-                    identity: identity, network: network, listen: listen ? try Endpoint(host: "127.0.0.1", port: 0) : nil, bootstrap: bootstrap,
+                    identity: identity, trust: .keyFile, network: network, listen: listen ? try Endpoint(host: "127.0.0.1", port: 0) : nil, bootstrap: bootstrap,
                     greetPeers: false),
                 store: store, logger: quiet)
             return (node, host, Exchange(host: host, nodeIdentity: identity))

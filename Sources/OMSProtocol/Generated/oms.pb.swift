@@ -34,6 +34,57 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+/// How a node's master key is protected at rest: what a peer may expect of its custody of data.
+public nonisolated enum WireNodeTrust: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// refused: every node says which trust it has
+  case unspecified // = 0
+
+  /// sealed by the machine's TPM: a copied disk opens nothing
+  case tpm // = 1
+
+  /// software: under a key from argon2id over the owner's passphrase
+  case passphrase // = 2
+
+  /// software: under a random key in a file beside the database
+  case keyFile // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .tpm
+    case 2: self = .passphrase
+    case 3: self = .keyFile
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .tpm: return 1
+    case .passphrase: return 2
+    case .keyFile: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [WireNodeTrust] = [
+    .unspecified,
+    .tpm,
+    .passphrase,
+    .keyFile,
+  ]
+
+}
+
 public nonisolated enum WireErrorCode: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
   case unspecified // = 0
@@ -244,8 +295,11 @@ public nonisolated struct WireHandshakePayload: Sendable {
   public var identityKey: Data = Data()
 
   /// Ed25519 signature by identity_key over
-  /// "oms/v1/noise-static-key" || 0x00 || the sender's 32-byte Noise static public key.
+  /// "oms/v1/noise-static-key" || 0x00 || the sender's 32-byte Noise static public key || trust (1 byte).
   public var identitySignature: Data = Data()
+
+  /// How the node's keys rest, stated by the node and covered by the signature.
+  public var trust: WireNodeTrust = .unspecified
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -867,6 +921,10 @@ public nonisolated struct WireDigestEntry: Sendable {
 
 fileprivate nonisolated let _protobuf_package = "oms.wire.v1"
 
+nonisolated extension WireNodeTrust: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0NODE_TRUST_UNSPECIFIED\0\u{1}NODE_TRUST_TPM\0\u{1}NODE_TRUST_PASSPHRASE\0\u{1}NODE_TRUST_KEY_FILE\0")
+}
+
 nonisolated extension WireErrorCode: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ERROR_CODE_UNSPECIFIED\0\u{1}ERROR_CODE_MALFORMED_FRAME\0\u{1}ERROR_CODE_UNKNOWN_FRAME\0\u{1}ERROR_CODE_FRAME_TOO_LARGE\0\u{1}ERROR_CODE_BAD_SIGNATURE\0\u{1}ERROR_CODE_RATE_LIMITED\0\u{1}ERROR_CODE_SHUTTING_DOWN\0\u{1}ERROR_CODE_TOO_MANY_CONNECTIONS\0\u{1}ERROR_CODE_DUPLICATE_SESSION\0\u{1}ERROR_CODE_PROTOCOL_VIOLATION\0\u{1}ERROR_CODE_UNKNOWN_COMMUNITY\0\u{1}ERROR_CODE_NOT_A_MEMBER\0")
 }
@@ -881,7 +939,7 @@ nonisolated extension WireMemberStatus: SwiftProtobuf._ProtoNameProviding {
 
 nonisolated extension WireHandshakePayload: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HandshakePayload"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}identity_key\0\u{3}identity_signature\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}identity_key\0\u{3}identity_signature\0\u{1}trust\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -891,6 +949,7 @@ nonisolated extension WireHandshakePayload: SwiftProtobuf.Message, SwiftProtobuf
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularBytesField(value: &self.identityKey) }()
       case 2: try { try decoder.decodeSingularBytesField(value: &self.identitySignature) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.trust) }()
       default: break
       }
     }
@@ -903,12 +962,16 @@ nonisolated extension WireHandshakePayload: SwiftProtobuf.Message, SwiftProtobuf
     if !self.identitySignature.isEmpty {
       try visitor.visitSingularBytesField(value: self.identitySignature, fieldNumber: 2)
     }
+    if self.trust != .unspecified {
+      try visitor.visitSingularEnumField(value: self.trust, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: WireHandshakePayload, rhs: WireHandshakePayload) -> Bool {
     if lhs.identityKey != rhs.identityKey {return false}
     if lhs.identitySignature != rhs.identitySignature {return false}
+    if lhs.trust != rhs.trust {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -2,7 +2,8 @@ import OMSCrypto
 import SwiftProtobuf
 
 /// A node's proof, sent inside the Noise handshake, that its Noise static key speaks for its
-/// Ed25519 identity: the identity key signs `"oms/v1/noise-static-key" | 0x00 | static key`.
+/// Ed25519 identity, and its statement of how its keys rest: the identity key signs
+/// `"oms/v1/noise-static-key" | 0x00 | static key | trust`.
 /// Without it a peer would know only an anonymous X25519 key (protocol-spec/README.md,
 /// "Handshake").
 ///
@@ -12,38 +13,52 @@ public struct HandshakeIdentity: Sendable {
     static let signingDomain = Array("oms/v1/noise-static-key".utf8) + [0]
 
     public let identity: Ed25519.PrivateKey
+    public let trust: NodeTrust
     public let staticKey: X25519.PrivateKey
     /// The serialised `HandshakePayload`, computed once.
     let payload: [UInt8]
 
-    public init(identity: Ed25519.PrivateKey, staticKey: X25519.PrivateKey = X25519.PrivateKey()) {
-        self.init(identity: identity, staticKey: staticKey, payload: Self.proof(identity: identity, staticKey: staticKey))
+    public init(identity: Ed25519.PrivateKey, trust: NodeTrust, staticKey: X25519.PrivateKey = X25519.PrivateKey()) {
+        self.init(identity: identity, trust: trust, staticKey: staticKey, payload: Self.proof(identity: identity, trust: trust, staticKey: staticKey))
     }
 
     /// Pairs a key with an arbitrary payload: only tests build mismatched ones.
-    init(identity: Ed25519.PrivateKey, staticKey: X25519.PrivateKey, payload: [UInt8]) {
+    init(identity: Ed25519.PrivateKey, trust: NodeTrust, staticKey: X25519.PrivateKey, payload: [UInt8]) {
         self.identity = identity
+        self.trust = trust
         self.staticKey = staticKey
         self.payload = payload
     }
 
-    static func proof(identity: Ed25519.PrivateKey, staticKey: X25519.PrivateKey) -> [UInt8] {
+    static func proof(identity: Ed25519.PrivateKey, trust: NodeTrust, staticKey: X25519.PrivateKey) -> [UInt8] {
         let proof = WireHandshakePayload.with {
             $0.identityKey = .init(identity.publicKey.rawRepresentation)
-            $0.identitySignature = .init(identity.signature(for: Self.signingInput(staticKey.publicKey)))
+            $0.identitySignature = .init(identity.signature(for: Self.signingInput(staticKey.publicKey, trust: trust.rawValue)))
+            $0.trust = WireNodeTrust(rawValue: Int(trust.rawValue)) ?? .unspecified
         }
         return try! proof.serializedBytes()
     }
 
     public var nodeID: NodeID { NodeID(publicKey: identity.publicKey) }
 
-    static func signingInput(_ staticKey: X25519.PublicKey) -> [UInt8] {
-        signingDomain + staticKey.rawRepresentation
+    static func signingInput(_ staticKey: X25519.PublicKey, trust: UInt8) -> [UInt8] {
+        signingDomain + staticKey.rawRepresentation + [trust]
+    }
+
+    /// A peer's identity as its handshake proved it.
+    public struct Proven: Sendable, Hashable {
+        public let node: NodeID
+        public let trust: NodeTrust
+
+        public init(node: NodeID, trust: NodeTrust) {
+            self.node = node
+            self.trust = trust
+        }
     }
 
     /// Checks a peer's payload against the static key the Noise handshake authenticated, and
-    /// returns the node it proves.
-    public static func verify(payload: [UInt8], remoteStatic: X25519.PublicKey) throws(HandshakeError) -> NodeID {
+    /// returns the node it proves and the trust it states.
+    public static func verify(payload: [UInt8], remoteStatic: X25519.PublicKey) throws(HandshakeError) -> Proven {
         let proof: WireHandshakePayload
         do {
             proof = try WireHandshakePayload(serializedBytes: payload)
@@ -56,12 +71,15 @@ public struct HandshakeIdentity: Sendable {
         else {
             throw HandshakeError(.badIdentityPayload, "the handshake payload lacks a 32-byte identity key and a 64-byte signature")
         }
-        guard key.isValidSignature(Array(proof.identitySignature), for: signingInput(remoteStatic)) else {
+        guard let trust = NodeTrust(rawValue: UInt8(clamping: proof.trust.rawValue)) else {
+            throw HandshakeError(.badIdentityPayload, "the handshake payload states no known trust (\(proof.trust.rawValue)); 1 to 3")
+        }
+        guard key.isValidSignature(Array(proof.identitySignature), for: signingInput(remoteStatic, trust: trust.rawValue)) else {
             throw HandshakeError(
                 .identityMismatch,
                 "\(NodeID(publicKey: key).short) did not sign the Noise static key it used: refusing the peer")
         }
-        return NodeID(publicKey: key)
+        return Proven(node: NodeID(publicKey: key), trust: trust)
     }
 }
 

@@ -62,8 +62,8 @@ public struct NodeHandshake: Sendable {
             return .establish(SecureSession(transport: transport, remote: remote, maximumFrameLength: maximumFrameLength))
         case .initiator:
             let remote = try verify(payload)
-            if let expectedRemote, expectedRemote != remote {
-                throw HandshakeError(.unexpectedPeer, "dialled \(expectedRemote.short) but \(remote.short) answered")
+            if let expectedRemote, expectedRemote != remote.node {
+                throw HandshakeError(.unexpectedPeer, "dialled \(expectedRemote.short) but \(remote.node.short) answered")
             }
             let final = try noiseStep { [identity] in try $0.writeMessage(payload: identity.payload) }
             let transport = try noiseStep { try $0.split() }
@@ -72,12 +72,12 @@ public struct NodeHandshake: Sendable {
         }
     }
 
-    private func verify(_ payload: [UInt8]) throws(HandshakeError) -> NodeID {
+    private func verify(_ payload: [UInt8]) throws(HandshakeError) -> HandshakeIdentity.Proven {
         guard let remoteStatic = noise.remoteStaticKey else {
             throw HandshakeError(.noise, "no remote static key after the message that carries it")
         }
         let remote = try HandshakeIdentity.verify(payload: payload, remoteStatic: remoteStatic)
-        guard remote != identity.nodeID else {
+        guard remote.node != identity.nodeID else {
             throw HandshakeError(.selfConnection, "the peer is this node itself (an address of ours was dialled)")
         }
         return remote

@@ -14,14 +14,17 @@ public struct SecureSession: Sendable {
     }
 
     public let remote: NodeID
+    /// How the peer says its keys rest (signed in its handshake).
+    public let remoteTrust: NodeTrust
     public let handshakeHash: [UInt8]
     /// Internal so that tests can put bytes on the wire that no honest sender would.
     var transport: NoiseTransport
     private var assembler: FrameAssembler
 
-    init(transport: NoiseTransport, remote: NodeID, maximumFrameLength: Int) {
+    init(transport: NoiseTransport, remote: HandshakeIdentity.Proven, maximumFrameLength: Int) {
         self.transport = transport
-        self.remote = remote
+        self.remote = remote.node
+        remoteTrust = remote.trust
         handshakeHash = transport.handshakeHash
         assembler = FrameAssembler(maximumFrameLength: maximumFrameLength)
     }
