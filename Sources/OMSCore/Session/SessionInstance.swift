@@ -170,9 +170,11 @@ public struct SessionInstance: Sendable {
             return [.receivedQuery(requestID: frame.requestID, envelope: Array(query.envelope))]
         case .answer(let answer):
             return [.receivedAnswer(requestID: frame.requestID, envelope: Array(answer.envelope))]
-        case .communityDescribe, .communitySync, .communityPush, .communityQuestion, .communityKeptRequest:
+        case .communityDescribe, .communitySync, .communityPush, .communityQuestion, .communityKeptRequest,
+            .migrationOffer, .migrationBegin, .migrationChunk, .migrationCommit:
             return [.receivedRequest(frame)]
-        case .communityDescription, .communityEvents, .communityAck, .communityKept:
+        case .communityDescription, .communityEvents, .communityAck, .communityKept,
+            .migrationAttestation, .migrationAck, .migrationReceipt:
             return [.receivedResponse(frame)]
         case .membership, .announcements, .digest:
             return [.receivedGossip(frame)]

@@ -122,6 +122,11 @@ public nonisolated enum WireErrorCode: SwiftProtobuf.Enum, Swift.CaseIterable {
 
   /// A community's log is served only to the nodes of its members and applicants.
   case notAMember // = 11
+
+  /// A migration step the receiver refuses (README section 18): no TPM to attest with, an unknown
+  /// or ended migration, a chunk that does not open, an archive that does not import. The
+  /// migration ends; the source still holds the TCF.
+  case migrationRefused // = 12
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -142,6 +147,7 @@ public nonisolated enum WireErrorCode: SwiftProtobuf.Enum, Swift.CaseIterable {
     case 9: self = .protocolViolation
     case 10: self = .unknownCommunity
     case 11: self = .notAMember
+    case 12: self = .migrationRefused
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -160,6 +166,7 @@ public nonisolated enum WireErrorCode: SwiftProtobuf.Enum, Swift.CaseIterable {
     case .protocolViolation: return 9
     case .unknownCommunity: return 10
     case .notAMember: return 11
+    case .migrationRefused: return 12
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -178,6 +185,7 @@ public nonisolated enum WireErrorCode: SwiftProtobuf.Enum, Swift.CaseIterable {
     .protocolViolation,
     .unknownCommunity,
     .notAMember,
+    .migrationRefused,
   ]
 
 }
@@ -477,6 +485,62 @@ public nonisolated struct WireFrame: Sendable {
     set {body = .digest(newValue)}
   }
 
+  public var migrationOffer: WireMigrationOffer {
+    get {
+      if case .migrationOffer(let v)? = body {return v}
+      return WireMigrationOffer()
+    }
+    set {body = .migrationOffer(newValue)}
+  }
+
+  public var migrationAttestation: WireMigrationAttestation {
+    get {
+      if case .migrationAttestation(let v)? = body {return v}
+      return WireMigrationAttestation()
+    }
+    set {body = .migrationAttestation(newValue)}
+  }
+
+  public var migrationBegin: WireMigrationBegin {
+    get {
+      if case .migrationBegin(let v)? = body {return v}
+      return WireMigrationBegin()
+    }
+    set {body = .migrationBegin(newValue)}
+  }
+
+  public var migrationChunk: WireMigrationChunk {
+    get {
+      if case .migrationChunk(let v)? = body {return v}
+      return WireMigrationChunk()
+    }
+    set {body = .migrationChunk(newValue)}
+  }
+
+  public var migrationAck: WireMigrationAck {
+    get {
+      if case .migrationAck(let v)? = body {return v}
+      return WireMigrationAck()
+    }
+    set {body = .migrationAck(newValue)}
+  }
+
+  public var migrationCommit: WireMigrationCommit {
+    get {
+      if case .migrationCommit(let v)? = body {return v}
+      return WireMigrationCommit()
+    }
+    set {body = .migrationCommit(newValue)}
+  }
+
+  public var migrationReceipt: WireMigrationReceipt {
+    get {
+      if case .migrationReceipt(let v)? = body {return v}
+      return WireMigrationReceipt()
+    }
+    set {body = .migrationReceipt(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Body: Equatable, Sendable {
@@ -500,6 +564,13 @@ public nonisolated struct WireFrame: Sendable {
     case membership(WireMembership)
     case announcements(WireAnnouncements)
     case digest(WireDigest)
+    case migrationOffer(WireMigrationOffer)
+    case migrationAttestation(WireMigrationAttestation)
+    case migrationBegin(WireMigrationBegin)
+    case migrationChunk(WireMigrationChunk)
+    case migrationAck(WireMigrationAck)
+    case migrationCommit(WireMigrationCommit)
+    case migrationReceipt(WireMigrationReceipt)
 
   }
 
@@ -917,6 +988,185 @@ public nonisolated struct WireDigestEntry: Sendable {
   public init() {}
 }
 
+/// Source -> destination: will you take this TCF? Answered by MigrationAttestation.
+public nonisolated struct WireMigrationOffer: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// 16 random bytes naming this attempt
+  public var migration: Data = Data()
+
+  /// the TCF's 32-byte id
+  public var tcf: Data = Data()
+
+  /// 32 random bytes the attestation must cover
+  public var nonce: Data = Data()
+
+  /// the archive's plaintext size
+  public var archiveBytes: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A PCR of the SHA-256 bank and the value its holder reports.
+public nonisolated struct WirePCRValue: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var index: UInt32 = 0
+
+  /// 32 bytes
+  public var value: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Destination -> source: what it is, proved by its TPM, and the key to encrypt the TCF to.
+public nonisolated struct WireMigrationAttestation: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var migration: Data = Data()
+
+  public var trust: WireNodeTrust = .unspecified
+
+  /// the AK's TPMT_PUBLIC (a restricted P-256 signing key)
+  public var attestationKey: Data = Data()
+
+  /// the transfer key's TPMT_PUBLIC (a P-256 decryption key)
+  public var transferKey: Data = Data()
+
+  /// TPMS_ATTEST of a quote over the qualifying data
+  public var quote: Data = Data()
+
+  /// TPMT_SIGNATURE by the AK
+  public var quoteSignature: Data = Data()
+
+  /// TPMS_ATTEST certifying the transfer key, same data
+  public var certification: Data = Data()
+
+  /// TPMT_SIGNATURE by the AK
+  public var certificationSignature: Data = Data()
+
+  /// the quoted PCRs' values, as reported
+  public var pcrs: [WirePCRValue] = []
+
+  /// Ed25519 by the destination node over "oms/v1/migration-attestation" || 0x00 || migration
+  /// || nonce || trust (1 byte) || SHA-256(attestation_key) || transfer key name (34 bytes).
+  public var signature: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Source -> destination: the transfer begins. Answered by MigrationAck.
+public nonisolated struct WireMigrationBegin: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var migration: Data = Data()
+
+  /// the source's P-256 point for ECDH, 65 bytes uncompressed
+  public var ephemeralKey: Data = Data()
+
+  /// BLAKE2b-256 of the plaintext archive
+  public var archiveDigest: Data = Data()
+
+  public var archiveBytes: UInt64 = 0
+
+  /// ceil(archive_bytes / 1 MiB)
+  public var chunks: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Source -> destination: chunk `index` of the archive, sealed. Answered by MigrationAck.
+public nonisolated struct WireMigrationChunk: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var migration: Data = Data()
+
+  public var index: UInt32 = 0
+
+  /// XChaCha20-Poly1305 ciphertext and tag
+  public var sealed: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Destination -> source: how many chunks, in order, it holds.
+public nonisolated struct WireMigrationAck: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var migration: Data = Data()
+
+  public var received: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Source -> destination: every chunk is sent; import the TCF. Answered by MigrationReceipt.
+public nonisolated struct WireMigrationCommit: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var migration: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Destination -> source: the TCF is imported, durably, and re-sealed under the destination's keys.
+public nonisolated struct WireMigrationReceipt: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var migration: Data = Data()
+
+  public var tcf: Data = Data()
+
+  public var archiveDigest: Data = Data()
+
+  /// node ids, 32 bytes each
+  public var source: Data = Data()
+
+  public var destination: Data = Data()
+
+  public var trust: WireNodeTrust = .unspecified
+
+  public var atUnixMs: UInt64 = 0
+
+  /// Ed25519 by the destination node over "oms/v1/migration-receipt" || 0x00 || migration || tcf
+  /// || archive_digest || source || destination || trust (1 byte) || at_unix_ms (u64 BE).
+  public var signature: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "oms.wire.v1"
@@ -926,7 +1176,7 @@ nonisolated extension WireNodeTrust: SwiftProtobuf._ProtoNameProviding {
 }
 
 nonisolated extension WireErrorCode: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ERROR_CODE_UNSPECIFIED\0\u{1}ERROR_CODE_MALFORMED_FRAME\0\u{1}ERROR_CODE_UNKNOWN_FRAME\0\u{1}ERROR_CODE_FRAME_TOO_LARGE\0\u{1}ERROR_CODE_BAD_SIGNATURE\0\u{1}ERROR_CODE_RATE_LIMITED\0\u{1}ERROR_CODE_SHUTTING_DOWN\0\u{1}ERROR_CODE_TOO_MANY_CONNECTIONS\0\u{1}ERROR_CODE_DUPLICATE_SESSION\0\u{1}ERROR_CODE_PROTOCOL_VIOLATION\0\u{1}ERROR_CODE_UNKNOWN_COMMUNITY\0\u{1}ERROR_CODE_NOT_A_MEMBER\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ERROR_CODE_UNSPECIFIED\0\u{1}ERROR_CODE_MALFORMED_FRAME\0\u{1}ERROR_CODE_UNKNOWN_FRAME\0\u{1}ERROR_CODE_FRAME_TOO_LARGE\0\u{1}ERROR_CODE_BAD_SIGNATURE\0\u{1}ERROR_CODE_RATE_LIMITED\0\u{1}ERROR_CODE_SHUTTING_DOWN\0\u{1}ERROR_CODE_TOO_MANY_CONNECTIONS\0\u{1}ERROR_CODE_DUPLICATE_SESSION\0\u{1}ERROR_CODE_PROTOCOL_VIOLATION\0\u{1}ERROR_CODE_UNKNOWN_COMMUNITY\0\u{1}ERROR_CODE_NOT_A_MEMBER\0\u{1}ERROR_CODE_MIGRATION_REFUSED\0")
 }
 
 nonisolated extension WireMembershipKind: SwiftProtobuf._ProtoNameProviding {
@@ -979,7 +1229,7 @@ nonisolated extension WireHandshakePayload: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension WireFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Frame"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}hello\0\u{1}ping\0\u{1}pong\0\u{1}error\0\u{1}peers\0\u{1}note\0\u{1}query\0\u{1}answer\0\u{3}community_describe\0\u{3}community_description\0\u{3}community_sync\0\u{3}community_events\0\u{3}community_push\0\u{3}community_ack\0\u{3}community_question\0\u{3}community_kept_request\0\u{3}community_kept\0\u{1}membership\0\u{1}announcements\0\u{1}digest\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}request_id\0\u{1}hello\0\u{1}ping\0\u{1}pong\0\u{1}error\0\u{1}peers\0\u{1}note\0\u{1}query\0\u{1}answer\0\u{3}community_describe\0\u{3}community_description\0\u{3}community_sync\0\u{3}community_events\0\u{3}community_push\0\u{3}community_ack\0\u{3}community_question\0\u{3}community_kept_request\0\u{3}community_kept\0\u{1}membership\0\u{1}announcements\0\u{1}digest\0\u{3}migration_offer\0\u{3}migration_attestation\0\u{3}migration_begin\0\u{3}migration_chunk\0\u{3}migration_ack\0\u{3}migration_commit\0\u{3}migration_receipt\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1248,6 +1498,97 @@ nonisolated extension WireFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageIm
           self.body = .digest(v)
         }
       }()
+      case 22: try {
+        var v: WireMigrationOffer?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .migrationOffer(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .migrationOffer(v)
+        }
+      }()
+      case 23: try {
+        var v: WireMigrationAttestation?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .migrationAttestation(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .migrationAttestation(v)
+        }
+      }()
+      case 24: try {
+        var v: WireMigrationBegin?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .migrationBegin(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .migrationBegin(v)
+        }
+      }()
+      case 25: try {
+        var v: WireMigrationChunk?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .migrationChunk(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .migrationChunk(v)
+        }
+      }()
+      case 26: try {
+        var v: WireMigrationAck?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .migrationAck(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .migrationAck(v)
+        }
+      }()
+      case 27: try {
+        var v: WireMigrationCommit?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .migrationCommit(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .migrationCommit(v)
+        }
+      }()
+      case 28: try {
+        var v: WireMigrationReceipt?
+        var hadOneofValue = false
+        if let current = self.body {
+          hadOneofValue = true
+          if case .migrationReceipt(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.body = .migrationReceipt(v)
+        }
+      }()
       default: break
       }
     }
@@ -1341,6 +1682,34 @@ nonisolated extension WireFrame: SwiftProtobuf.Message, SwiftProtobuf._MessageIm
     case .digest?: try {
       guard case .digest(let v)? = self.body else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 21)
+    }()
+    case .migrationOffer?: try {
+      guard case .migrationOffer(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 22)
+    }()
+    case .migrationAttestation?: try {
+      guard case .migrationAttestation(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 23)
+    }()
+    case .migrationBegin?: try {
+      guard case .migrationBegin(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
+    }()
+    case .migrationChunk?: try {
+      guard case .migrationChunk(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 25)
+    }()
+    case .migrationAck?: try {
+      guard case .migrationAck(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 26)
+    }()
+    case .migrationCommit?: try {
+      guard case .migrationCommit(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 27)
+    }()
+    case .migrationReceipt?: try {
+      guard case .migrationReceipt(let v)? = self.body else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 28)
     }()
     case nil: break
     }
@@ -2235,6 +2604,381 @@ nonisolated extension WireDigestEntry: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs.key != rhs.key {return false}
     if lhs.version != rhs.version {return false}
     if lhs.content != rhs.content {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireMigrationOffer: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".MigrationOffer"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}migration\0\u{1}tcf\0\u{1}nonce\0\u{3}archive_bytes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.migration) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.tcf) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.nonce) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.archiveBytes) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.migration.isEmpty {
+      try visitor.visitSingularBytesField(value: self.migration, fieldNumber: 1)
+    }
+    if !self.tcf.isEmpty {
+      try visitor.visitSingularBytesField(value: self.tcf, fieldNumber: 2)
+    }
+    if !self.nonce.isEmpty {
+      try visitor.visitSingularBytesField(value: self.nonce, fieldNumber: 3)
+    }
+    if self.archiveBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.archiveBytes, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireMigrationOffer, rhs: WireMigrationOffer) -> Bool {
+    if lhs.migration != rhs.migration {return false}
+    if lhs.tcf != rhs.tcf {return false}
+    if lhs.nonce != rhs.nonce {return false}
+    if lhs.archiveBytes != rhs.archiveBytes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WirePCRValue: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PCRValue"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}index\0\u{1}value\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.index) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.value) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.index != 0 {
+      try visitor.visitSingularUInt32Field(value: self.index, fieldNumber: 1)
+    }
+    if !self.value.isEmpty {
+      try visitor.visitSingularBytesField(value: self.value, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WirePCRValue, rhs: WirePCRValue) -> Bool {
+    if lhs.index != rhs.index {return false}
+    if lhs.value != rhs.value {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireMigrationAttestation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".MigrationAttestation"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}migration\0\u{1}trust\0\u{3}attestation_key\0\u{3}transfer_key\0\u{1}quote\0\u{3}quote_signature\0\u{1}certification\0\u{3}certification_signature\0\u{1}pcrs\0\u{1}signature\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.migration) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.trust) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.attestationKey) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.transferKey) }()
+      case 5: try { try decoder.decodeSingularBytesField(value: &self.quote) }()
+      case 6: try { try decoder.decodeSingularBytesField(value: &self.quoteSignature) }()
+      case 7: try { try decoder.decodeSingularBytesField(value: &self.certification) }()
+      case 8: try { try decoder.decodeSingularBytesField(value: &self.certificationSignature) }()
+      case 9: try { try decoder.decodeRepeatedMessageField(value: &self.pcrs) }()
+      case 10: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.migration.isEmpty {
+      try visitor.visitSingularBytesField(value: self.migration, fieldNumber: 1)
+    }
+    if self.trust != .unspecified {
+      try visitor.visitSingularEnumField(value: self.trust, fieldNumber: 2)
+    }
+    if !self.attestationKey.isEmpty {
+      try visitor.visitSingularBytesField(value: self.attestationKey, fieldNumber: 3)
+    }
+    if !self.transferKey.isEmpty {
+      try visitor.visitSingularBytesField(value: self.transferKey, fieldNumber: 4)
+    }
+    if !self.quote.isEmpty {
+      try visitor.visitSingularBytesField(value: self.quote, fieldNumber: 5)
+    }
+    if !self.quoteSignature.isEmpty {
+      try visitor.visitSingularBytesField(value: self.quoteSignature, fieldNumber: 6)
+    }
+    if !self.certification.isEmpty {
+      try visitor.visitSingularBytesField(value: self.certification, fieldNumber: 7)
+    }
+    if !self.certificationSignature.isEmpty {
+      try visitor.visitSingularBytesField(value: self.certificationSignature, fieldNumber: 8)
+    }
+    if !self.pcrs.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.pcrs, fieldNumber: 9)
+    }
+    if !self.signature.isEmpty {
+      try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 10)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireMigrationAttestation, rhs: WireMigrationAttestation) -> Bool {
+    if lhs.migration != rhs.migration {return false}
+    if lhs.trust != rhs.trust {return false}
+    if lhs.attestationKey != rhs.attestationKey {return false}
+    if lhs.transferKey != rhs.transferKey {return false}
+    if lhs.quote != rhs.quote {return false}
+    if lhs.quoteSignature != rhs.quoteSignature {return false}
+    if lhs.certification != rhs.certification {return false}
+    if lhs.certificationSignature != rhs.certificationSignature {return false}
+    if lhs.pcrs != rhs.pcrs {return false}
+    if lhs.signature != rhs.signature {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireMigrationBegin: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".MigrationBegin"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}migration\0\u{3}ephemeral_key\0\u{3}archive_digest\0\u{3}archive_bytes\0\u{1}chunks\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.migration) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.ephemeralKey) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.archiveDigest) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.archiveBytes) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.chunks) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.migration.isEmpty {
+      try visitor.visitSingularBytesField(value: self.migration, fieldNumber: 1)
+    }
+    if !self.ephemeralKey.isEmpty {
+      try visitor.visitSingularBytesField(value: self.ephemeralKey, fieldNumber: 2)
+    }
+    if !self.archiveDigest.isEmpty {
+      try visitor.visitSingularBytesField(value: self.archiveDigest, fieldNumber: 3)
+    }
+    if self.archiveBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.archiveBytes, fieldNumber: 4)
+    }
+    if self.chunks != 0 {
+      try visitor.visitSingularUInt32Field(value: self.chunks, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireMigrationBegin, rhs: WireMigrationBegin) -> Bool {
+    if lhs.migration != rhs.migration {return false}
+    if lhs.ephemeralKey != rhs.ephemeralKey {return false}
+    if lhs.archiveDigest != rhs.archiveDigest {return false}
+    if lhs.archiveBytes != rhs.archiveBytes {return false}
+    if lhs.chunks != rhs.chunks {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireMigrationChunk: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".MigrationChunk"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}migration\0\u{1}index\0\u{1}sealed\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.migration) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.index) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.sealed) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.migration.isEmpty {
+      try visitor.visitSingularBytesField(value: self.migration, fieldNumber: 1)
+    }
+    if self.index != 0 {
+      try visitor.visitSingularUInt32Field(value: self.index, fieldNumber: 2)
+    }
+    if !self.sealed.isEmpty {
+      try visitor.visitSingularBytesField(value: self.sealed, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireMigrationChunk, rhs: WireMigrationChunk) -> Bool {
+    if lhs.migration != rhs.migration {return false}
+    if lhs.index != rhs.index {return false}
+    if lhs.sealed != rhs.sealed {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireMigrationAck: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".MigrationAck"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}migration\0\u{1}received\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.migration) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.received) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.migration.isEmpty {
+      try visitor.visitSingularBytesField(value: self.migration, fieldNumber: 1)
+    }
+    if self.received != 0 {
+      try visitor.visitSingularUInt32Field(value: self.received, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireMigrationAck, rhs: WireMigrationAck) -> Bool {
+    if lhs.migration != rhs.migration {return false}
+    if lhs.received != rhs.received {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireMigrationCommit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".MigrationCommit"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}migration\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.migration) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.migration.isEmpty {
+      try visitor.visitSingularBytesField(value: self.migration, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireMigrationCommit, rhs: WireMigrationCommit) -> Bool {
+    if lhs.migration != rhs.migration {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension WireMigrationReceipt: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".MigrationReceipt"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}migration\0\u{1}tcf\0\u{3}archive_digest\0\u{1}source\0\u{1}destination\0\u{1}trust\0\u{3}at_unix_ms\0\u{1}signature\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.migration) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.tcf) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.archiveDigest) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.source) }()
+      case 5: try { try decoder.decodeSingularBytesField(value: &self.destination) }()
+      case 6: try { try decoder.decodeSingularEnumField(value: &self.trust) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.atUnixMs) }()
+      case 8: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.migration.isEmpty {
+      try visitor.visitSingularBytesField(value: self.migration, fieldNumber: 1)
+    }
+    if !self.tcf.isEmpty {
+      try visitor.visitSingularBytesField(value: self.tcf, fieldNumber: 2)
+    }
+    if !self.archiveDigest.isEmpty {
+      try visitor.visitSingularBytesField(value: self.archiveDigest, fieldNumber: 3)
+    }
+    if !self.source.isEmpty {
+      try visitor.visitSingularBytesField(value: self.source, fieldNumber: 4)
+    }
+    if !self.destination.isEmpty {
+      try visitor.visitSingularBytesField(value: self.destination, fieldNumber: 5)
+    }
+    if self.trust != .unspecified {
+      try visitor.visitSingularEnumField(value: self.trust, fieldNumber: 6)
+    }
+    if self.atUnixMs != 0 {
+      try visitor.visitSingularUInt64Field(value: self.atUnixMs, fieldNumber: 7)
+    }
+    if !self.signature.isEmpty {
+      try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: WireMigrationReceipt, rhs: WireMigrationReceipt) -> Bool {
+    if lhs.migration != rhs.migration {return false}
+    if lhs.tcf != rhs.tcf {return false}
+    if lhs.archiveDigest != rhs.archiveDigest {return false}
+    if lhs.source != rhs.source {return false}
+    if lhs.destination != rhs.destination {return false}
+    if lhs.trust != rhs.trust {return false}
+    if lhs.atUnixMs != rhs.atUnixMs {return false}
+    if lhs.signature != rhs.signature {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
