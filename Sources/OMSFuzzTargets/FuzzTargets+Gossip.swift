@@ -28,19 +28,18 @@ extension FuzzTargets {
             }
             try invariant(decoded == message, "a membership message changes when re-encoded")
         case .announcements(let wire):
-            var machine = Dissemination<Int, TCCID>(seed: 1, now: 0)
+            var machine = Dissemination<Int, GossipKey>(seed: 1, now: 0)
             let items = wire.items.prefix(16).map { Array($0) }
             for item in items { try openAnnouncement(item) }
-            let directives = machine.onItems(items, from: 1, now: 0) { bytes throws(GossipError) in try ManifestAnnouncement.open(bytes).item }
+            let directives = machine.onItems(items, from: 1, now: 0) { bytes throws(GossipError) in try GossipedObject.open(bytes).item }
             let stored = directives.filter { if case .stored = $0 { true } else { false } }.count
             try invariant(machine.items.count <= stored, "the machine holds items it did not store")
             for item in machine.items.values { try invariant(items.contains(item.bytes), "the machine holds bytes it was not given") }
         case .digest(let wire):
-            var machine = Dissemination<Int, TCCID>(seed: 1, now: 0)
-            let entries = wire.entries.prefix(5000).compactMap { entry -> DigestEntry<TCCID>? in
-                guard let key = try? TCCID(bytes: Array(entry.key)), let content = try? ObjectID(bytes: Array(entry.content)) else { return nil }
-                return DigestEntry(key: key, version: entry.version, content: content)
-            }
+            var machine = Dissemination<Int, GossipKey>(seed: 1, now: 0)
+            var bounded = wire
+            bounded.entries = Array(wire.entries.prefix(5000))
+            let entries = (try? DisseminationWire.entries(of: bounded, maximum: 5000)) ?? []
             let directives = machine.onDigest(entries, reply: wire.reply, from: 1, now: 0)
             if entries.count > machine.settings.maximumDigest {
                 try invariant(directives.allSatisfy { if case .sendItems = $0 { false } else { true } }, "an oversized digest was answered")

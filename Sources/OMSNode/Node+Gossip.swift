@@ -11,7 +11,7 @@ import OMSStore
 struct NodeGossip {
     var swim: SWIMInstance<NodeID>
     var gate: MembershipGate
-    var items: Dissemination<NodeID, TCCID>
+    var items: Dissemination<NodeID, GossipKey>
     /// Each peer's membership frames, at most 50 tokens a second with a burst of 100 (a frame
     /// takes one, and one more for each 32 updates): an honest peer sends a few small ones a
     /// second and a push-pull now and then; more is a flood, charged as one.
@@ -109,11 +109,16 @@ extension Node {
             } catch {
                 return carryOut(gossip.items.charge(peer, error, now: now))
             }
-            var opened: [ObjectID: ManifestAnnouncement] = [:]
+            var opened: [ObjectID: GossipedObject] = [:]
             let directives = gossip.items.onItems(received, from: peer, now: now) { bytes throws(GossipError) in
-                let announcement = try ManifestAnnouncement.open(bytes)
-                opened[announcement.content] = announcement
-                return announcement.item
+                let object = try GossipedObject.open(bytes)
+                // A TCF's location is signed by the same owner key as the one held for it.
+                if case .location(let location) = object, let held = try? store?.tcfLocation(location.tcf), held.owner != location.owner {
+                    throw GossipError(.wrongSigner, "a location of \(location.tcf.short) signed by another key than its owner's")
+                }
+                let item = object.item
+                opened[item.content] = object
+                return item
             }
             carryOut(directives, opened: opened)
         case .digest(let wire):
@@ -170,15 +175,22 @@ extension Node {
 
     /// Holds this node's own announcement and gossips it.
     public func publish(_ announcement: ManifestAnnouncement) {
-        carryOut(gossip.items.publish(announcement.item, now: gossipNow), opened: [announcement.content: announcement])
+        carryOut(gossip.items.publish(announcement.item, now: gossipNow), opened: [announcement.content: .announcement(announcement)])
     }
 
-    /// Puts the stored catalog back into dissemination (for digests), each announcement checked
-    /// again off the actor: a full catalog is thousands of signatures and manifests.
+    /// Gossips a TCF's new location (the migration that moved it has stored it already).
+    public func publish(_ location: TCFLocation) {
+        carryOut(gossip.items.publish(location.item, now: gossipNow))
+    }
+
+    /// Puts the stored catalog and TCF locations back into dissemination (for digests), each
+    /// announcement checked again off the actor: a full catalog is thousands of signatures and
+    /// manifests.
     func restoreCatalog() async {
         guard let store else { return }
         let items = await Task.detached {
             ((try? store.catalogAnnouncements()) ?? []).compactMap { try? ManifestAnnouncement.open($0).item }
+                + ((try? store.tcfLocations()) ?? []).map(\.item)
         }.value
         for item in items { gossip.items.restore(item) }
     }
@@ -222,7 +234,7 @@ extension Node {
         send(outgoing)
     }
 
-    private func carryOut(_ directives: [Dissemination<NodeID, TCCID>.Directive], opened: [ObjectID: ManifestAnnouncement] = [:]) {
+    private func carryOut(_ directives: [Dissemination<NodeID, GossipKey>.Directive], opened: [ObjectID: GossipedObject] = [:]) {
         var outgoing: [NodeID: [WireFrame]] = [:]
         for directive in directives {
             switch directive {
@@ -231,8 +243,11 @@ extension Node {
             case .sendDigest(let entries, let reply, let peer):
                 outgoing[peer, default: []].append(DisseminationWire.digest(entries, reply: reply))
             case .stored(let item):
-                guard let announcement = opened[item.content] else { continue }
-                catalog(announcement)
+                switch opened[item.content] {
+                case .announcement(let announcement): catalog(announcement)
+                case .location(let location): locate(location)
+                case nil: continue
+                }
             case .refused(let error, let peer):
                 count(error)
                 logger.debug("gossip refused", metadata: ["node/peer": "\(peer.short)", "gossip/error": "\(error)"])
@@ -250,6 +265,22 @@ extension Node {
             }
         }
         send(outgoing)
+    }
+
+    /// Keeps a TCF's location off the actor; the store refuses one not newer than it holds.
+    private func locate(_ location: TCFLocation) {
+        guard let store else { return }
+        let logger = logger
+        Task.detached {
+            do {
+                try store.keepLocation(location)
+                logger.info(
+                    "TCF location learned",
+                    metadata: ["tcf/id": "\(location.tcf.short)", "tcf/node": "\(location.node.short)", "tcf/sequence": "\(location.sequence)"])
+            } catch {
+                logger.debug("TCF location not kept", metadata: ["tcf/id": "\(location.tcf.short)", "node/error": "\(error)"])
+            }
+        }
     }
 
     /// Writes an announcement to the catalog off the actor (an fsync each); the store keeps the

@@ -73,8 +73,9 @@ extension NodeStore {
     }
 
     /// Inserts an exported TCF in one transaction, with `wrappedKey` as this node's wrapping
-    /// of its key. Only the archived tables and columns are accepted, whatever the rows say.
-    public func importTCF(_ rows: TCFRows, wrappedKey: [UInt8]) throws {
+    /// of its key, and `state` when given (a migrated TCF left its source frozen). Only the
+    /// archived tables and columns are accepted, whatever the rows say.
+    public func importTCF(_ rows: TCFRows, wrappedKey: [UInt8], state: TCFState? = nil) throws {
         try pool.write { db in
             if try Row.fetchOne(db, sql: "SELECT 1 FROM tcf WHERE id = ?", arguments: [Data(rows.tcf.bytes)]) != nil {
                 throw HostingError(.duplicate, "TCF \(rows.tcf) is already on this node")
@@ -110,6 +111,9 @@ extension NodeStore {
             }
             let restored = try Row.fetchOne(db, sql: "SELECT id FROM tcf WHERE id = ?", arguments: [Data(rows.tcf.bytes)])
             guard restored != nil else { throw HostingError(.badArchive, "the archive holds no row for its TCF") }
+            if let state {
+                try db.execute(sql: "UPDATE tcf SET state = ? WHERE id = ?", arguments: [state.rawValue, Data(rows.tcf.bytes)])
+            }
         }
     }
 

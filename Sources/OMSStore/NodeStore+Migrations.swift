@@ -243,6 +243,29 @@ extension NodeStore {
                 t.add(column: "tpm_private", .blob)
             }
         }
+        migrator.registerMigration("v10-migration") { db in
+            // The TCFs this node sends away (protocol-spec §18): a row per attempt, its phase,
+            // and once the destination has it the receipt and the location record, so that a
+            // restart finishes the hand-over.
+            try db.create(table: "migration") { t in
+                t.column("id", .blob).primaryKey()
+                t.column("tcf", .blob).notNull()
+                t.column("destination", .blob).notNull()
+                t.column("phase", .text).notNull()
+                t.column("receipt", .blob)
+                t.column("location", .blob)
+                t.column("failure", .text)
+                t.column("created_at", .datetime).notNull()
+                t.column("updated_at", .datetime).notNull()
+            }
+            // Where each TCF this node has heard of lives, by its owner-signed location records.
+            try db.create(table: "tcf_location") { t in
+                t.column("tcf", .blob).primaryKey()
+                t.column("node", .blob).notNull()
+                t.column("sequence", .integer).notNull()
+                t.column("envelope", .blob).notNull()
+            }
+        }
         return migrator
     }
 

@@ -37,6 +37,26 @@ public enum TCFArchive {
         return header + (try XChaChaPoly.seal(Array(plaintext), key: key, nonce: nonce, authenticating: header))
     }
 
+    /// The archive's contents unencrypted, for a migration, which encrypts them to the
+    /// destination's TPM instead of a passphrase (protocol-spec §18).
+    public static func plaintext(rows: TCFRows, tcfKey: SecureBytes) throws -> [UInt8] {
+        Array(try JSONEncoder().encode(Contents(tcfKey: Data(tcfKey.exposedBytes), rows: rows)))
+    }
+
+    /// Reads what `plaintext` wrote.
+    public static func contents(of plaintext: [UInt8]) throws -> (rows: TCFRows, tcfKey: SecureBytes) {
+        let contents: Contents
+        do {
+            contents = try JSONDecoder().decode(Contents.self, from: Data(plaintext))
+        } catch {
+            throw HostingError(.badArchive, "the archive's contents do not read: \(error)")
+        }
+        guard contents.tcfKey.count == XChaChaPoly.keyLength else {
+            throw HostingError(.badArchive, "the archive's TCF key is \(contents.tcfKey.count) bytes")
+        }
+        return (contents.rows, SecureBytes(copying: contents.tcfKey))
+    }
+
     public static func open(_ bytes: [UInt8], passphrase: String) throws -> (rows: TCFRows, tcfKey: SecureBytes) {
         var reader = ByteReader(bytes)
         guard reader.read(4)?.elementsEqual(magic) == true else {
@@ -60,15 +80,6 @@ public enum TCFArchive {
         else {
             throw HostingError(.badArchive, "the archive does not open: wrong passphrase, or the file was changed")
         }
-        let contents: Contents
-        do {
-            contents = try JSONDecoder().decode(Contents.self, from: Data(plaintext))
-        } catch {
-            throw HostingError(.badArchive, "the archive opened but its contents do not read: \(error)")
-        }
-        guard contents.tcfKey.count == XChaChaPoly.keyLength else {
-            throw HostingError(.badArchive, "the archive's TCF key is \(contents.tcfKey.count) bytes")
-        }
-        return (contents.rows, SecureBytes(copying: contents.tcfKey))
+        return try contents(of: plaintext)
     }
 }

@@ -7,9 +7,9 @@ import OMSCrypto
 /// was wrong.
 public enum AttestationVerifier {
     /// Checks that `quote` is signed by `key`, a restricted signing key the TPM keeps, over
-    /// `nonce`, and that it quotes exactly the PCRs of `expected` holding those values. When
-    /// the attester also `reported` its PCR values and they match the quote, a mismatch names
-    /// the PCRs that differ.
+    /// `nonce`, and that it quotes exactly the PCRs of `expected` holding those values (when it
+    /// expects any). When the attester also `reported` its PCR values and they match the quote,
+    /// a mismatch names the PCRs that differ.
     @discardableResult
     public static func verifyQuote(
         _ quote: SignedAttestation, key: TPMPublicArea, nonce: [UInt8], expected: [Int: [UInt8]], reported: [Int: [UInt8]]? = nil
@@ -21,6 +21,8 @@ public enum AttestationVerifier {
         guard ConstantTime.equals(attestation.extraData, nonce) else {
             throw TrustError(.wrongNonce, "the quote is over another nonce than the one asked for (a replay, or another session's)")
         }
+        // A policy that expects no PCR values checks the key and the nonce alone.
+        if expected.isEmpty { return attestation }
         let wanted = try PCRSelection(expected.keys)
         guard selection == wanted else {
             throw TrustError(.pcrMismatch, "the quote covers PCRs \(selection.indices); the policy expects \(wanted.indices)")

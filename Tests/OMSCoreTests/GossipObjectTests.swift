@@ -38,7 +38,7 @@ import Testing
         let announcement = try ManifestAnnouncement.sign(create: create, version: 1, manifest: public1, with: ada.key)
         let opened = try ManifestAnnouncement.open(announcement.envelope.bytes)
         #expect(opened.community == create.communityID && opened.version == 1 && opened.manifest == public1)
-        #expect(opened.item.content == announcement.envelope.id && opened.item.key == create.communityID)
+        #expect(opened.item.content == announcement.envelope.id && opened.item.key == .community(create.communityID))
         // Deterministic: the same announcement twice is the same content, deduplicated.
         #expect(try ManifestAnnouncement.sign(create: create, version: 1, manifest: public1, with: ada.key).content == announcement.content)
 

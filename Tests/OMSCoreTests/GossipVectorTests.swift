@@ -90,8 +90,12 @@ import Testing
         let key: String
         let version: String
         let content: String
-        var entry: DigestEntry<TCCID> {
-            DigestEntry(key: TCCID(uncheckedBytes: [UInt8](hex: key)), version: UInt64(version)!, content: ObjectID(uncheckedBytes: [UInt8](hex: content)))
+        let kind: Int?
+        var entry: DigestEntry<GossipKey> {
+            let id = [UInt8](hex: key)
+            return DigestEntry(
+                key: kind == 1 ? .location(TCFID(uncheckedBytes: id)) : .community(TCCID(uncheckedBytes: id)), version: UInt64(version)!,
+                content: ObjectID(uncheckedBytes: [UInt8](hex: content)))
         }
     }
 

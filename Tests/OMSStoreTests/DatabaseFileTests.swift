@@ -55,7 +55,7 @@ import Testing
             )
         }
         #expect(mode == "wal")
-        #expect(migrations == ["v1-node-and-peers", "v2-audit-log", "v3-hosting", "v4-data", "v5-communities", "v6-catalog", "v7-incarnation", "v8-catalog-keys", "v9-tpm-sealed-identity"])
+        #expect(migrations == ["v1-node-and-peers", "v2-audit-log", "v3-hosting", "v4-data", "v5-communities", "v6-catalog", "v7-incarnation", "v8-catalog-keys", "v9-tpm-sealed-identity", "v10-migration"])
         #expect(tables.contains("node") && tables.contains("peer") && tables.contains("audit_entry"))
         _ = store
     }

@@ -10,13 +10,14 @@ public enum DisseminationWire {
         return frame
     }
 
-    public static func digest(_ entries: [DigestEntry<TCCID>], reply: Bool) -> WireFrame {
+    public static func digest(_ entries: [DigestEntry<GossipKey>], reply: Bool) -> WireFrame {
         var frame = WireFrame()
         frame.digest = .with {
             $0.reply = reply
             $0.entries = entries.map { entry in
                 .with {
                     $0.key = Data(entry.key.bytes)
+                    if case .location = entry.key { $0.kind = .tcfLocation }
                     $0.version = entry.version
                     $0.content = Data(entry.content.bytes)
                 }
@@ -31,15 +32,21 @@ public enum DisseminationWire {
         return wire.items.map { Array($0) }
     }
 
-    /// The entries of a `Digest` frame: at most `maximum` (`oversized`), each id 32 bytes
-    /// (`malformed`).
-    public static func entries(of wire: WireDigest, maximum: Int) throws(GossipError) -> [DigestEntry<TCCID>] {
+    /// The entries of a `Digest` frame: at most `maximum` (`oversized`), each id 32 bytes and
+    /// of a known kind (`malformed`).
+    public static func entries(of wire: WireDigest, maximum: Int) throws(GossipError) -> [DigestEntry<GossipKey>] {
         guard wire.entries.count <= maximum else { throw GossipError(.oversized, "\(wire.entries.count) digest entries; at most \(maximum)") }
-        var entries: [DigestEntry<TCCID>] = []
+        var entries: [DigestEntry<GossipKey>] = []
         entries.reserveCapacity(wire.entries.count)
         for entry in wire.entries {
-            guard let key = try? TCCID(bytes: Array(entry.key)), let content = try? ObjectID(bytes: Array(entry.content)) else {
+            guard entry.key.count == 32, let content = try? ObjectID(bytes: Array(entry.content)) else {
                 throw GossipError(.malformed, "a digest entry's key and content are 32 bytes each")
+            }
+            let key: GossipKey
+            switch entry.kind {
+            case .manifest: key = .community(TCCID(uncheckedBytes: Array(entry.key)))
+            case .tcfLocation: key = .location(TCFID(uncheckedBytes: Array(entry.key)))
+            case .UNRECOGNIZED(let kind): throw GossipError(.malformed, "a digest entry of unknown kind \(kind)")
             }
             entries.append(DigestEntry(key: key, version: entry.version, content: content))
         }

@@ -102,5 +102,5 @@ public struct ManifestAnnouncement: Sendable, Hashable {
     }
 
     /// As the dissemination layer keys, orders and dedupes it.
-    public var item: GossipItem<TCCID> { GossipItem(key: community, version: version, content: content, bytes: envelope.bytes) }
+    public var item: GossipItem<GossipKey> { GossipItem(key: .community(community), version: version, content: content, bytes: envelope.bytes) }
 }

@@ -42,6 +42,9 @@ public enum TCCKind: String, Sendable, Codable, CaseIterable, CustomStringConver
 public enum TCFState: String, Sendable, Codable, CustomStringConvertible {
     case running
     case stopped
+    /// Frozen while it migrates: it answers nothing and takes no writes, so the archive that
+    /// travels is all there is; running again if the migration fails, gone once it is handed over.
+    case moving
 
     public var description: String { rawValue }
 }

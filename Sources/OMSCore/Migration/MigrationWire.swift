@@ -4,15 +4,26 @@ import OMSProtocol
 /// The migration frames (protocol-spec §18), built and read; every field bounded before it is
 /// kept.
 public enum MigrationWire {
-    public static func offer(_ migration: MigrationID, tcf: TCFID, nonce: [UInt8], archiveBytes: UInt64) -> WireFrame {
+    public static func offer(_ source: MigrationSource) -> WireFrame {
         var frame = WireFrame()
         frame.migrationOffer = .with {
-            $0.migration = Data(migration.bytes)
-            $0.tcf = Data(tcf.bytes)
-            $0.nonce = Data(nonce)
-            $0.archiveBytes = archiveBytes
+            $0.migration = Data(source.migration.bytes)
+            $0.tcf = Data(source.tcf.bytes)
+            $0.nonce = Data(source.nonce)
+            $0.archiveBytes = source.archiveBytes
+            $0.pcrs = source.policy.pcrs.keys.sorted().map { UInt32($0) }
         }
         return frame
+    }
+
+    /// An offer's fields, bounded: the migration, the TCF, the nonce, the size and the PCRs to quote.
+    public static func offer(of wire: WireMigrationOffer) throws(MigrationError) -> (
+        migration: MigrationID, tcf: TCFID, nonce: [UInt8], archiveBytes: UInt64, pcrs: [Int]
+    ) {
+        guard let tcf = try? TCFID(bytes: Array(wire.tcf)), wire.nonce.count == 32, wire.pcrs.count <= 24, wire.pcrs.allSatisfy({ $0 < 24 }) else {
+            throw MigrationError(.malformed, "an offer needs a TCF id, a 32-byte nonce and at most 24 PCRs of 0 to 23")
+        }
+        return (try MigrationID(bytes: Array(wire.migration)), tcf, Array(wire.nonce), wire.archiveBytes, wire.pcrs.map { Int($0) })
     }
 
     public static func attestation(_ a: MigrationAttestation) -> WireFrame {

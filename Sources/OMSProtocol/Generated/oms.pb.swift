@@ -292,6 +292,45 @@ public nonisolated enum WireMemberStatus: SwiftProtobuf.Enum, Swift.CaseIterable
 
 }
 
+/// What a gossiped item is, and so what its key names.
+public nonisolated enum WireGossipKind: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// an oms/manifest-announcement, keyed by its community
+  case manifest // = 0
+
+  /// an oms/tcf-location (section 18), keyed by its TCF
+  case tcfLocation // = 1
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .manifest
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .manifest
+    case 1: self = .tcfLocation
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .manifest: return 0
+    case .tcfLocation: return 1
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [WireGossipKind] = [
+    .manifest,
+    .tcfLocation,
+  ]
+
+}
+
 /// Sent encrypted inside the second (responder) and third (initiator) Noise XX handshake
 /// messages. Binds the sender's Noise static key to its Ed25519 node identity.
 public nonisolated struct WireHandshakePayload: Sendable {
@@ -975,13 +1014,16 @@ public nonisolated struct WireDigestEntry: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// The community's id, 32 bytes.
+  /// The community's id (a manifest announcement) or the TCF's (a location record), 32 bytes.
   public var key: Data = Data()
 
+  /// The manifest's version, or the location record's sequence.
   public var version: UInt64 = 0
 
-  /// The announcement's object id, 32 bytes.
+  /// The item's object id (its envelope's BLAKE2b-256), 32 bytes.
   public var content: Data = Data()
+
+  public var kind: WireGossipKind = .manifest
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1005,6 +1047,9 @@ public nonisolated struct WireMigrationOffer: Sendable {
 
   /// the archive's plaintext size
   public var archiveBytes: UInt64 = 0
+
+  /// the SHA-256 PCRs to quote (the owner's policy's), at most 24
+  public var pcrs: [UInt32] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1185,6 +1230,10 @@ nonisolated extension WireMembershipKind: SwiftProtobuf._ProtoNameProviding {
 
 nonisolated extension WireMemberStatus: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0MEMBER_STATUS_UNSPECIFIED\0\u{1}MEMBER_STATUS_ALIVE\0\u{1}MEMBER_STATUS_SUSPECT\0\u{1}MEMBER_STATUS_DEAD\0")
+}
+
+nonisolated extension WireGossipKind: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0GOSSIP_KIND_MANIFEST\0\u{1}GOSSIP_KIND_TCF_LOCATION\0")
 }
 
 nonisolated extension WireHandshakePayload: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -2571,7 +2620,7 @@ nonisolated extension WireDigest: SwiftProtobuf.Message, SwiftProtobuf._MessageI
 
 nonisolated extension WireDigestEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DigestEntry"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{1}version\0\u{1}content\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{1}version\0\u{1}content\0\u{1}kind\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2582,6 +2631,7 @@ nonisolated extension WireDigestEntry: SwiftProtobuf.Message, SwiftProtobuf._Mes
       case 1: try { try decoder.decodeSingularBytesField(value: &self.key) }()
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.version) }()
       case 3: try { try decoder.decodeSingularBytesField(value: &self.content) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
       default: break
       }
     }
@@ -2597,6 +2647,9 @@ nonisolated extension WireDigestEntry: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if !self.content.isEmpty {
       try visitor.visitSingularBytesField(value: self.content, fieldNumber: 3)
     }
+    if self.kind != .manifest {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2604,6 +2657,7 @@ nonisolated extension WireDigestEntry: SwiftProtobuf.Message, SwiftProtobuf._Mes
     if lhs.key != rhs.key {return false}
     if lhs.version != rhs.version {return false}
     if lhs.content != rhs.content {return false}
+    if lhs.kind != rhs.kind {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2611,7 +2665,7 @@ nonisolated extension WireDigestEntry: SwiftProtobuf.Message, SwiftProtobuf._Mes
 
 nonisolated extension WireMigrationOffer: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".MigrationOffer"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}migration\0\u{1}tcf\0\u{1}nonce\0\u{3}archive_bytes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}migration\0\u{1}tcf\0\u{1}nonce\0\u{3}archive_bytes\0\u{1}pcrs\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2623,6 +2677,7 @@ nonisolated extension WireMigrationOffer: SwiftProtobuf.Message, SwiftProtobuf._
       case 2: try { try decoder.decodeSingularBytesField(value: &self.tcf) }()
       case 3: try { try decoder.decodeSingularBytesField(value: &self.nonce) }()
       case 4: try { try decoder.decodeSingularUInt64Field(value: &self.archiveBytes) }()
+      case 5: try { try decoder.decodeRepeatedUInt32Field(value: &self.pcrs) }()
       default: break
       }
     }
@@ -2641,6 +2696,9 @@ nonisolated extension WireMigrationOffer: SwiftProtobuf.Message, SwiftProtobuf._
     if self.archiveBytes != 0 {
       try visitor.visitSingularUInt64Field(value: self.archiveBytes, fieldNumber: 4)
     }
+    if !self.pcrs.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.pcrs, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2649,6 +2707,7 @@ nonisolated extension WireMigrationOffer: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.tcf != rhs.tcf {return false}
     if lhs.nonce != rhs.nonce {return false}
     if lhs.archiveBytes != rhs.archiveBytes {return false}
+    if lhs.pcrs != rhs.pcrs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
