@@ -29,7 +29,7 @@ extension NodeStore {
     /// The tables an archive carries, in an order that respects foreign keys, each with the
     /// condition that picks the TCF's rows. `wrapped_key` stays behind: it is this node's.
     static let archivedTables: [(name: String, columns: String, filter: String)] = [
-        ("tcf", "id, name, owner_key, state, sealed_owner, created_at", "id = :tcf"),
+        ("tcf", "id, name, owner_key, state, sealed_owner, created_at, location_sequence", "id = :tcf"),
         ("tcc", "id, tcf, kind, name, sealed_key, created_at", "tcf = :tcf"),
         ("persona", "id, tcc, context, sealed_key, created_at", "tcc IN (SELECT id FROM tcc WHERE tcf = :tcf)"),
         ("persona_link", "tcc, first, second, envelope", "tcc IN (SELECT id FROM tcc WHERE tcf = :tcf)"),

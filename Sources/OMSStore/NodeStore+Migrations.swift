@@ -258,6 +258,9 @@ extension NodeStore {
                 t.column("created_at", .datetime).notNull()
                 t.column("updated_at", .datetime).notNull()
             }
+            // The sequence number of the TCF's latest location record: it travels in the TCF's
+            // own rows, so whichever node holds the TCF numbers its next move right.
+            try db.alter(table: "tcf") { t in t.add(column: "location_sequence", .integer).notNull().defaults(to: 0) }
             // Where each TCF this node has heard of lives, by its owner-signed location records.
             try db.create(table: "tcf_location") { t in
                 t.column("tcf", .blob).primaryKey()

@@ -70,11 +70,16 @@ final class MigrationNode: @unchecked Sendable {
         return try MigrationNode(directory: directory, swtpm: swtpm, tpm: tpm, store: store, identity: identity)
     }
 
-    /// Binds and runs the node, serving migration requests.
-    func start() async throws {
+    /// What a test puts in front of the migration driver: an answer of its own for a request
+    /// (a hostile destination's), or nil to let the driver answer.
+    typealias Intercept = @Sendable (_ frame: WireFrame, _ from: NodeID, _ migrations: Migrations) async -> WireFrame?
+
+    /// Binds and runs the node, serving migration requests (through `intercept` first).
+    func start(intercept: Intercept? = nil) async throws {
         let migrations = migrations
         await node.serveRequests { frame, peer in
             guard Migrations.handles(frame) else { return SessionInstance.errorFrame(.unknownFrame, "not served here") }
+            if let intercept, let answer = await intercept(frame, peer, migrations) { return answer }
             return await migrations.handle(frame, from: peer)
         }
         try await node.bind()

@@ -29,12 +29,14 @@ extension IntegrationTests {
             setenv("TSS2_LOG", "all+none", 1)
             let (a, b) = try await pair()
             defer { Task { await a.stop(); await b.stop() } }
-            let (tcf, tcc) = try a.tcfWithData(records: 30_000)
+            let (tcf, tcc) = try a.tcfWithData(records: 100_000)
             let before = try a.host.records(of: tcc, stream: .steps)
             #expect(b.node.id != a.node.id)
 
             let phase = try await a.migrations.migrate(tcf: tcf.id, to: b.id, policy: try b.policy())
             #expect(phase == .erased)
+            let progress = try #require(await a.migrations.statuses().first)
+            #expect(progress.chunks >= 2 && progress.chunksAcknowledged == progress.chunks && progress.phase == .erased)
             // The source holds nothing of it: no TCF row, no TCC, a record of the hand-over.
             #expect(try a.store.tcf(tcf.id) == nil && (try? a.host.tcc(tcc.id.description)) == nil)
             let record = try #require(try a.store.migrations().first)

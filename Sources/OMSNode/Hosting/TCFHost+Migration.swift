@@ -9,6 +9,7 @@ import OMSStore
 extension TCFHost {
     /// Freezes a running TCF for a migration and returns its archive's plaintext: the state
     /// changes first and the keys close, so nothing is written to it after the copy is taken.
+    /// The archive carries the sequence number of the location record this move will sign.
     public func freezeForMigration(_ tcf: TCFID) throws -> [UInt8] {
         let record = try self.tcf(tcf.description)
         guard record.state == .running else {
@@ -19,6 +20,7 @@ extension TCFHost {
         openKeys.withLock { $0[tcf] = nil }
         dataKeys.withLock { $0.removeAll() }
         do {
+            _ = try store.nextLocationSequence(tcf)
             return try TCFArchive.plaintext(rows: try store.exportTCF(tcf), tcfKey: key)
         } catch {
             try? unfreeze(tcf)

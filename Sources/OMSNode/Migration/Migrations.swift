@@ -77,6 +77,9 @@ public actor Migrations {
 
     public func status(_ migration: MigrationID) -> MigrationProgress? { progress[migration] }
 
+    /// Every migration this node sent since it started, oldest first.
+    public func statuses() -> [MigrationProgress] { progress.values.sorted { $0.startedAt < $1.startedAt } }
+
     // MARK: Source
 
     /// Checks what can be checked at once (the policy, the TCF, the session) and runs the
@@ -209,9 +212,10 @@ public actor Migrations {
     private func handOver(_ machine: inout MigrationSource) async throws -> MigrationSource.Phase {
         let migration = machine.migration
         if machine.phase == .handedOver {
-            let held = try host.store.tcfLocation(machine.tcf)
+            // The number the frozen TCF's row (and so the archive) carries for this move.
             let location = TCFLocation.sign(
-                tcf: machine.tcf, node: machine.destination, sequence: (held?.sequence ?? 0) + 1, atMs: UInt64(Date().timeIntervalSince1970 * 1000),
+                tcf: machine.tcf, node: machine.destination, sequence: try host.store.locationSequence(machine.tcf),
+                atMs: UInt64(Date().timeIntervalSince1970 * 1000),
                 migration: migration, owner: try host.ownerKey(of: machine.tcf))
             try host.store.keepLocation(location)
             try host.store.updateMigration(migration, phase: .located, location: location.envelope.bytes, at: Date())
