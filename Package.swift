@@ -113,7 +113,8 @@ let package = Package(
         .testTarget(name: "OMSProtocolTests", dependencies: ["OMSProtocol", "OMSCrypto", "OMSTestKit", "OMSFuzzTargets"]),
         .testTarget(name: "OMSCoreTests", dependencies: ["OMSCore", "OMSTestKit", "OMSSimulation"]),
         .testTarget(name: "OMSStoreTests", dependencies: ["OMSStore"]),
-        .testTarget(name: "OMSTrustTests", dependencies: ["OMSTrust", "OMSTestKit", "CSodium"]),
+        .testTarget(
+            name: "OMSTrustTests", dependencies: ["OMSTrust", "OMSTestKit", "CSodium", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "OMSNodeTests",
             dependencies: [

@@ -1,4 +1,7 @@
+import Crypto
+import Foundation
 import OMSCrypto
+import OMSTestKit
 import Testing
 
 @testable import OMSTrust
@@ -100,5 +103,32 @@ import Testing
         #expect(try selection.policyDigest(values: [16: value]) == SHA256.hash(expected))
         #expect(throws: TrustError.self) { try selection.policyDigest(values: [:]) }
         #expect(throws: TrustError.self) { try PCRSelection([24]) }
+    }
+}
+
+/// The migration vectors' TPM side (protocol-spec §18): the generator's transfer-key public
+/// area reads as OMS's template with its point, and swift-crypto's ECDH of the fixed keys gives
+/// the generator's shared secret.
+@Suite struct MigrationTPMVectorTests {
+    struct Vectors: Decodable {
+        let transfer_key: String
+        let transfer_key_name: String
+        let attestation_key: String
+        let ephemeral_scalar: String
+        let shared_secret: String
+    }
+
+    @Test func theTransferKeyAndTheECDHMatchTheGenerator() throws {
+        let url = SharedVectors.projectRoot.appendingPathComponent("protocol-spec/vectors/migration.json")
+        let v = try JSONDecoder().decode(Vectors.self, from: Data(contentsOf: url))
+        let transfer = try TPMPublicArea(bytes: [UInt8](hex: v.transfer_key))
+        #expect(transfer.name.hex == v.transfer_key_name)
+        let template = try TPMPublicArea(bytes: TPMTemplate.transferKey)
+        #expect(transfer.attributes == template.attributes && Array(transfer.bytes.prefix(TPMTemplate.transferKey.count - 4)) == Array(TPMTemplate.transferKey.dropLast(4)))
+        let ak = try TPMPublicArea(bytes: [UInt8](hex: v.attestation_key))
+        #expect(ak.attributes == (try TPMPublicArea(bytes: TPMTemplate.attestationKey)).attributes)
+        let ephemeral = try P256.KeyAgreement.PrivateKey(rawRepresentation: Data([UInt8](hex: v.ephemeral_scalar)))
+        let shared = try ephemeral.sharedSecretFromKeyAgreement(with: transfer.agreementKey())
+        #expect(shared.withUnsafeBytes { Array($0) }.hex == v.shared_secret)
     }
 }

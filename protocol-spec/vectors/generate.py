@@ -5592,6 +5592,155 @@ def check_gossip(content):
         assert len(names) == len(set(names)), group
 
 
+# ---------------------------------------------------------------------------------------------
+# TCF migration (section 18)
+
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+
+def hchacha20(key, nonce16):
+    """HChaCha20 (draft-irtf-cfrg-xchacha section 2.2), for XChaCha20-Poly1305's subkey."""
+    def rotl(v, c):
+        return ((v << c) & 0xFFFFFFFF) | (v >> (32 - c))
+
+    def quarter(x, a, b, c, d):
+        x[a] = (x[a] + x[b]) & 0xFFFFFFFF; x[d] = rotl(x[d] ^ x[a], 16)
+        x[c] = (x[c] + x[d]) & 0xFFFFFFFF; x[b] = rotl(x[b] ^ x[c], 12)
+        x[a] = (x[a] + x[b]) & 0xFFFFFFFF; x[d] = rotl(x[d] ^ x[a], 8)
+        x[c] = (x[c] + x[d]) & 0xFFFFFFFF; x[b] = rotl(x[b] ^ x[c], 7)
+
+    x = [0x61707865, 0x3320646E, 0x79622D32, 0x6B206574]
+    x += list(struct.unpack("<8I", key)) + list(struct.unpack("<4I", nonce16))
+    for _ in range(10):
+        quarter(x, 0, 4, 8, 12); quarter(x, 1, 5, 9, 13); quarter(x, 2, 6, 10, 14); quarter(x, 3, 7, 11, 15)
+        quarter(x, 0, 5, 10, 15); quarter(x, 1, 6, 11, 12); quarter(x, 2, 7, 8, 13); quarter(x, 3, 4, 9, 14)
+    return struct.pack("<8I", *(x[0:4] + x[12:16]))
+
+
+def xchacha20poly1305_seal(key, nonce24, plaintext, aad):
+    subkey = hchacha20(key, nonce24[:16])
+    return ChaCha20Poly1305(subkey).encrypt(b"\x00" * 4 + nonce24[16:], plaintext, aad)
+
+
+def tpm_ecc_public(attributes, x, y, signing):
+    """A TPMT_PUBLIC of a P-256 key as OMS's templates make it (Sources/OMSTrust/TPMPublicArea.swift)."""
+    out = struct.pack(">HHI", 0x0023, 0x000B, attributes) + struct.pack(">H", 0)
+    out += struct.pack(">H", 0x0010)  # no symmetric algorithm
+    out += struct.pack(">HH", 0x0018, 0x000B) if signing else struct.pack(">H", 0x0010)
+    out += struct.pack(">HH", 0x0003, 0x0010)  # NIST P-256, no KDF
+    out += struct.pack(">H", len(x)) + x + struct.pack(">H", len(y)) + y
+    return out
+
+
+def tpm_name(public_area):
+    return b"\x00\x0b" + hashlib.sha256(public_area).digest()
+
+
+def p256_key(label):
+    scalar = int.from_bytes(fixed_bytes(label), "big") % (2**256 - 2**224 + 2**192 + 2**96 - 1) or 1
+    key = ec.derive_private_key(scalar, ec.SECP256R1())
+    numbers = key.public_key().public_numbers()
+    return key, numbers.x.to_bytes(32, "big"), numbers.y.to_bytes(32, "big")
+
+
+MIGRATION_ATTESTATION_DOMAIN = b"oms/v1/migration-attestation\x00"
+MIGRATION_RECEIPT_DOMAIN = b"oms/v1/migration-receipt\x00"
+MIGRATION_KEY_DOMAIN = b"oms/v1/migration-key\x00"
+MIGRATION_CHUNK_DOMAIN = b"oms/v1/migration-chunk\x00"
+
+
+def migration():
+    migration_id = fixed_bytes("migration/id", 16)
+    nonce = fixed_bytes("migration/nonce")
+    tcf = fixed_bytes("migration/tcf")
+    source_seed, destination_seed, owner_seed = fixed_bytes("seed/alice"), fixed_bytes("seed/bob"), fixed_bytes("seed/owner")
+    source, destination = ed25519_public(source_seed), ed25519_public(destination_seed)
+    _, ak_x, ak_y = p256_key("migration/attestation-key")
+    transfer, transfer_x, transfer_y = p256_key("migration/transfer-key")
+    ephemeral, ephemeral_x, ephemeral_y = p256_key("migration/ephemeral-key")
+    attestation_key = tpm_ecc_public(0x00050472, ak_x, ak_y, signing=True)
+    transfer_key = tpm_ecc_public(0x00020472, transfer_x, transfer_y, signing=False)
+    transfer_name = tpm_name(transfer_key)
+    qualifying = hashlib.sha256(MIGRATION_ATTESTATION_DOMAIN + migration_id + nonce + transfer_name).digest()
+    trust = 1
+    attestation_input = (
+        MIGRATION_ATTESTATION_DOMAIN + migration_id + nonce + bytes([trust]) + hashlib.sha256(attestation_key).digest() + transfer_name
+    )
+    # ECDH: the source's ephemeral key with the transfer key; both sides get the same x.
+    shared = ephemeral.exchange(ec.ECDH(), transfer.public_key())
+    assert shared == transfer.exchange(ec.ECDH(), ephemeral.public_key())
+    ephemeral_point = b"\x04" + ephemeral_x + ephemeral_y
+    chunk_key = hashlib.blake2b(MIGRATION_KEY_DOMAIN + migration_id + ephemeral_point + transfer_name, digest_size=32, key=shared).digest()
+    chunk_count = 3
+    chunks = []
+    for index, plaintext in enumerate([b"the first chunk", b"", fixed_bytes("migration/chunk", 100)]):
+        chunk_nonce = migration_id + struct.pack(">I", index) + b"\x00" * 4
+        aad = MIGRATION_CHUNK_DOMAIN + migration_id + struct.pack(">II", index, chunk_count)
+        chunks.append({
+            "index": index, "plaintext": plaintext.hex(), "nonce": chunk_nonce.hex(), "associated_data": aad.hex(),
+            "sealed": xchacha20poly1305_seal(chunk_key, chunk_nonce, plaintext, aad).hex(),
+        })
+    archive_digest = blake2b_256(b"an archive")
+    at_ms = 1_795_687_200_000
+    receipt_input = (
+        MIGRATION_RECEIPT_DOMAIN + migration_id + tcf + archive_digest + source + destination + bytes([trust]) + struct.pack(">Q", at_ms)
+    )
+    locations = []
+    for sequence, node in [(1, destination), (2, source), ((1 << 64) - 1, destination)]:
+        payload = b"\x01" + tcf + node + struct.pack(">QQ", sequence, at_ms) + migration_id
+        envelope = sign_envelope(owner_seed, "oms/tcf-location", payload)[2]
+        locations.append({"sequence": str(sequence), "node": node.hex(), "payload": payload.hex(), "envelope": envelope.hex(),
+                          "content": blake2b_256(envelope).hex()})
+    good = b"\x01" + tcf + destination + struct.pack(">QQ", 1, at_ms) + migration_id
+    invalid_locations = [
+        ("layout 2", b"\x02" + good[1:]),
+        ("sequence 0", b"\x01" + tcf + destination + struct.pack(">QQ", 0, at_ms) + migration_id),
+        ("cut short", good[:-1]),
+        ("a trailing byte", good + b"\x00"),
+    ]
+    # A Digest frame (field 21) holding a location record's entry (kind 1) and a manifest's (kind 0).
+    entry_location = pb_bytes_field(1, tcf) + pb_varint_field(2, 2) + pb_bytes_field(3, bytes.fromhex(locations[1]["content"])) + pb_varint_field(4, 1)
+    entry_manifest = pb_bytes_field(1, fixed_bytes("migration/community")) + pb_varint_field(2, 1) + pb_bytes_field(3, fixed_bytes("migration/content"))
+    digest_frame = pb_message_field(21, pb_message_field(1, entry_location) + pb_message_field(1, entry_manifest))
+    return {
+        "description": (
+            "Section 18. qualifying_data = SHA-256(domain || migration || nonce || transfer_key_name); the destination "
+            "(destination_seed) signs attestation_signing_input; chunk_key = BLAKE2b-256 keyed by the ECDH x of the "
+            "ephemeral and transfer keys over the key domain, migration, ephemeral point and transfer key name; each chunk "
+            "is XChaCha20-Poly1305 under chunk_key with its nonce and associated data; the receipt's signing input and "
+            "signature; location records signed by owner_seed; a Digest frame with a location entry (kind 1)."
+        ),
+        "migration": migration_id.hex(), "nonce": nonce.hex(), "tcf": tcf.hex(),
+        "source_seed": source_seed.hex(), "destination_seed": destination_seed.hex(), "owner_seed": owner_seed.hex(),
+        "attestation_key": attestation_key.hex(), "transfer_key": transfer_key.hex(), "transfer_key_name": transfer_name.hex(),
+        "transfer_scalar": transfer.private_numbers().private_value.to_bytes(32, "big").hex(),
+        "ephemeral_scalar": ephemeral.private_numbers().private_value.to_bytes(32, "big").hex(),
+        "ephemeral_point": ephemeral_point.hex(), "shared_secret": shared.hex(),
+        "qualifying_data": qualifying.hex(), "trust": trust,
+        "attestation_signing_input": attestation_input.hex(), "attestation_signature": ed25519_sign(destination_seed, attestation_input).hex(),
+        "chunk_key": chunk_key.hex(), "chunk_count": chunk_count, "chunks": chunks,
+        "archive_digest": archive_digest.hex(), "at_unix_ms": str(at_ms),
+        "receipt_signing_input": receipt_input.hex(), "receipt_signature": ed25519_sign(destination_seed, receipt_input).hex(),
+        "locations": locations,
+        "invalid_locations": [{"name": n, "envelope": sign_envelope(owner_seed, "oms/tcf-location", p)[2].hex()} for n, p in invalid_locations],
+        "digest_frame": digest_frame.hex(),
+    }
+
+
+def check_migration():
+    # HChaCha20's test vector (draft-irtf-cfrg-xchacha-03, section 2.2.1).
+    assert hchacha20(bytes(range(32)), bytes.fromhex("000000090000004a0000000031415927")).hex() == (
+        "82413b4227b27bfed30e42508a877d73a0f9e4d58a74a853c12ec41326d3ecdc"
+    )
+    # XChaCha20-Poly1305's (section A.3.1).
+    sealed = xchacha20poly1305_seal(
+        bytes(range(0x80, 0xA0)), bytes.fromhex("404142434445464748494a4b4c4d4e4f5051525354555657"),
+        b"Ladies and Gentlemen of the class of '99: If I could offer you only one tip for the future, sunscreen would be it.",
+        bytes.fromhex("50515253c0c1c2c3c4c5c6c7"))
+    assert sealed[-16:].hex() == "c0875924c1c7987947deafd8780acf49", sealed[-16:].hex()
+
+
 def write(name, content):
     path = os.path.join(HERE, name)
     text = json.dumps(content, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
@@ -5640,6 +5789,7 @@ def self_check():
     check_queries(queries())
     check_community(community())
     check_gossip(gossip())
+    check_migration()
 
 
 def main():
@@ -5656,6 +5806,7 @@ def main():
     write("queries.json", queries())
     write("community.json", community())
     write("gossip.json", gossip())
+    write("migration.json", migration())
 
 
 if __name__ == "__main__":
