@@ -77,7 +77,7 @@ let package = Package(
         .target(
             name: "OMSAPI",
             dependencies: [
-                "OMSNode", "OMSStore", "OMSCore", "OMSProtocol", "OMSCrypto",
+                "OMSNode", "OMSStore", "OMSTrust", "OMSCore", "OMSProtocol", "OMSCrypto",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdHTTP2", package: "hummingbird"),

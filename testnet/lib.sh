@@ -38,7 +38,8 @@ start_node() {
     [ -f "$dir/port" ] && listen="127.0.0.1:$(cat "$dir/port")"
     # A node killed hard leaves its old address file behind; never mistake it for the new one.
     rm -f "$dir/data/listen.addr" "$dir/data/api.addr"
-    "$oms" node run --data-dir "$dir/data" --listen "$listen" --api 127.0.0.1:0 --ping-interval 1 --idle-timeout 5 ${OMS_NODE_FLAGS:-} "$@" \
+    # tss2 logs the TPM's expected refusals at ERROR; OMS's own messages say what they mean.
+    TSS2_LOG=${TSS2_LOG:-all+none} "$oms" node run --data-dir "$dir/data" --listen "$listen" --api 127.0.0.1:0 --ping-interval 1 --idle-timeout 5 ${OMS_NODE_FLAGS:-} "$@" \
         >>"$dir/log" 2>&1 &
     echo $! >"$dir/pid"
     for _ in $(seq 1 100); do
@@ -65,4 +66,37 @@ stop_node() {
     echo "testnet: node $pid did not stop within 5 s; killing it" >&2
     kill -KILL "$pid" 2>/dev/null || true
     rm -f "$dir/pid"
+}
+
+# Starts a software TPM for the node in $1 (state in $1/tpm; its control port is the next one
+# up, as tss2's swtpm TCTI expects) and writes its TCTI to $1/tcti. One per node: each node's
+# key is sealed by its own TPM, and it attests with it when a TCF migrates to it.
+start_swtpm() {
+    local dir=$1 port
+    mkdir -p "$dir/tpm"
+    port=$(python3 -c '
+import socket
+for _ in range(50):
+    a = socket.socket(); a.bind(("127.0.0.1", 0)); port = a.getsockname()[1]
+    b = socket.socket()
+    try:
+        b.bind(("127.0.0.1", port + 1)); print(port); break
+    except OSError:
+        pass
+    finally:
+        a.close(); b.close()
+')
+    swtpm socket --tpm2 --tpmstate "dir=$dir/tpm" --server "type=tcp,port=$port,bindaddr=127.0.0.1" \
+        --ctrl "type=tcp,port=$((port + 1)),bindaddr=127.0.0.1" --flags not-need-init,startup-clear \
+        --pid "file=$dir/tpm/swtpm.pid" --daemon
+    echo "swtpm:host=127.0.0.1,port=$port" >"$dir/tcti"
+}
+
+# Stops the node's swtpm in $1 (SIGKILL: swtpm ignores SIGTERM while a client is connected).
+stop_swtpm() {
+    local dir=$1 pid
+    [ -f "$dir/tpm/swtpm.pid" ] || return 0
+    pid=$(cat "$dir/tpm/swtpm.pid")
+    kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$dir/tpm/swtpm.pid"
 }

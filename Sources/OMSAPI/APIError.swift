@@ -6,6 +6,7 @@ import OMSCrypto
 import OMSNode
 import OMSProtocol
 import OMSStore
+import OMSTrust
 
 /// Every refusal the API sends: a status and `{"error": {"code": ..., "message": ...}}`,
 /// where the code is the domain error's code (so scripts can branch on it) and the message
@@ -101,6 +102,15 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 default: .badGateway
                 }
             throw APIError(status, code: error.code.name, error.context)
+        } catch let error as MigrationError {
+            let status: HTTPResponse.Status =
+                switch error.code {
+                case .badPolicy, .malformed: .badRequest
+                default: .conflict
+                }
+            throw APIError(status, code: error.code.name, error.description)
+        } catch let error as TrustError {
+            throw APIError(.serviceUnavailable, code: "tpm", error.description)
         } catch let error as ManifestError {
             throw APIError(.unprocessableContent, code: "invalidManifest", error.description)
         } catch let error as PolicyError {

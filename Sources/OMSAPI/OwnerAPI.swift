@@ -15,15 +15,17 @@ public struct OwnerAPI: Sendable {
     let host: TCFHost
     let exchange: Exchange
     let communities: Communities?
+    let migrations: Migrations?
     let apps: AppSignIns
     let tokens: APITokens
     let metrics: PrometheusCollectorRegistry?
 
     public init(
-        node: Node, host: TCFHost, exchange: Exchange, communities: Communities? = nil, apps: AppSignIns = AppSignIns(), tokens: APITokens,
-        metrics: PrometheusCollectorRegistry?
+        node: Node, host: TCFHost, exchange: Exchange, communities: Communities? = nil, migrations: Migrations? = nil,
+        apps: AppSignIns = AppSignIns(), tokens: APITokens, metrics: PrometheusCollectorRegistry?
     ) {
         self.communities = communities
+        self.migrations = migrations
         self.node = node
         self.host = host
         self.exchange = exchange
@@ -55,6 +57,7 @@ public struct OwnerAPI: Sendable {
         addExportRoutes(v1)
         addAskRoutes(v1)
         addCommunityRoutes(v1)
+        addMigrationRoutes(v1)
         return router
     }
 

@@ -23,6 +23,16 @@ public struct TCFRows: Codable, Sendable {
 
     public var tcf: TCFID
     public var tables: [Table]
+
+    /// Sets the `tcf` row's `location_sequence`: a migration's archive carries the number of
+    /// the location record its hand-over will sign, while the source's own row keeps the old one
+    /// until then (a failed attempt numbers nothing).
+    public mutating func setLocationSequence(_ sequence: UInt64) {
+        guard let table = tables.firstIndex(where: { $0.name == "tcf" }),
+            let column = tables[table].columns.firstIndex(of: "location_sequence"), tables[table].rows.count == 1
+        else { return }
+        tables[table].rows[0][column] = .integer(Int64(clamping: sequence))
+    }
 }
 
 extension NodeStore {

@@ -76,22 +76,13 @@ extension NodeStore {
         try pool.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 
-    /// Numbers the TCF's next location record, above both its own count and any record held
-    /// for it, and keeps the number in the TCF's row (which the archive carries).
+    /// The sequence number the TCF's next location record takes: one above both its own count
+    /// (its row's, which travels with it) and any record held for it.
     public func nextLocationSequence(_ tcf: TCFID) throws -> UInt64 {
-        try write { db in
+        try pool.read { db in
             let own = try Int64.fetchOne(db, sql: "SELECT location_sequence FROM tcf WHERE id = ?", arguments: [Data(tcf.bytes)]) ?? 0
             let heard = try Int64.fetchOne(db, sql: "SELECT sequence FROM tcf_location WHERE tcf = ?", arguments: [Data(tcf.bytes)]) ?? 0
-            let next = max(own, heard) + 1
-            try db.execute(sql: "UPDATE tcf SET location_sequence = ? WHERE id = ?", arguments: [next, Data(tcf.bytes)])
-            return UInt64(next)
-        }
-    }
-
-    /// The sequence the TCF's next (or pending) location record has.
-    public func locationSequence(_ tcf: TCFID) throws -> UInt64 {
-        try pool.read { db in
-            UInt64(clamping: try Int64.fetchOne(db, sql: "SELECT location_sequence FROM tcf WHERE id = ?", arguments: [Data(tcf.bytes)]) ?? 0)
+            return UInt64(max(own, heard) + 1)
         }
     }
 

@@ -1,4 +1,14 @@
 import Foundation
+import Synchronization
+
+/// Every swtpm a test started and has not stopped, killed when the test process exits: a test
+/// that fails before its `stop()` (or keeps its TPM in a cycle) leaves no process behind.
+private let running = Mutex<Set<Int32>>([])
+private let killAtExit: Void = {
+    atexit {
+        for pid in running.withLock({ $0 }) { kill(pid, SIGKILL) }
+    }
+}()
 
 /// A software TPM (swtpm) of its own for a test: fresh state in a temporary directory, on free
 /// loopback ports, stopped and removed by `stop()`. Tests that need a TPM start one: nothing is
@@ -31,6 +41,9 @@ public final class SoftwareTPM: @unchecked Sendable {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
+        _ = killAtExit
+        let pid = process.processIdentifier
+        running.withLock { _ = $0.insert(pid) }
         // Ready in tens of milliseconds: wait until its port takes a connection.
         let deadline = Date().addingTimeInterval(5)
         while !LoopbackPorts.accepts(port) {
@@ -51,6 +64,8 @@ public final class SoftwareTPM: @unchecked Sendable {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+        let pid = process.processIdentifier
+        running.withLock { _ = $0.remove(pid) }
         try? FileManager.default.removeItem(at: directory)
     }
 

@@ -14,7 +14,7 @@ import ServiceLifecycle
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node", abstract: "Run a node and look at a running one.",
-        subcommands: [Run.self, Status.self, Metrics.self, ID.self])
+        subcommands: [Run.self, Status.self, Metrics.self, ID.self, Attestation.self])
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run the node until Ctrl-C (SIGINT) or SIGTERM.")
@@ -116,11 +116,14 @@ struct NodeCommand: AsyncParsableCommand {
             defer { lock.release() }
             let unlock: IdentityUnlock
             let protection = try store.identityProtection()
+            // The TPM that sealed the key also attests this node when a TCF migrates here.
+            var device: TPM?
             switch protection {
             case .tpm(let sealed):
-                let device = try TPM(tcti: tpm ?? sealed.tcti)
+                let opened = try TPM(tcti: tpm ?? sealed.tcti)
+                device = opened
                 unlock = .masterKey(
-                    try device.unseal(TPMObject(publicArea: try TPMPublicArea(bytes: sealed.publicArea), privateBlob: sealed.privateBlob)))
+                    try opened.unseal(TPMObject(publicArea: try TPMPublicArea(bytes: sealed.publicArea), privateBlob: sealed.privateBlob)))
             case .keyFile:
                 unlock = .keyFile
             case .passphrase:
@@ -151,10 +154,19 @@ struct NodeCommand: AsyncParsableCommand {
             for (community, reason) in communities.unrestored {
                 logger.warning("community log left out: a sync from a member's node can restore it", metadata: ["community/id": "\(community)", "community/error": "\(reason)"])
             }
-            await node.serveRequests(communities.handler)
+            let migrations = Migrations(
+                node: node, host: host, identity: identity, trust: protection.trust, tpm: device, logger: logger,
+                publish: { await node.publish($0) })
+            // A hand-over a stop interrupted finishes now; a TCF frozen before its receipt runs again.
+            await migrations.resume()
+            let serveCommunities = communities.handler
+            await node.serveRequests { frame, peer in
+                Migrations.handles(frame) ? await migrations.handle(frame, from: peer) : await serveCommunities(frame, peer)
+            }
             let ownerAPI = OwnerAPIService(
                 api: OwnerAPI(
-                    node: node, host: host, exchange: exchange, communities: communities, tokens: try APITokens.loadOrCreate(in: directory),
+                    node: node, host: host, exchange: exchange, communities: communities, migrations: migrations,
+                    tokens: try APITokens.loadOrCreate(in: directory),
                     metrics: registry),
                 address: apiEndpoint, h2cAddress: h2cEndpoint, addressFile: directory.apiAddressFile, logger: logger)
             let group = ServiceGroup(
@@ -207,6 +219,28 @@ struct NodeCommand: AsyncParsableCommand {
 
         func run() async throws {
             print(try NodeStore(directory: dataDir.directory).publicIdentity())
+        }
+    }
+}
+
+extension NodeCommand {
+    struct Attestation: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "This node's TPM attestation key and PCR values: what an owner names to migrate a TCF here.")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @Option(help: "The SHA-256 PCRs to show, comma-separated.") var pcrs = "0,1,2,3,4,5,6,7"
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let attestation: NodeAttestation = try await dataDir.client().get(apiPath("node", "attestation") + "?pcrs=\(pcrs)")
+            if json { return try printJSON(attestation) }
+            print("node             \(attestation.node)")
+            print("trust            \(attestation.trust)")
+            print("attestation key  \(attestation.attestationKey)")
+            for (index, value) in attestation.pcrs.sorted(by: { Int($0.key)! < Int($1.key)! }) {
+                print("pcr \(index)".padding(toLength: 17, withPad: " ", startingAt: 0) + value)
+            }
+            print("migrate here with: oms tcf migrate TCF --to \(attestation.node) --allow-ak \(attestation.attestationKey) [--pcr N=HEX ...]")
         }
     }
 }

@@ -2,12 +2,14 @@ import ArgumentParser
 import Foundation
 import OMSAPI
 import OMSCore
+import OMSNode
+import OMSProtocol
 import OMSStore
 
 struct TCFCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tcf", abstract: "Trusted Compute Frameworks: the portable containers this node hosts.",
-        subcommands: [Create.self, List.self, Show.self, Stop.self, Start.self, Archive.self, Restore.self])
+        subcommands: [Create.self, List.self, Show.self, Stop.self, Start.self, Archive.self, Restore.self, Migrate.self, Locate.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a TCF with its own owner key.")
@@ -116,6 +118,80 @@ struct TCFCommand: AsyncParsableCommand {
             let record: TCFRecord = try await dataDir.client().send(
                 .POST, apiPath("tcf-archives"), json: RestoreRequest(passphrase: passphrase, archive: archive))
             print("restored TCF \(record.name) \(record.id)")
+        }
+    }
+
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move a TCF to another node, which first proves with its TPM what it is (protocol-spec §18).",
+            discussion: """
+                The destination must be connected (oms peer add) and have a TPM. Run 'oms node attestation' there for its \
+                attestation key and PCR values, and name them here: the TCF travels only to a TPM you allow, booted as you \
+                expect. On success the TCF runs there and this node erases its copy; on failure it runs here again.
+                """)
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @Argument(help: "The TCF's id or name.") var tcf: String
+        @Option(help: ArgumentHelp("The destination node's id (node1...).", valueName: "node")) var to: String
+        @Option(name: .customLong("allow-ak"), help: ArgumentHelp("An attestation key name (hex) the destination may have; repeatable.", valueName: "hex"))
+        var allowAK: [String] = []
+        @Option(name: .customLong("pcr"), help: ArgumentHelp("A PCR value the destination's TPM must quote: INDEX=HEX; repeatable.", valueName: "index=hex"))
+        var pcrs: [String] = []
+        @Flag(help: "Print JSON progress lines.") var json = false
+
+        func run() async throws {
+            let destination: NodeID
+            do { destination = try NodeID(parsing: to) } catch { throw ValidationError("--to: \(error.description)") }
+            guard !allowAK.isEmpty else {
+                throw ValidationError("--allow-ak: name the destination's attestation key (run 'oms node attestation' there)")
+            }
+            var expected: [String: String] = [:]
+            for pcr in pcrs {
+                let parts = pcr.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let index = Int(parts[0]), (0...23).contains(index) else {
+                    throw ValidationError("--pcr takes INDEX=HEX with INDEX 0 to 23, e.g. 7=3d45...")
+                }
+                expected[String(index)] = parts[1]
+            }
+            let client = try dataDir.client()
+            var progress: MigrationProgress = try await client.send(
+                .POST, apiPath("tcfs", tcf, "migrations"), json: MigrateRequest(to: destination, allowAttestationKeys: allowAK, pcrs: expected))
+            var shown = ""
+            while true {
+                let line =
+                    "\(progress.phase.rawValue)  \(progress.chunksAcknowledged)/\(progress.chunks) chunks  "
+                    + "\(progress.archiveBytes) bytes"
+                if line != shown {
+                    if json { try printJSON(progress) } else { print("migration \(progress.migration)  \(line)") }
+                    shown = line
+                }
+                if progress.phase == .erased || progress.phase == .failed { break }
+                try await Task.sleep(for: .milliseconds(100))
+                progress = try await client.get(apiPath("migrations", progress.migration.description))
+            }
+            if progress.phase == .failed {
+                print("migration failed; the TCF runs here again: \(progress.failure ?? "no reason given")")
+                throw ExitCode(1)
+            }
+            let seconds = progress.updatedAt.timeIntervalSince(progress.startedAt)
+            print("TCF moved to \(progress.destination) in \(String(format: "%.2f", seconds)) s; this node's copy is erased")
+        }
+    }
+
+    struct Locate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Where a TCF lives now, by its owner-signed location record (gossiped).")
+        @OptionGroup var dataDir: DataDirectoryOptions
+        @Argument(help: "The TCF's id (tcf1...).") var tcf: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let location: LocationResponse = try await dataDir.client().get(apiPath("tcfs", tcf, "location"))
+            if json { return try printJSON(location) }
+            print("TCF \(location.tcf)")
+            print("  at node     \(location.node)")
+            print("  sequence    \(location.sequence)")
+            print("  since       \(Date(timeIntervalSince1970: Double(location.atUnixMs) / 1000).formatted(.iso8601))")
+            print("  migration   \(location.migration)")
+            print("  signed by   \(location.owner) (the TCF's owner key)")
         }
     }
 }

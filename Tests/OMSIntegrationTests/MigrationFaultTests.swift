@@ -50,7 +50,7 @@ extension IntegrationTests {
         @Test func aPCRMismatchAnUnknownKeyAndSoftwareTrustAreRefusedBeforeAnythingIsSent() async throws {
             defer { try? FileManager.default.removeItem(at: root) }
             let (a, b) = try await pair()
-            defer { Task { await a.stop(); await b.stop() } }
+            defer { Task { await a.close(); await b.close() } }
             let (tcf, tcc) = try a.tcfWithData(records: 1000)
             // The destination's PCR 16 is not what the owner expects (another boot, other firmware).
             var policy = try b.policy()
@@ -64,7 +64,7 @@ extension IntegrationTests {
             // A destination with software trust cannot attest at all.
             let c = try MigrationNode.create(in: root, name: "c", tpm: false)
             try await c.start()
-            defer { Task { await c.stop() } }
+            defer { Task { await c.close() } }
             try await a.connect(to: c)
             try await expectRefused(.untrustedNode, a: a, b: c, tcf: tcf.id, tcc: tcc, policy: try b.policy())
         }
@@ -83,7 +83,7 @@ extension IntegrationTests {
                 return MigrationWire.attestation(attestation)
             }
             box.withLock { $0 = b }
-            defer { Task { await a.stop(); await b.stop() } }
+            defer { Task { await a.close(); await b.close() } }
             let (tcf, tcc) = try a.tcfWithData(records: 100)
             try await expectRefused(.wrongNonce, a: a, b: b, tcf: tcf.id, tcc: tcc, policy: try b.policy())
         }
@@ -98,7 +98,7 @@ extension IntegrationTests {
                 tampered.migrationChunk = chunk
                 return await migrations.handle(tampered, from: peer)
             }
-            defer { Task { await a.stop(); await b.stop() } }
+            defer { Task { await a.close(); await b.close() } }
             let (tcf, tcc) = try a.tcfWithData(records: 1000)
             try await expectRefused(.badChunk, a: a, b: b, tcf: tcf.id, tcc: tcc, policy: try b.policy())
         }
@@ -115,7 +115,7 @@ extension IntegrationTests {
                 first.withLock { $0 = answer }
                 return answer
             }
-            defer { Task { await a.stop(); await b.stop() } }
+            defer { Task { await a.close(); await b.close() } }
             let (moved, _) = try a.tcfWithData(records: 10)
             #expect(try await a.migrations.migrate(tcf: moved.id, to: b.id, policy: try b.policy()) == .erased)
             let tcf = try a.host.createTCF(name: try Name("second"))
@@ -136,7 +136,7 @@ extension IntegrationTests {
                 return SessionInstance.errorFrame(.shuttingDown, "gone")
             }
             box.withLock { $0 = b }
-            defer { Task { await a.stop() } }
+            defer { Task { await a.close(); await b.close() } }
             let (tcf, tcc) = try a.tcfWithData(records: 120_000)
             let before = try a.host.records(of: tcc, stream: .steps)
             let policy = try b.policy()
@@ -149,7 +149,7 @@ extension IntegrationTests {
             // The destination comes back (same directory, same TPM); the owner tries again.
             let again = try b.restarted()
             try await again.start()
-            defer { Task { await again.stop() } }
+            defer { Task { await again.close() } }
             try await a.connect(to: again)
             #expect(try await a.migrations.migrate(tcf: tcf.id, to: again.id, policy: policy) == .erased)
             #expect(try again.host.records(of: try again.host.tcc(tcc.id.description), stream: .steps) == before)
@@ -159,7 +159,7 @@ extension IntegrationTests {
         @Test func aSourceKilledAfterTheReceiptFinishesTheHandOverOnRestart() async throws {
             defer { try? FileManager.default.removeItem(at: root) }
             let (a, b) = try await pair()
-            defer { Task { await b.stop() } }
+            defer { Task { await a.close(); await b.close() } }
             let (tcf, tcc) = try a.tcfWithData(records: 5000)
             await a.migrations.setStopAfter(.handedOver)
             await #expect(throws: CancellationError.self) { try await a.migrations.migrate(tcf: tcf.id, to: b.id, policy: try b.policy()) }
@@ -172,7 +172,7 @@ extension IntegrationTests {
 
             let restarted = try a.restarted()
             try await restarted.start()
-            defer { Task { await restarted.stop() } }
+            defer { Task { await restarted.close() } }
             #expect(restarted.host.unopened.isEmpty && (try? restarted.host.key(of: tcf.id)) == nil, "a moving TCF does not reopen")
             await restarted.migrations.resume()
             #expect(try restarted.store.migrations().first?.phase == .erased)
@@ -183,7 +183,7 @@ extension IntegrationTests {
         @Test func aStaleOrForeignLocationRecordIsRefused() async throws {
             defer { try? FileManager.default.removeItem(at: root) }
             let (a, b) = try await pair(sourceTPM: true)
-            defer { Task { await a.stop(); await b.stop() } }
+            defer { Task { await a.close(); await b.close() } }
             let (tcf, _) = try a.tcfWithData(records: 10)
             #expect(try await a.migrations.migrate(tcf: tcf.id, to: b.id, policy: try b.policy()) == .erased)
             let first = try #require(try a.store.tcfLocation(tcf.id))

@@ -94,6 +94,12 @@ final class MigrationNode: @unchecked Sendable {
         task = nil
     }
 
+    /// Stops the node and its TPM for good (the end of a test).
+    func close() async {
+        await stop()
+        swtpm?.stop()
+    }
+
     func connect(to other: MigrationNode) async throws {
         try await node.addPeer(await NodeHarness.address(other.node))
         try await NodeHarness.eventually("\(id.short) connected to \(other.id.short)") {

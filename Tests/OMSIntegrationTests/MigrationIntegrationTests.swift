@@ -28,7 +28,7 @@ extension IntegrationTests {
             defer { try? FileManager.default.removeItem(at: root) }
             setenv("TSS2_LOG", "all+none", 1)
             let (a, b) = try await pair()
-            defer { Task { await a.stop(); await b.stop() } }
+            defer { Task { await a.close(); await b.close() } }
             let (tcf, tcc) = try a.tcfWithData(records: 100_000)
             let before = try a.host.records(of: tcc, stream: .steps)
             #expect(b.node.id != a.node.id)

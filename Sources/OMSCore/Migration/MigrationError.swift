@@ -31,6 +31,8 @@ extension CodedError.Code where Domain == MigrationErrorDomain {
     public static var staleLocation: Self { Self("staleLocation") }
     /// An archive or a chunk over the limits.
     public static var tooLarge: Self { Self("tooLarge") }
+    /// The destination refused a step, or did not answer (it went away, or timed out).
+    public static var destination: Self { Self("destination") }
     /// The owner's policy cannot be met as written (no attestation key allowed).
     public static var badPolicy: Self { Self("badPolicy") }
 }

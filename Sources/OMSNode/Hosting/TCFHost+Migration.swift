@@ -20,8 +20,9 @@ extension TCFHost {
         openKeys.withLock { $0[tcf] = nil }
         dataKeys.withLock { $0.removeAll() }
         do {
-            _ = try store.nextLocationSequence(tcf)
-            return try TCFArchive.plaintext(rows: try store.exportTCF(tcf), tcfKey: key)
+            var rows = try store.exportTCF(tcf)
+            rows.setLocationSequence(try store.nextLocationSequence(tcf))
+            return try TCFArchive.plaintext(rows: rows, tcfKey: key)
         } catch {
             try? unfreeze(tcf)
             throw error

@@ -20,6 +20,18 @@ public struct MigrationProgress: Codable, Sendable, Hashable {
     public var updatedAt: Date
 }
 
+/// A node's TPM identity as an owner's migration policy names it.
+public struct NodeAttestation: Codable, Sendable, Hashable {
+    public var node: NodeID
+    public var trust: NodeTrust
+    /// The attestation key's TPM name, hex (68 digits): what `--allow-ak` takes.
+    public var attestationKey: String
+    /// Its public area (`TPMT_PUBLIC`), hex.
+    public var attestationKeyPublic: String
+    /// SHA-256 PCR values by index, hex.
+    public var pcrs: [String: String]
+}
+
 /// The migration driver (protocol-spec §18): runs the pure state machines of `OMSCore/Migration`
 /// over the node's sessions, with the TPM for the destination's attestation and key, the store
 /// for what must survive a restart, and the host for the TCF itself.
@@ -119,7 +131,7 @@ public actor Migrations {
         do {
             try await transfer(&machine, archive: archive)
         } catch {
-            let refusal = (error as? MigrationError) ?? MigrationError(.outOfOrder, "\(error)")
+            let refusal = (error as? MigrationError) ?? MigrationError(.destination, "\(error)")
             machine.fail(refusal)
             track(machine)
             try? host.store.updateMigration(migration, phase: .failed, failure: "\(error)", at: Date())
@@ -212,9 +224,9 @@ public actor Migrations {
     private func handOver(_ machine: inout MigrationSource) async throws -> MigrationSource.Phase {
         let migration = machine.migration
         if machine.phase == .handedOver {
-            // The number the frozen TCF's row (and so the archive) carries for this move.
+            // The number the archive carried for this move (the row here is as it was frozen).
             let location = TCFLocation.sign(
-                tcf: machine.tcf, node: machine.destination, sequence: try host.store.locationSequence(machine.tcf),
+                tcf: machine.tcf, node: machine.destination, sequence: try host.store.nextLocationSequence(machine.tcf),
                 atMs: UInt64(Date().timeIntervalSince1970 * 1000),
                 migration: migration, owner: try host.ownerKey(of: machine.tcf))
             try host.store.keepLocation(location)
@@ -278,6 +290,19 @@ public actor Migrations {
         entry.failure = machine.failure
         entry.updatedAt = now
         progress[machine.migration] = entry
+    }
+
+    /// What this node's TPM says of it, for an owner to put in a migration policy: the
+    /// attestation key's name and the values of `pcrs`.
+    public func attestation(pcrs: [Int]) throws -> NodeAttestation {
+        guard let tpm else {
+            throw MigrationError(.untrustedNode, "this node has no TPM ('\(trust.name)' trust): nothing can migrate to it")
+        }
+        let key = try tpm.attestationKey()
+        let values = pcrs.isEmpty ? [:] : try tpm.readPCRs(pcrs)
+        return NodeAttestation(
+            node: myself, trust: trust, attestationKey: key.name.hex, attestationKeyPublic: key.bytes.hex,
+            pcrs: Dictionary(uniqueKeysWithValues: values.map { (String($0.key), $0.value.hex) }))
     }
 
     // MARK: Destination
