@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "OMSProtocol", targets: ["OMSProtocol"]),
         .library(name: "OMSCore", targets: ["OMSCore"]),
         .library(name: "OMSStore", targets: ["OMSStore"]),
+        .library(name: "OMSTrust", targets: ["OMSTrust"]),
         .library(name: "OMSNode", targets: ["OMSNode"]),
         .library(name: "OMSAPI", targets: ["OMSAPI"]),
         .library(name: "OMSTestKit", targets: ["OMSTestKit"]),

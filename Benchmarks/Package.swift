@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         // The raw SQLite limit of the Scale suite (the same GRDB the main package uses).
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // The raw P-256 limit of the Migration suite (the swift-crypto OMSTrust verifies with).
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // Not "Crypto": swift-crypto (which Hummingbird brings into the graph) has a target of that
@@ -111,6 +113,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/Community",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "Migration",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "OMSCore", package: "OpenMustardSeed"),
+                .product(name: "OMSCrypto", package: "OpenMustardSeed"),
+                .product(name: "OMSProtocol", package: "OpenMustardSeed"),
+                .product(name: "OMSStore", package: "OpenMustardSeed"),
+                .product(name: "OMSNode", package: "OpenMustardSeed"),
+                .product(name: "OMSTrust", package: "OpenMustardSeed"),
+                .product(name: "OMSTestKit", package: "OpenMustardSeed"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/Migration",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
     ]

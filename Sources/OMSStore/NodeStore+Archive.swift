@@ -96,10 +96,13 @@ extension NodeStore {
             try Self.requireOwnRows(rows)
             for (table, expected) in zip(rows.tables, Self.archivedTables) {
                 let columns = expected.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-                guard table.columns == columns else {
+                // Archives from before migrations (protocol-spec §18) lack the TCF's location
+                // sequence: it starts at 0, as it did for every TCF then.
+                let older = table.name == "tcf" && table.columns == columns.filter { $0 != "location_sequence" }
+                guard table.columns == columns || older else {
                     throw HostingError(.badArchive, "the archive's \(table.name) table has other columns than this node's")
                 }
-                var names = columns
+                var names = table.columns
                 var extra: [DatabaseValueConvertible?] = []
                 if table.name == "tcf" {
                     names.append("wrapped_key")
@@ -109,8 +112,8 @@ extension NodeStore {
                 let statement = try db.makeStatement(
                     sql: "INSERT \(table.name == "claim_revocation" ? "OR IGNORE " : "")INTO \(table.name) (\(names.joined(separator: ", "))) VALUES (\(placeholders))")
                 for row in table.rows {
-                    guard row.count == columns.count else {
-                        throw HostingError(.badArchive, "a row of \(table.name) has \(row.count) values, not \(columns.count)")
+                    guard row.count == table.columns.count else {
+                        throw HostingError(.badArchive, "a row of \(table.name) has \(row.count) values, not \(table.columns.count)")
                     }
                     do {
                         try statement.execute(arguments: StatementArguments(row.map(\.databaseValue) + extra))

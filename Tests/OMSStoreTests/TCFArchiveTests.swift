@@ -111,6 +111,37 @@ import Testing
         }
     }
 
+    /// An archive written before migrations existed has no `location_sequence` in its `tcf`
+    /// table: it restores, numbered 0, and no other column may be missing.
+    @Test func anArchiveFromBeforeMigrationsRestores() throws {
+        try withScene { scene in
+            var older = scene.rows
+            let table = try #require(older.tables.firstIndex { $0.name == "tcf" })
+            let column = try #require(older.tables[table].columns.firstIndex(of: "location_sequence"))
+            older.tables[table].columns.remove(at: column)
+            older.tables[table].rows = older.tables[table].rows.map { row in
+                var row = row
+                row.remove(at: column)
+                return row
+            }
+            #expect(try scene.restore(try scene.seal(older)) == scene.hosted.tcf.id)
+            #expect(try scene.target.nextLocationSequence(scene.hosted.tcf.id) == 1)
+            #expect(try scene.target.exportTCF(scene.hosted.tcf.id).sameRows(as: scene.rows))
+
+            var missing = scene.rows
+            let tcc = try #require(missing.tables.firstIndex { $0.name == "tcc" })
+            missing.tables[tcc].columns.removeLast()
+            missing.tables[tcc].rows = missing.tables[tcc].rows.map { Array($0.dropLast()) }
+            let other = ScratchDirectory()
+            defer { other.remove() }
+            let (store, node) = try other.initialize()
+            let (rows, key) = try TCFArchive.open(try scene.seal(missing), passphrase: Self.passphrase)
+            #expect(throws: HostingError.self) {
+                try store.importTCF(rows, wrappedKey: TCFSealing.wrap(key, tcf: rows.tcf, under: TCFSealing.wrappingKey(nodeIdentity: node)))
+            }
+        }
+    }
+
     @Test func aWrongPassphraseIsRefused() throws {
         try withScene { scene in
             #expect(
