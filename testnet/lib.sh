@@ -39,7 +39,10 @@ start_node() {
     # A node killed hard leaves its old address file behind; never mistake it for the new one.
     rm -f "$dir/data/listen.addr" "$dir/data/api.addr"
     # tss2 logs the TPM's expected refusals at ERROR; OMS's own messages say what they mean.
-    TSS2_LOG=${TSS2_LOG:-all+none} "$oms" node run --data-dir "$dir/data" --listen "$listen" --api 127.0.0.1:0 --ping-interval 1 --idle-timeout 5 ${OMS_NODE_FLAGS:-} "$@" \
+    # A node with a TPM of its own takes migrations: the testnet is its owner's.
+    local accept=""
+    [ -f "$dir/tcti" ] && accept=--accept-migrations
+    TSS2_LOG=${TSS2_LOG:-all+none} "$oms" node run --data-dir "$dir/data" --listen "$listen" $accept --api 127.0.0.1:0 --ping-interval 1 --idle-timeout 5 ${OMS_NODE_FLAGS:-} "$@" \
         >>"$dir/log" 2>&1 &
     echo $! >"$dir/pid"
     for _ in $(seq 1 100); do

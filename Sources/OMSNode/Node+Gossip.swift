@@ -112,10 +112,6 @@ extension Node {
             var opened: [ObjectID: GossipedObject] = [:]
             let directives = gossip.items.onItems(received, from: peer, now: now) { bytes throws(GossipError) in
                 let object = try GossipedObject.open(bytes)
-                // A TCF's location is signed by the same owner key as the one held for it.
-                if case .location(let location) = object, let held = try? store?.tcfLocation(location.tcf), held.owner != location.owner {
-                    throw GossipError(.wrongSigner, "a location of \(location.tcf.short) signed by another key than its owner's")
-                }
                 let item = object.item
                 opened[item.content] = object
                 return item

@@ -85,7 +85,10 @@ extension NodeStore {
     /// Inserts an exported TCF in one transaction, with `wrappedKey` as this node's wrapping
     /// of its key, and `state` when given (a migrated TCF left its source frozen). Only the
     /// archived tables and columns are accepted, whatever the rows say.
-    public func importTCF(_ rows: TCFRows, wrappedKey: [UInt8], state: TCFState? = nil) throws {
+    /// A migrated TCF comes with the receipt its destination gives, kept in the same transaction.
+    public func importTCF(
+        _ rows: TCFRows, wrappedKey: [UInt8], state: TCFState? = nil, receipt: (migration: MigrationID, frame: [UInt8])? = nil
+    ) throws {
         try pool.write { db in
             if try Row.fetchOne(db, sql: "SELECT 1 FROM tcf WHERE id = ?", arguments: [Data(rows.tcf.bytes)]) != nil {
                 throw HostingError(.duplicate, "TCF \(rows.tcf) is already on this node")
@@ -126,6 +129,11 @@ extension NodeStore {
             guard restored != nil else { throw HostingError(.badArchive, "the archive holds no row for its TCF") }
             if let state {
                 try db.execute(sql: "UPDATE tcf SET state = ? WHERE id = ?", arguments: [state.rawValue, Data(rows.tcf.bytes)])
+            }
+            if let receipt {
+                try db.execute(
+                    sql: "INSERT INTO migration_receipt (migration, tcf, frame) VALUES (?, ?, ?)",
+                    arguments: [Data(receipt.migration.bytes), Data(rows.tcf.bytes), Data(receipt.frame)])
             }
         }
     }

@@ -9,6 +9,9 @@ public struct MigrationRecord: Sendable, Hashable, Codable {
     public var tcf: TCFID
     public var destination: NodeID
     public var phase: MigrationSource.Phase
+    /// The number of the location record the hand-over signs.
+    public var locationSequence: UInt64
+    public var archiveDigest: [UInt8]
     /// The destination's receipt (a `MigrationReceipt` frame's bytes), once it is in.
     public var receipt: [UInt8]?
     /// The location record signed for the hand-over.
@@ -20,11 +23,19 @@ public struct MigrationRecord: Sendable, Hashable, Codable {
 
 /// Migrations this node sends (protocol-spec §18) and the TCF locations it knows.
 extension NodeStore {
-    public func insertMigration(_ id: MigrationID, tcf: TCFID, destination: NodeID, at: Date) throws {
+    public func insertMigration(
+        _ id: MigrationID, tcf: TCFID, destination: NodeID, locationSequence: UInt64, archiveDigest: [UInt8], at: Date
+    ) throws {
         try write { db in
             try db.execute(
-                sql: "INSERT INTO migration (id, tcf, destination, phase, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [Data(id.bytes), Data(tcf.bytes), Data(destination.bytes), MigrationSource.Phase.offered.rawValue, at, at])
+                sql: """
+                    INSERT INTO migration (id, tcf, destination, phase, location_sequence, archive_digest, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    Data(id.bytes), Data(tcf.bytes), Data(destination.bytes), MigrationSource.Phase.offered.rawValue,
+                    Int64(clamping: locationSequence), Data(archiveDigest), at, at,
+                ])
         }
     }
 
@@ -56,24 +67,32 @@ extension NodeStore {
         }
         return MigrationRecord(
             id: try MigrationID(bytes: Array(row["id"] as Data)), tcf: try TCFID(bytes: Array(row["tcf"] as Data)),
-            destination: try NodeID(bytes: Array(row["destination"] as Data)), phase: phase, receipt: (row["receipt"] as Data?).map(Array.init),
+            destination: try NodeID(bytes: Array(row["destination"] as Data)), phase: phase,
+            locationSequence: UInt64(clamping: row["location_sequence"] as Int64), archiveDigest: Array(row["archive_digest"] as Data),
+            receipt: (row["receipt"] as Data?).map(Array.init),
             location: (row["location"] as Data?).map(Array.init), failure: row["failure"], createdAt: row["created_at"], updatedAt: row["updated_at"])
     }
 
-    /// Erases a TCF that was handed over: first its key (the wrapped TCF key, in its own
-    /// transaction: from then on no row of it opens, whatever happens next), then every row;
-    /// SQLite overwrites what it deletes (`secure_delete`) and the WAL is checkpointed and
-    /// truncated, so the bytes do not linger in free pages or the log.
-    public func eraseTCF(_ tcf: TCFID) throws {
+    /// Erases a TCF that was handed over: first its keys (the wrapped TCF key and the sealed
+    /// owner key, zeroed in their own transaction: from then on no row of it opens, whatever
+    /// happens next), then every row. Every connection runs with `secure_delete`, so freed
+    /// cells and pages are zeroed; the WAL, which still holds the old pages, is checkpointed and
+    /// truncated, asked again while readers keep it busy. Returns false if the WAL stayed busy
+    /// (its old pages then go at the next checkpoint SQLite makes).
+    @discardableResult
+    public func eraseTCF(_ tcf: TCFID) throws -> Bool {
         try write { db in
             try db.execute(
                 sql: "UPDATE tcf SET wrapped_key = zeroblob(length(wrapped_key)), sealed_owner = zeroblob(length(sealed_owner)) WHERE id = ?",
                 arguments: [Data(tcf.bytes)])
         }
-        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA secure_delete = ON") }
-        defer { try? pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA secure_delete = OFF") } }
         try deleteTCF(tcf)
-        try pool.writeWithoutTransaction { db in _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        for attempt in 0..<50 {
+            let busy = try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)") ?? 1 }
+            if busy == 0 { return true }
+            Thread.sleep(forTimeInterval: 0.01 * Double(attempt + 1))
+        }
+        return false
     }
 
     /// The sequence number the TCF's next location record takes: one above both its own count
@@ -82,8 +101,17 @@ extension NodeStore {
         try pool.read { db in
             let own = try Int64.fetchOne(db, sql: "SELECT location_sequence FROM tcf WHERE id = ?", arguments: [Data(tcf.bytes)]) ?? 0
             let heard = try Int64.fetchOne(db, sql: "SELECT sequence FROM tcf_location WHERE tcf = ?", arguments: [Data(tcf.bytes)]) ?? 0
-            return UInt64(max(own, heard) + 1)
+            let (next, overflow) = max(own, heard).addingReportingOverflow(1)
+            guard !overflow, next > 0 else { throw MigrationError(.staleLocation, "TCF \(tcf.short) has moved 2^63 - 1 times: it can move no more") }
+            return UInt64(next)
         }
+    }
+
+    /// The receipt this node gave for `migration` (a `MigrationReceipt` frame's bytes), if it took
+    /// that TCF in.
+    public func givenReceipt(_ migration: MigrationID) throws -> [UInt8]? {
+        try pool.read { db in try Data.fetchOne(db, sql: "SELECT frame FROM migration_receipt WHERE migration = ?", arguments: [Data(migration.bytes)]) }
+            .map(Array.init)
     }
 
     /// The location record held for `tcf`, if any.

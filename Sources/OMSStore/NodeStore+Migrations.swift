@@ -252,6 +252,10 @@ extension NodeStore {
                 t.column("tcf", .blob).notNull()
                 t.column("destination", .blob).notNull()
                 t.column("phase", .text).notNull()
+                // What the hand-over needs after a restart: the location record's number (the
+                // archive's) and the archive's digest, which the receipt must name.
+                t.column("location_sequence", .integer).notNull()
+                t.column("archive_digest", .blob).notNull()
                 t.column("receipt", .blob)
                 t.column("location", .blob)
                 t.column("failure", .text)
@@ -261,6 +265,13 @@ extension NodeStore {
             // The sequence number of the TCF's latest location record: it travels in the TCF's
             // own rows, so whichever node holds the TCF numbers its next move right.
             try db.alter(table: "tcf") { t in t.add(column: "location_sequence", .integer).notNull().defaults(to: 0) }
+            // The receipts this node gave for TCFs it took in, written with the import: a source
+            // that lost the answer asks again and gets the same one, even after a restart.
+            try db.create(table: "migration_receipt") { t in
+                t.column("migration", .blob).primaryKey()
+                t.column("tcf", .blob).notNull()
+                t.column("frame", .blob).notNull()
+            }
             // Where each TCF this node has heard of lives, by its owner-signed location records.
             try db.create(table: "tcf_location") { t in
                 t.column("tcf", .blob).primaryKey()

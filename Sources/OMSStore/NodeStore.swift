@@ -30,6 +30,9 @@ public final class NodeStore: Sendable {
         configuration.prepareDatabase { db in
             // An acknowledged write must survive power loss (DESIGN principle 7).
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // What is deleted or overwritten is zeroed on disk, not left in free pages: a TCF
+            // erased after a migration, a removed device's token hash, an old policy.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         configuration.busyMode = .timeout(5)
         let pool = try DatabasePool(path: url.path, configuration: configuration)

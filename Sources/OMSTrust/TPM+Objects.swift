@@ -82,7 +82,7 @@ extension TPM {
             guard let shared else { throw TrustError(.tpm, "ECDH_ZGen answered no point") }
             let bytes = try TPMMarshalling.contents(shared.pointee, Tss2_MU_TPM2B_ECC_POINT_Marshal, "a shared point")
             var reader = TPMReader(bytes)
-            return SecureBytes(copying: try reader.sized("the shared point's x", maximum: 32))
+            return SecureBytes(copying: TPMPublicArea.padded(try reader.sized("the shared point's x", maximum: 32)))
         }
     }
 

@@ -39,6 +39,7 @@ extension TPM {
 
     /// A policy session that has run `TPM2_PolicyPCR` over `pcrs` at their current values.
     private func policySession(_ pcrs: PCRSelection) throws(TrustError) -> ESYS_TR {
+        var selection = try TPMMarshalling.selection(pcrs)
         var symmetric = TPMT_SYM_DEF()
         symmetric.algorithm = OMS_TPM2_ALG_NULL
         var session: ESYS_TR = OMS_ESYS_TR_NONE
@@ -47,7 +48,6 @@ extension TPM {
                 context, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, nil, OMS_TPM2_SE_POLICY,
                 &symmetric, OMS_TPM2_ALG_SHA256, &session),
             "StartAuthSession")
-        var selection = try TPMMarshalling.selection(pcrs)
         var current = TPM2B_DIGEST()
         let code = Esys_PolicyPCR(context, session, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, &current, &selection)
         guard code == OMS_TSS2_RC_SUCCESS else {

@@ -66,18 +66,27 @@ public struct TPMPublicArea: Sendable, Hashable {
     /// The P-256 point, as swift-crypto reads it (libsodium has no NIST curves, and TPMs have
     /// no others).
     public func signingKey() throws(TrustError) -> P256.Signing.PublicKey {
-        guard case .ecc(let x, let y) = kind, x.count == 32, y.count == 32,
-            let key = try? P256.Signing.PublicKey(x963Representation: [0x04] + x + y)
-        else { throw TrustError(.malformed, "the public area holds no P-256 point") }
+        guard let point, let key = try? P256.Signing.PublicKey(x963Representation: point) else {
+            throw TrustError(.malformed, "the public area holds no P-256 point")
+        }
         return key
     }
 
     public func agreementKey() throws(TrustError) -> P256.KeyAgreement.PublicKey {
-        guard case .ecc(let x, let y) = kind, x.count == 32, y.count == 32,
-            let key = try? P256.KeyAgreement.PublicKey(x963Representation: [0x04] + x + y)
-        else { throw TrustError(.malformed, "the public area holds no P-256 point") }
+        guard let point, let key = try? P256.KeyAgreement.PublicKey(x963Representation: point) else {
+            throw TrustError(.malformed, "the public area holds no P-256 point")
+        }
         return key
     }
+
+    /// The point uncompressed, each coordinate left-padded to 32 bytes (a TPM may leave out
+    /// leading zeros).
+    var point: [UInt8]? {
+        guard case .ecc(let x, let y) = kind, (1...32).contains(x.count), (1...32).contains(y.count) else { return nil }
+        return [0x04] + Self.padded(x) + Self.padded(y)
+    }
+
+    static func padded(_ coordinate: [UInt8]) -> [UInt8] { [UInt8](repeating: 0, count: 32 - coordinate.count) + coordinate }
 }
 
 /// The public areas OMS asks the TPM to create: fixed templates, so the same hierarchy seed

@@ -36,6 +36,9 @@ struct NodeCommand: AsyncParsableCommand {
         @Option(help: ArgumentHelp("Reach the TPM that sealed this node's key at this TCTI rather than the one 'oms init --tpm' named.", valueName: "tcti"))
         var tpm: String?
 
+        @Flag(help: "Take TCFs that other nodes migrate here (after attesting with this node's TPM).")
+        var acceptMigrations = false
+
         @Option(help: "Seconds between keep-alive pings.")
         var pingInterval: Double = 5
 
@@ -155,7 +158,7 @@ struct NodeCommand: AsyncParsableCommand {
                 logger.warning("community log left out: a sync from a member's node can restore it", metadata: ["community/id": "\(community)", "community/error": "\(reason)"])
             }
             let migrations = Migrations(
-                node: node, host: host, identity: identity, trust: protection.trust, tpm: device, logger: logger,
+                node: node, host: host, identity: identity, trust: protection.trust, tpm: device, acceptIncoming: acceptMigrations, logger: logger,
                 publish: { await node.publish($0) })
             // A hand-over a stop interrupted finishes now; a TCF frozen before its receipt runs again.
             await migrations.resume()

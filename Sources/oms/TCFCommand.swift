@@ -164,12 +164,16 @@ struct TCFCommand: AsyncParsableCommand {
                     if json { try printJSON(progress) } else { print("migration \(progress.migration)  \(line)") }
                     shown = line
                 }
-                if progress.phase == .erased || progress.phase == .failed { break }
+                if progress.phase == .erased || progress.phase == .failed || progress.failure != nil { break }
                 try await Task.sleep(for: .milliseconds(100))
                 progress = try await client.get(apiPath("migrations", progress.migration.description))
             }
             if progress.phase == .failed {
                 print("migration failed; the TCF runs here again: \(progress.failure ?? "no reason given")")
+                throw ExitCode(1)
+            }
+            if let failure = progress.failure, progress.phase != .erased {
+                print("migration not finished (\(progress.phase.rawValue)): \(failure); the node goes on with it (oms tcf migrate shows nothing more; see GET /v1/migrations)")
                 throw ExitCode(1)
             }
             let seconds = progress.updatedAt.timeIntervalSince(progress.startedAt)

@@ -142,8 +142,8 @@ import Testing
         try destination.begin(cipher: cipher, archiveDigest: SecureRandom.bytes(32))
         let second = cipher.seal(Array(archive[MigrationCipher.chunkSize...]), index: 1)
         do {
-            _ = try destination.chunk(second, index: 1)
-            Issue.record("chunk 1 before chunk 0")
+            _ = try destination.chunk(second, index: 2)
+            Issue.record("a chunk past the last taken")
         } catch { #expect(error.code == .outOfOrder) }
         _ = try destination.chunk(cipher.seal(Array(archive[..<MigrationCipher.chunkSize]), index: 0), index: 0)
         _ = try destination.chunk(second, index: 1)
@@ -156,6 +156,26 @@ import Testing
                 migration: migration, tcf: TCFID(uncheckedBytes: SecureRandom.bytes(32)), source: source, nonce: SecureRandom.bytes(32),
                 archiveBytes: 2 << 30, maximumArchiveBytes: 1 << 30)
         }
+    }
+
+    @Test func chunksThatOvertakeOneAnotherWaitForTheirTurn() throws {
+        let source = NodeID(publicKey: Ed25519.PrivateKey().publicKey)
+        let size = MigrationCipher.chunkSize
+        let archive = SecureRandom.bytes(size * 3 + 7)
+        let migration = MigrationID.random()
+        var destination = try MigrationDestination(
+            migration: migration, tcf: TCFID(uncheckedBytes: SecureRandom.bytes(32)), source: source, nonce: SecureRandom.bytes(32),
+            archiveBytes: UInt64(archive.count), maximumArchiveBytes: 1 << 30)
+        let cipher = MigrationCipher(sharedSecret: .random(count: 32), migration: migration, ephemeralKey: [4], transferKey: [], chunks: 4)
+        try destination.begin(cipher: cipher, archiveDigest: BLAKE2b.hash(archive, outputLength: 32))
+        func sealed(_ index: Int) -> [UInt8] { cipher.seal(Array(archive[index * size..<min((index + 1) * size, archive.count)]), index: UInt32(index)) }
+        #expect(try destination.chunk(sealed(2), index: 2) == 0)
+        #expect(try destination.chunk(sealed(1), index: 1) == 0)
+        #expect(try destination.chunk(sealed(0), index: 0) == 3, "0 opens, then 1 and 2 that waited")
+        #expect(try destination.chunk(sealed(1), index: 1) == 3, "one held is acknowledged again")
+        #expect(throws: MigrationError.self) { try destination.chunk(sealed(0), index: 3 + MigrationDestination.window) }
+        #expect(try destination.chunk(sealed(3), index: 3) == 4)
+        #expect(try destination.complete() == archive)
     }
 
     @Test func framesRoundTripAndOversizedFieldsAreRefused() throws {

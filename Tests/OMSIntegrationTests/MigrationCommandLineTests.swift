@@ -16,13 +16,13 @@ extension IntegrationTests {
             let swtpm: SoftwareTPM
         }
 
-        static func start(_ data: String, network: String) async throws -> RunningNode {
+        static func start(_ data: String, network: String, accept: Bool = true) async throws -> RunningNode {
             let swtpm = try SoftwareTPM()
             let initialised = try CLI.run(["init", "--data-dir", data, "--tpm", swtpm.tcti, "--network", network], environment: ["TSS2_LOG": "all+none"])
             try #require(initialised.status == 0, "\(initialised.output)")
             let process = Process()
             process.executableURL = CLI.oms
-            process.arguments = ["node", "run", "--data-dir", data, "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0"]
+            process.arguments = ["node", "run", "--data-dir", data, "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0"] + (accept ? ["--accept-migrations"] : [])
             process.environment = ProcessInfo.processInfo.environment.merging(["TSS2_LOG": "all+none"]) { $1 }
             process.standardError = FileHandle.nullDevice
             process.standardOutput = FileHandle.nullDevice

@@ -67,6 +67,44 @@ extension IntegrationTests {
             defer { Task { await c.close() } }
             try await a.connect(to: c)
             try await expectRefused(.untrustedNode, a: a, b: c, tcf: tcf.id, tcc: tcc, policy: try b.policy())
+            // A node whose owner did not ask it to take migrations takes none, TPM or not.
+            let d = try MigrationNode.create(in: root, name: "d", tpm: true, accept: false)
+            try await d.start()
+            defer { Task { await d.close() } }
+            try await a.connect(to: d)
+            try await expectRefused(.notAccepted, a: a, b: d, tcf: tcf.id, tcc: tcc, policy: try d.policy())
+        }
+
+        @Test func aLostReceiptKeepsTheTCFFrozenUntilTheDestinationAnswers() async throws {
+            defer { try? FileManager.default.removeItem(at: root) }
+            // The destination imports, but its answers to the first commits are lost (they come
+            // after the source stopped waiting): the source must not run the TCF again.
+            let lost = Mutex(0)
+            let (a, b) = try await pair { frame, peer, migrations in
+                guard case .migrationCommit = frame.body, lost.withLock({ $0 }) < 3 else { return nil }
+                lost.withLock { $0 += 1 }
+                let answer = await migrations.handle(frame, from: peer)
+                try? await Task.sleep(for: .seconds(2))
+                return answer
+            }
+            defer { Task { await a.close(); await b.close() } }
+            await a.migrations.setCommitTiming(timeout: .milliseconds(500), retry: .milliseconds(300))
+            let (tcf, tcc) = try a.tcfWithData(records: 2000)
+            let before = try a.host.records(of: tcc, stream: .steps)
+            do {
+                try await a.migrations.migrate(tcf: tcf.id, to: b.id, policy: try b.policy())
+                Issue.record("a migration with every commit answer lost completed")
+            } catch let error as MigrationError {
+                #expect(error.code == .unknownOutcome)
+            }
+            #expect(try a.store.tcf(tcf.id)?.state == .moving, "frozen, not running: the destination may hold it")
+            #expect(throws: HostingError.self) { try a.host.start(tcf.id) }
+            #expect(try b.store.tcf(tcf.id)?.state == .running, "the destination imported it")
+            // Asked again, the destination answers with the receipt it stored with the import.
+            try await NodeHarness.eventually("the hand-over completes") { try a.store.migrations().first?.phase == .erased }
+            #expect(try a.store.tcf(tcf.id) == nil)
+            #expect(try b.host.records(of: try b.host.tcc(tcc.id.description), stream: .steps) == before)
+            #expect(lost.withLock { $0 } == 3)
         }
 
         @Test func aQuoteOverAnotherNonceIsRefused() async throws {
@@ -197,14 +235,13 @@ extension IntegrationTests {
             } catch let error as MigrationError {
                 #expect(error.code == .staleLocation)
             }
-            // A record of the same TCF signed by another key is not its owner's.
-            let forged = TCFLocation.sign(tcf: tcf.id, node: b.id, sequence: 9, atMs: 1, migration: .random(), owner: Ed25519.PrivateKey())
+            // A record of the same TCF signed by another key is not its owner's: the TCF's id
+            // names its owner key, so it does not even open.
+            let payload = TCFLocation.payload(tcf: tcf.id, node: b.id, sequence: 9, atMs: 1, migration: .random())
             do {
-                try a.store.keepLocation(forged)
-                Issue.record("a forged location kept")
-            } catch let error as MigrationError {
-                #expect(error.code == .badSignature)
-            }
+                _ = try TCFLocation.open(Envelope.sign(type: TCFLocation.type, payload: payload, with: Ed25519.PrivateKey()).bytes)
+                Issue.record("a forged location opened")
+            } catch { #expect(error.code == .wrongSigner) }
             #expect(try a.store.tcfLocation(tcf.id)?.sequence == 2, "nothing changed")
         }
     }

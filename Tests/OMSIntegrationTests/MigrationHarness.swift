@@ -24,7 +24,7 @@ final class MigrationNode: @unchecked Sendable {
 
     var id: NodeID { node.id }
 
-    static func create(in root: URL, name: String, tpm withTPM: Bool) throws -> MigrationNode {
+    static func create(in root: URL, name: String, tpm withTPM: Bool, accept: Bool = true) throws -> MigrationNode {
         let directory = DataDirectory(root.appendingPathComponent(name).path)
         let swtpm = withTPM ? try SoftwareTPM() : nil
         let tpm = try swtpm.map { try TPM(tcti: $0.tcti) }
@@ -35,10 +35,10 @@ final class MigrationNode: @unchecked Sendable {
         }
         let (store, identity) = try NodeStore.initialize(
             directory: directory, network: NodeHarness.testNetwork, passphrase: nil, tpm: sealed.map { ($0, master) }, argon2: APINode.fastArgon2)
-        return try MigrationNode(directory: directory, swtpm: swtpm, tpm: tpm, store: store, identity: identity)
+        return try MigrationNode(directory: directory, swtpm: swtpm, tpm: tpm, store: store, identity: identity, accept: accept)
     }
 
-    private init(directory: DataDirectory, swtpm: SoftwareTPM?, tpm: TPM?, store: NodeStore, identity: Ed25519.PrivateKey) throws {
+    private init(directory: DataDirectory, swtpm: SoftwareTPM?, tpm: TPM?, store: NodeStore, identity: Ed25519.PrivateKey, accept: Bool = true) throws {
         self.directory = directory
         self.swtpm = swtpm
         self.tpm = tpm
@@ -52,7 +52,7 @@ final class MigrationNode: @unchecked Sendable {
         node = Node(configuration: configuration, store: store, logger: NodeHarness.quietLogger)
         let node = node
         migrations = Migrations(
-            node: node, host: host, identity: identity, trust: trust, tpm: tpm, logger: NodeHarness.quietLogger,
+            node: node, host: host, identity: identity, trust: trust, tpm: tpm, acceptIncoming: accept, logger: NodeHarness.quietLogger,
             publish: { await node.publish($0) })
     }
 

@@ -5653,8 +5653,8 @@ MIGRATION_CHUNK_DOMAIN = b"oms/v1/migration-chunk\x00"
 def migration():
     migration_id = fixed_bytes("migration/id", 16)
     nonce = fixed_bytes("migration/nonce")
-    tcf = fixed_bytes("migration/tcf")
     source_seed, destination_seed, owner_seed = fixed_bytes("seed/alice"), fixed_bytes("seed/bob"), fixed_bytes("seed/owner")
+    tcf = hashlib.blake2b(b"oms/v1/tcf-id\x00" + ed25519_public(owner_seed), digest_size=32).digest()
     source, destination = ed25519_public(source_seed), ed25519_public(destination_seed)
     _, ak_x, ak_y = p256_key("migration/attestation-key")
     transfer, transfer_x, transfer_y = p256_key("migration/transfer-key")
@@ -5687,17 +5687,19 @@ def migration():
         MIGRATION_RECEIPT_DOMAIN + migration_id + tcf + archive_digest + source + destination + bytes([trust]) + struct.pack(">Q", at_ms)
     )
     locations = []
-    for sequence, node in [(1, destination), (2, source), ((1 << 64) - 1, destination)]:
+    for sequence, node in [(1, destination), (2, source), ((1 << 63) - 1, destination)]:
         payload = b"\x01" + tcf + node + struct.pack(">QQ", sequence, at_ms) + migration_id
         envelope = sign_envelope(owner_seed, "oms/tcf-location", payload)[2]
         locations.append({"sequence": str(sequence), "node": node.hex(), "payload": payload.hex(), "envelope": envelope.hex(),
                           "content": blake2b_256(envelope).hex()})
     good = b"\x01" + tcf + destination + struct.pack(">QQ", 1, at_ms) + migration_id
     invalid_locations = [
-        ("layout 2", b"\x02" + good[1:]),
-        ("sequence 0", b"\x01" + tcf + destination + struct.pack(">QQ", 0, at_ms) + migration_id),
-        ("cut short", good[:-1]),
-        ("a trailing byte", good + b"\x00"),
+        ("layout 2", owner_seed, b"\x02" + good[1:], "malformed"),
+        ("sequence 0", owner_seed, b"\x01" + tcf + destination + struct.pack(">QQ", 0, at_ms) + migration_id, "malformed"),
+        ("sequence 2^63", owner_seed, b"\x01" + tcf + destination + struct.pack(">QQ", 1 << 63, at_ms) + migration_id, "malformed"),
+        ("cut short", owner_seed, good[:-1], "malformed"),
+        ("a trailing byte", owner_seed, good + b"\x00", "malformed"),
+        ("signed by a key the TCF id does not name", source_seed, good, "wrongSigner"),
     ]
     # A Digest frame (field 21) holding a location record's entry (kind 1) and a manifest's (kind 0).
     entry_location = pb_bytes_field(1, tcf) + pb_varint_field(2, 2) + pb_bytes_field(3, bytes.fromhex(locations[1]["content"])) + pb_varint_field(4, 1)
@@ -5709,7 +5711,8 @@ def migration():
             "(destination_seed) signs attestation_signing_input; chunk_key = BLAKE2b-256 keyed by the ECDH x of the "
             "ephemeral and transfer keys over the key domain, migration, ephemeral point and transfer key name; each chunk "
             "is XChaCha20-Poly1305 under chunk_key with its nonce and associated data; the receipt's signing input and "
-            "signature; location records signed by owner_seed; a Digest frame with a location entry (kind 1)."
+            "signature; location records signed by owner_seed, whose TCF id is BLAKE2b-256('oms/v1/tcf-id' || 0x00 || owner "
+            "key); a Digest frame with a location entry (kind 1)."
         ),
         "migration": migration_id.hex(), "nonce": nonce.hex(), "tcf": tcf.hex(),
         "source_seed": source_seed.hex(), "destination_seed": destination_seed.hex(), "owner_seed": owner_seed.hex(),
@@ -5723,7 +5726,9 @@ def migration():
         "archive_digest": archive_digest.hex(), "at_unix_ms": str(at_ms),
         "receipt_signing_input": receipt_input.hex(), "receipt_signature": ed25519_sign(destination_seed, receipt_input).hex(),
         "locations": locations,
-        "invalid_locations": [{"name": n, "envelope": sign_envelope(owner_seed, "oms/tcf-location", p)[2].hex()} for n, p in invalid_locations],
+        "invalid_locations": [
+            {"name": n, "envelope": sign_envelope(seed, "oms/tcf-location", p)[2].hex(), "code": code} for n, seed, p, code in invalid_locations
+        ],
         "digest_frame": digest_frame.hex(),
     }
 

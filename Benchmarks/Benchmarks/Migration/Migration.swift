@@ -43,7 +43,7 @@ final class TPMNode: @unchecked Sendable {
             configuration: NodeConfiguration(identity: identity, trust: .tpm, network: network, listen: try Endpoint(host: "127.0.0.1", port: 0), greetPeers: false),
             store: store, logger: quiet)
         self.node = node
-        let migrations = Migrations(node: node, host: host, identity: identity, trust: .tpm, tpm: tpm, logger: quiet, publish: { await node.publish($0) })
+        let migrations = Migrations(node: node, host: host, identity: identity, trust: .tpm, tpm: tpm, acceptIncoming: true, logger: quiet, publish: { await node.publish($0) })
         self.migrations = migrations
         await node.serveRequests { frame, peer in await migrations.handle(frame, from: peer) }
         try await node.bind()

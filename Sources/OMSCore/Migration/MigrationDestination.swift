@@ -20,6 +20,10 @@ public struct MigrationDestination: Sendable {
     public private(set) var received: UInt32 = 0
     private var cipher: MigrationCipher?
     private var archive: [UInt8] = []
+    /// Chunks that came ahead of their turn (requests race one another), at most `window`.
+    private var ahead: [UInt32: [UInt8]] = [:]
+    /// How far ahead of the next chunk one may come: the source's chunks in flight, and more.
+    public static let window: UInt32 = 8
 
     /// Takes an offer of at most `maximumArchiveBytes`.
     public init(migration: MigrationID, tcf: TCFID, source: NodeID, nonce: [UInt8], archiveBytes: UInt64, maximumArchiveBytes: UInt64) throws(MigrationError) {
@@ -51,28 +55,38 @@ public struct MigrationDestination: Sendable {
         guard phase == .attested else { throw MigrationError(.outOfOrder, "a begin while the migration is \(phase.rawValue)") }
         self.cipher = cipher
         self.archiveDigest = archiveDigest
-        archive.reserveCapacity(Int(archiveBytes))
+        // No capacity reserved from the offer's word: the archive grows as chunks open.
         phase = .receiving
     }
 
-    /// Chunk `index`: the next one opens and is kept; one already held is acknowledged again
-    /// (the source resent it); any other is refused. Returns how many are held.
+    /// Chunk `index`: the next one opens and is kept, with any that came ahead of it; one a
+    /// little ahead (within `window`) waits for its turn; one already held is acknowledged again
+    /// (the source resent it); any other is refused. A chunk that does not open ends the
+    /// migration. Returns how many are held in order.
     public mutating func chunk(_ sealed: [UInt8], index: UInt32) throws(MigrationError) -> UInt32 {
-        guard phase == .receiving, let cipher else { throw MigrationError(.outOfOrder, "a chunk while the migration is \(phase.rawValue)") }
+        guard phase == .receiving, cipher != nil else { throw MigrationError(.outOfOrder, "a chunk while the migration is \(phase.rawValue)") }
         if index < received { return received }
-        guard index == received else { throw MigrationError(.outOfOrder, "chunk \(index) where \(received) is next") }
+        guard index < chunks, index - received < Self.window else {
+            throw MigrationError(.outOfOrder, "chunk \(index) where \(received) is next (of \(chunks))")
+        }
+        ahead[index] = sealed
+        while let next = ahead.removeValue(forKey: received) {
+            try take(next, index: received)
+        }
+        return received
+    }
+
+    private mutating func take(_ sealed: [UInt8], index: UInt32) throws(MigrationError) {
         do throws(MigrationError) {
-            let plain = try cipher.open(sealed, index: index)
+            let plain = try cipher!.open(sealed, index: index)
             let expected = index + 1 == chunks ? Int(archiveBytes - UInt64(index) * UInt64(MigrationCipher.chunkSize)) : MigrationCipher.chunkSize
             guard plain.count == expected else { throw MigrationError(.badChunk, "chunk \(index) is \(plain.count) bytes; \(expected) expected") }
             archive += plain
         } catch {
-            phase = .failed
-            archive = []
+            fail()
             throw error
         }
         received += 1
-        return received
     }
 
     /// The whole archive, once every chunk is in and its digest is the one announced.
@@ -93,5 +107,6 @@ public struct MigrationDestination: Sendable {
     public mutating func fail() {
         phase = .failed
         archive = []
+        ahead = [:]
     }
 }

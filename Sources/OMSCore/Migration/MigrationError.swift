@@ -31,6 +31,11 @@ extension CodedError.Code where Domain == MigrationErrorDomain {
     public static var staleLocation: Self { Self("staleLocation") }
     /// An archive or a chunk over the limits.
     public static var tooLarge: Self { Self("tooLarge") }
+    /// The commit went unanswered: the destination may hold the TCF, so the source keeps it
+    /// frozen and asks again rather than run it too.
+    public static var unknownOutcome: Self { Self("unknownOutcome") }
+    /// The destination takes no migrations (its owner did not start it with --accept-migrations).
+    public static var notAccepted: Self { Self("notAccepted") }
     /// The destination refused a step, or did not answer (it went away, or timed out).
     public static var destination: Self { Self("destination") }
     /// The owner's policy cannot be met as written (no attestation key allowed).

@@ -119,16 +119,18 @@ public struct MigrationSource: Sendable {
         failure = error.description
     }
 
-    /// The state the driver keeps across a restart once the receipt is in.
+    /// A migration the driver resumes from its stored row after a restart: awaiting the
+    /// receipt of a commit it sent (`committing`), or past it (`handedOver`, `located`).
     public static func resumed(
-        migration: MigrationID, tcf: TCFID, source: NodeID, destination: NodeID, receipt: MigrationReceipt, phase: Phase
+        migration: MigrationID, tcf: TCFID, source: NodeID, destination: NodeID, archiveDigest: [UInt8], receipt: MigrationReceipt?, phase: Phase
     ) -> MigrationSource {
-        var resumed = MigrationSource(migration: migration, tcf: tcf, source: source, destination: destination, receipt: receipt)
+        var resumed = MigrationSource(migration: migration, tcf: tcf, source: source, destination: destination, archiveDigest: archiveDigest)
+        resumed.receipt = receipt
         resumed.phase = phase
         return resumed
     }
 
-    private init(migration: MigrationID, tcf: TCFID, source: NodeID, destination: NodeID, receipt: MigrationReceipt) {
+    private init(migration: MigrationID, tcf: TCFID, source: NodeID, destination: NodeID, archiveDigest: [UInt8]) {
         self.migration = migration
         self.tcf = tcf
         self.source = source
@@ -136,8 +138,7 @@ public struct MigrationSource: Sendable {
         nonce = []
         policy = MigrationPolicy(attestationKeys: [])
         archiveBytes = 0
-        archiveDigest = receipt.archiveDigest
-        self.receipt = receipt
+        self.archiveDigest = archiveDigest
     }
 
     private func expect(_ wanted: Phase, _ what: String) throws(MigrationError) {

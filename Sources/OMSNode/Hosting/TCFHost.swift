@@ -60,8 +60,8 @@ public final class TCFHost: Sendable {
     // MARK: TCFs
 
     public func createTCF(name: Name) throws -> TCFRecord {
-        let id = TCFID(uncheckedBytes: SecureRandom.bytes(32))
         let owner = Ed25519.PrivateKey()
+        let id = TCFID(owner: owner.publicKey)
         let key = TCFSealing.newTCFKey()
         let record = TCFRecord(
             id: id, name: name, ownerKey: Data(owner.publicKey.rawRepresentation), state: .running, createdAt: now())
@@ -83,15 +83,29 @@ public final class TCFHost: Sendable {
 
     /// Closes the TCF's keys: it keeps its data and answers nothing until started.
     public func stop(_ tcf: TCFID) throws -> TCFRecord {
+        try refuseIfMoving(tcf)
         try store.setTCFState(tcf, .stopped)
         closeKeys(of: tcf)
         return try record(tcf)
     }
 
     public func start(_ tcf: TCFID) throws -> TCFRecord {
+        try refuseIfMoving(tcf)
+        return try run(tcf)
+    }
+
+    /// Opens the TCF's keys and runs it, whatever its state (a failed migration's unfreeze).
+    func run(_ tcf: TCFID) throws -> TCFRecord {
         try open(tcf)
         try store.setTCFState(tcf, .running)
         return try record(tcf)
+    }
+
+    /// A TCF frozen for a migration is the migration's: it ends it, running the TCF here
+    /// again or erasing it (a start now could leave it running on two nodes).
+    private func refuseIfMoving(_ tcf: TCFID) throws {
+        guard try store.tcf(tcf)?.state == .moving else { return }
+        throw HostingError(.stopped, "TCF \(tcf.short) is moving to another node: the migration decides where it runs (oms tcf migrate shows it)")
     }
 
     private func open(_ tcf: TCFID) throws {
@@ -138,6 +152,7 @@ public final class TCFHost: Sendable {
 
     /// Deletes a TCF from this node (after archiving it, or to move it): data, keys, logs.
     public func remove(_ tcf: TCFID) throws {
+        try refuseIfMoving(tcf)
         try store.deleteTCF(tcf)
         closeKeys(of: tcf)
     }

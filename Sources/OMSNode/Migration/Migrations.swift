@@ -42,8 +42,13 @@ public struct NodeAttestation: Codable, Sendable, Hashable {
 /// receipt runs the TCF here again. As the destination it attests with its TPM, takes the
 /// chunks in order, imports the TCF re-sealed under its own keys, and signs the receipt.
 public actor Migrations {
-    /// The largest archive this node takes.
-    public static let maximumArchiveBytes: UInt64 = 4 << 30
+    /// The largest archive this node takes: it is held in memory until it is whole.
+    public static let maximumArchiveBytes: UInt64 = 1 << 30
+    /// An incoming migration with nothing from its source for this long is dropped (the source
+    /// gave up, or died).
+    static let incomingIdle: Duration = .seconds(60)
+    /// Progress entries kept for `status` (the oldest finished ones go first).
+    static let maximumProgress = 64
     /// Chunks in flight at once (below the node's eight requests in flight per peer).
     static let window = 4
     /// Incoming migrations at once.
@@ -53,6 +58,7 @@ public actor Migrations {
         var machine: MigrationDestination
         let transferKey: TPMObject
         let transferPublic: [UInt8]
+        var lastHeard: ContinuousClock.Instant
     }
 
     let node: Node
@@ -60,18 +66,22 @@ public actor Migrations {
     let identity: Ed25519.PrivateKey
     let trust: NodeTrust
     let tpm: TPM?
+    /// Whether this node takes TCFs in at all: its owner's choice (`--accept-migrations`).
+    let acceptIncoming: Bool
     let logger: Logger
     /// Publishes a location record to the network (gossip).
     let publish: @Sendable (TCFLocation) async -> Void
     private var incoming: [MigrationID: Incoming] = [:]
-    /// Receipts given, answered again to a commit the source retries after losing the first.
-    private var receipts: [MigrationID: WireFrame] = [:]
     private var progress: [MigrationID: MigrationProgress] = [:]
     /// Tests only: end the run (as a killed node would) once this phase is durable.
     var stopAfter: MigrationSource.Phase?
+    /// How long a commit's answer is awaited (the destination imports the whole TCF first), and
+    /// how often an unanswered one is asked again; tests shorten both.
+    var commitTimeout: Duration = .seconds(120)
+    var commitRetryInterval: Duration = .seconds(5)
 
     public init(
-        node: Node, host: TCFHost, identity: Ed25519.PrivateKey, trust: NodeTrust, tpm: TPM?, logger: Logger,
+        node: Node, host: TCFHost, identity: Ed25519.PrivateKey, trust: NodeTrust, tpm: TPM?, acceptIncoming: Bool, logger: Logger,
         publish: @escaping @Sendable (TCFLocation) async -> Void
     ) {
         self.node = node
@@ -79,6 +89,7 @@ public actor Migrations {
         self.identity = identity
         self.trust = trust
         self.tpm = tpm
+        self.acceptIncoming = acceptIncoming
         self.logger = logger
         self.publish = publish
     }
@@ -86,6 +97,11 @@ public actor Migrations {
     var myself: NodeID { NodeID(publicKey: identity.publicKey) }
 
     public func setStopAfter(_ phase: MigrationSource.Phase?) { stopAfter = phase }
+
+    func setCommitTiming(timeout: Duration, retry: Duration) {
+        commitTimeout = timeout
+        commitRetryInterval = retry
+    }
 
     public func status(_ migration: MigrationID) -> MigrationProgress? { progress[migration] }
 
@@ -100,6 +116,9 @@ public actor Migrations {
         try policy.check()
         let record = try host.tcf(tcf.description)
         guard record.state == .running else { throw HostingError(.stopped, "TCF \(record.name) is \(record.state): only a running TCF migrates") }
+        guard let owner = try? Ed25519.PublicKey(rawRepresentation: Array(record.ownerKey)), tcf.isNamed(by: owner) else {
+            throw MigrationError(.badPolicy, "TCF \(record.name) predates ids named by their owner key: its location could not be signed (move it with oms tcf archive and restore)")
+        }
         guard destination != myself else { throw MigrationError(.badPolicy, "the TCF is on this node already") }
         guard await node.connectedPeers().contains(destination) else {
             throw RequestError(peer: destination, code: nil, message: "no session with it: add it with 'oms peer add' and wait until it is connected")
@@ -109,19 +128,36 @@ public actor Migrations {
         progress[migration] = MigrationProgress(
             migration: migration, tcf: tcf, destination: destination, phase: .offered, chunks: 0, chunksAcknowledged: 0, archiveBytes: 0,
             startedAt: now, updatedAt: now)
-        Task { _ = try? await self.migrate(tcf: tcf, to: destination, policy: policy, migration: migration) }
+        Task {
+            do {
+                try await self.migrate(tcf: tcf, to: destination, policy: policy, migration: migration)
+            } catch {
+                self.ended(migration, with: error)
+            }
+        }
         return migration
+    }
+
+    /// Records how a run that threw ended: failed before the commit; after it, still under way
+    /// (the hand-over goes on at the next start, or the commit is asked again).
+    private func ended(_ migration: MigrationID, with error: any Error) {
+        guard var entry = progress[migration] else { return }
+        if [.offered, .transferring].contains(entry.phase) { entry.phase = .failed }
+        entry.failure = entry.failure ?? "\(error)"
+        entry.updatedAt = Date()
+        progress[migration] = entry
     }
 
     /// Runs one migration to its end: `erased` when handed over, or a thrown refusal with the
     /// TCF running here again.
     @discardableResult
     public func migrate(tcf: TCFID, to destination: NodeID, policy: MigrationPolicy, migration: MigrationID = .random()) async throws -> MigrationSource.Phase {
-        let archive = try host.freezeForMigration(tcf)
+        let (archive, sequence) = try host.freezeForMigration(tcf)
         var machine: MigrationSource
         do {
             machine = try MigrationSource(migration: migration, tcf: tcf, source: myself, destination: destination, policy: policy, archive: archive)
-            try host.store.insertMigration(migration, tcf: tcf, destination: destination, at: Date())
+            try host.store.insertMigration(
+                migration, tcf: tcf, destination: destination, locationSequence: sequence, archiveDigest: machine.archiveDigest, at: Date())
         } catch {
             try? host.unfreeze(tcf)
             throw error
@@ -130,6 +166,15 @@ public actor Migrations {
         logger.info("migration offered", metadata: ["migration": "\(migration)", "tcf/id": "\(tcf.short)", "to": "\(destination.short)", "bytes": "\(archive.count)"])
         do {
             try await transfer(&machine, archive: archive)
+        } catch let error as MigrationError where error.code == .unknownOutcome {
+            // The destination may hold the TCF: running it here too could leave it on two nodes.
+            try? host.store.updateMigration(migration, phase: .committing, failure: error.description, at: Date())
+            track(machine, failure: error.description)
+            logger.error("migration commit unanswered; the TCF stays frozen until the destination answers", metadata: ["migration": "\(migration)"])
+            retryCommit(MigrationSource.resumed(
+                migration: migration, tcf: tcf, source: myself, destination: destination, archiveDigest: machine.archiveDigest, receipt: nil,
+                phase: .committing))
+            throw error
         } catch {
             let refusal = (error as? MigrationError) ?? MigrationError(.destination, "\(error)")
             machine.fail(refusal)
@@ -196,20 +241,31 @@ public actor Migrations {
             }
         }
         try machine.acknowledged(acknowledged)
+        // Durable before the commit goes out: from here a restart asks for the receipt rather
+        // than run the TCF here again.
+        try host.store.updateMigration(migration, phase: .committing, at: Date())
         track(machine)
+        try await commit(&machine)
+    }
 
-        // The destination imports the whole TCF before it answers: give it time, and ask again
-        // if the answer is lost (it answers a retried commit with the receipt it gave).
+    /// Sends the commit and takes the receipt. The destination imports the whole TCF before it
+    /// answers, so it gets time; an unanswered commit is asked again (the destination answers
+    /// with the receipt it stored), and one still unanswered is `unknownOutcome`. A refusal means
+    /// the destination did not import: the caller runs the TCF here again.
+    private func commit(_ machine: inout MigrationSource) async throws {
+        let migration = machine.migration
+        let destination = machine.destination
         var receiptFrame: WireFrame?
-        var lastError: (any Error)?
         for _ in 0..<3 where receiptFrame == nil {
             do {
-                receiptFrame = try await node.request(MigrationWire.commit(migration), to: destination, timeout: .seconds(120))
+                receiptFrame = try await node.request(MigrationWire.commit(migration), to: destination, timeout: commitTimeout)
             } catch let error as RequestError where error.code == nil {
-                lastError = error
+                logger.warning("migration commit unanswered; asking again", metadata: ["migration": "\(migration)", "error": "\(error)"])
             }
         }
-        guard let receiptFrame else { throw lastError ?? MigrationError(.outOfOrder, "no receipt") }
+        guard let receiptFrame else {
+            throw MigrationError(.unknownOutcome, "\(destination.short) did not answer the commit: it may hold the TCF; this node keeps it frozen and asks again")
+        }
         guard case .migrationReceipt(let wire) = receiptFrame.body else {
             throw MigrationError(.outOfOrder, "\(destination.short) answered the commit with something else than a receipt")
         }
@@ -219,14 +275,45 @@ public actor Migrations {
         logger.info("migration handed over", metadata: ["migration": "\(migration)", "to": "\(destination.short)"])
     }
 
+    /// Asks the destination for the receipt of a commit whose answer was lost, until it answers:
+    /// with the receipt (the hand-over goes on) or a refusal (it never imported: the TCF runs
+    /// here again).
+    private func retryCommit(_ resumed: MigrationSource) {
+        Task {
+            var machine = resumed
+            while !Task.isCancelled {
+                try? await Task.sleep(for: commitRetryInterval)
+                guard await node.connectedPeers().contains(machine.destination) else { continue }
+                do {
+                    try await commit(&machine)
+                    _ = try await handOver(&machine)
+                    track(machine, failure: nil)
+                    return
+                } catch let error as MigrationError where error.code == .unknownOutcome {
+                    continue
+                } catch {
+                    if machine.phase == .committing {
+                        try? host.store.updateMigration(machine.migration, phase: .failed, failure: "\(error)", at: Date())
+                        try? host.unfreeze(machine.tcf)
+                        machine.fail((error as? MigrationError) ?? MigrationError(.destination, "\(error)"))
+                        track(machine)
+                        logger.warning("the destination never took the TCF; it runs here again", metadata: ["migration": "\(machine.migration)"])
+                    }
+                    return
+                }
+            }
+        }
+    }
+
     /// After the receipt: the location record, then the erasure. Runs again from the stored
     /// phase after a restart.
     private func handOver(_ machine: inout MigrationSource) async throws -> MigrationSource.Phase {
         let migration = machine.migration
         if machine.phase == .handedOver {
-            // The number the archive carried for this move (the row here is as it was frozen).
-            let location = TCFLocation.sign(
-                tcf: machine.tcf, node: machine.destination, sequence: try host.store.nextLocationSequence(machine.tcf),
+            // The number the archive carried for this move, as the migration row keeps it.
+            guard let record = try host.store.migration(migration) else { throw MigrationError(.outOfOrder, "migration \(migration) has no row") }
+            let location = try TCFLocation.sign(
+                tcf: machine.tcf, node: machine.destination, sequence: record.locationSequence,
                 atMs: UInt64(Date().timeIntervalSince1970 * 1000),
                 migration: migration, owner: try host.ownerKey(of: machine.tcf))
             try host.store.keepLocation(location)
@@ -237,7 +324,9 @@ public actor Migrations {
             if stopAfter == .located { throw CancellationError() }
         }
         if machine.phase == .located {
-            try host.eraseMigrated(machine.tcf)
+            if try !host.eraseMigrated(machine.tcf) {
+                logger.warning("erased, but the WAL was busy: the old pages leave it at the next checkpoint", metadata: ["migration": "\(migration)"])
+            }
             try host.store.updateMigration(migration, phase: .erased, at: Date())
             machine.erased()
             track(machine)
@@ -246,8 +335,9 @@ public actor Migrations {
         return machine.phase
     }
 
-    /// At start: finishes every hand-over a stop interrupted (its receipt is in), and runs
-    /// again every TCF whose migration the stop cut short before it.
+    /// At start: finishes every hand-over a stop interrupted (its receipt is in), asks again for
+    /// the receipt of a commit sent before the stop, and runs again every TCF whose migration
+    /// stopped before its commit went out.
     public func resume() async {
         guard let records = try? host.store.migrations() else { return }
         for record in records {
@@ -260,15 +350,21 @@ public actor Migrations {
                     continue
                 }
                 var machine = MigrationSource.resumed(
-                    migration: record.id, tcf: record.tcf, source: myself, destination: record.destination, receipt: receipt, phase: record.phase)
+                    migration: record.id, tcf: record.tcf, source: myself, destination: record.destination, archiveDigest: record.archiveDigest,
+                    receipt: receipt, phase: record.phase)
                 do {
                     _ = try await handOver(&machine)
                     logger.info("migration finished after a restart", metadata: ["migration": "\(record.id)"])
                 } catch {
                     logger.error("migration hand-over failed after a restart", metadata: ["migration": "\(record.id)", "error": "\(error)"])
                 }
-            case .offered, .transferring, .committing:
-                try? host.store.updateMigration(record.id, phase: .failed, failure: "the node stopped before the receipt", at: Date())
+            case .committing:
+                logger.warning("a migration's commit went out before the stop: asking the destination for its receipt", metadata: ["migration": "\(record.id)"])
+                retryCommit(MigrationSource.resumed(
+                    migration: record.id, tcf: record.tcf, source: myself, destination: record.destination, archiveDigest: record.archiveDigest,
+                    receipt: nil, phase: .committing))
+            case .offered, .transferring:
+                try? host.store.updateMigration(record.id, phase: .failed, failure: "the node stopped before the commit", at: Date())
                 try? host.unfreeze(record.tcf)
             case .erased, .failed:
                 continue
@@ -276,8 +372,13 @@ public actor Migrations {
         }
     }
 
-    private func track(_ machine: MigrationSource) {
+    private func track(_ machine: MigrationSource, failure: String? = nil) {
         let now = Date()
+        if progress[machine.migration] == nil, progress.count >= Self.maximumProgress,
+            let oldest = progress.values.filter({ [.erased, .failed].contains($0.phase) }).min(by: { $0.updatedAt < $1.updatedAt })
+        {
+            progress[oldest.migration] = nil
+        }
         var entry =
             progress[machine.migration]
             ?? MigrationProgress(
@@ -287,7 +388,7 @@ public actor Migrations {
         entry.chunks = machine.chunks
         entry.archiveBytes = max(entry.archiveBytes, machine.archiveBytes)
         entry.chunksAcknowledged = max(entry.chunksAcknowledged, machine.acknowledged)
-        entry.failure = machine.failure
+        entry.failure = failure ?? machine.failure
         entry.updatedAt = now
         progress[machine.migration] = entry
     }
@@ -327,7 +428,13 @@ public actor Migrations {
             default: return SessionInstance.errorFrame(.unknownFrame, "not a migration request")
             }
         } catch {
-            if let migration = Self.migration(of: frame) { incoming[migration] = nil }
+            // The attempt ends, unless the refusal was only of this frame's place (a chunk far
+            // ahead) or the frame was not its source's.
+            if let migration = Self.migration(of: frame), incoming[migration]?.machine.source == peer,
+                (error as? MigrationError)?.code != .outOfOrder || incoming[migration]?.machine.phase == .failed
+            {
+                incoming[migration] = nil
+            }
             logger.warning("migration refused", metadata: ["from": "\(peer.short)", "error": "\(error)"])
             return SessionInstance.errorFrame(.migrationRefused, "\(error)")
         }
@@ -346,11 +453,16 @@ public actor Migrations {
     }
 
     private func offered(_ wire: WireMigrationOffer, from peer: NodeID) throws -> WireFrame {
+        guard acceptIncoming else {
+            throw MigrationError(.notAccepted, "this node takes no migrations: its owner starts it with --accept-migrations to take TCFs in")
+        }
+        let now = ContinuousClock.now
+        incoming = incoming.filter { now - $0.value.lastHeard < Self.incomingIdle }
         guard let tpm else {
             throw MigrationError(.untrustedNode, "this node has no TPM ('\(trust.name)' trust): it cannot attest where its key lives")
         }
         let offer = try MigrationWire.offer(of: wire)
-        guard incoming[offer.migration] == nil, receipts[offer.migration] == nil else {
+        guard incoming[offer.migration] == nil, try host.store.givenReceipt(offer.migration) == nil else {
             throw MigrationError(.outOfOrder, "migration \(offer.migration) is already under way")
         }
         guard incoming.count < Self.maximumIncoming else { throw MigrationError(.tooLarge, "\(incoming.count) migrations are coming in already") }
@@ -359,16 +471,17 @@ public actor Migrations {
             migration: offer.migration, tcf: offer.tcf, source: peer, nonce: offer.nonce, archiveBytes: offer.archiveBytes,
             maximumArchiveBytes: Self.maximumArchiveBytes)
         let (attestation, transferKey) = try MigrationAttestor.attest(tpm: tpm, migration: offer.migration, nonce: offer.nonce, pcrs: offer.pcrs, node: identity, trust: trust)
-        incoming[offer.migration] = Incoming(machine: machine, transferKey: transferKey, transferPublic: attestation.transferKey)
+        incoming[offer.migration] = Incoming(machine: machine, transferKey: transferKey, transferPublic: attestation.transferKey, lastHeard: now)
         logger.info("migration offered to this node; attested", metadata: ["migration": "\(offer.migration)", "from": "\(peer.short)"])
         return MigrationWire.attestation(attestation)
     }
 
     private func entry(_ bytes: Data, from peer: NodeID) throws -> (MigrationID, Incoming) {
         let migration = try MigrationID(bytes: Array(bytes))
-        guard let entry = incoming[migration], entry.machine.source == peer else {
+        guard var entry = incoming[migration], entry.machine.source == peer else {
             throw MigrationError(.outOfOrder, "no migration \(migration) from \(peer.short) is under way here")
         }
+        entry.lastHeard = .now
         return (migration, entry)
     }
 
@@ -393,17 +506,20 @@ public actor Migrations {
     }
 
     private func committed(_ wire: WireMigrationCommit, from peer: NodeID) throws -> WireFrame {
-        if let migration = try? MigrationID(bytes: Array(wire.migration)), let given = receipts[migration] { return given }
+        // A commit asked again (the first answer was lost, or this node restarted since): the
+        // receipt stored with the import.
+        if let migration = try? MigrationID(bytes: Array(wire.migration)), let given = try host.store.givenReceipt(migration) {
+            return try WireFrame(serializedBytes: given)
+        }
         var (migration, entry) = try entry(wire.migration, from: peer)
         let archive = try entry.machine.complete()
         incoming[migration] = nil
-        let record = try host.importMigrated(archive)
         var receipt = MigrationReceipt(
-            migration: migration, tcf: record.id, archiveDigest: entry.machine.archiveDigest, source: peer, destination: myself, trust: trust,
-            atMs: UInt64(Date().timeIntervalSince1970 * 1000))
+            migration: migration, tcf: entry.machine.tcf, archiveDigest: entry.machine.archiveDigest, source: peer, destination: myself,
+            trust: trust, atMs: UInt64(Date().timeIntervalSince1970 * 1000))
         receipt.sign(with: identity)
         let frame = MigrationWire.receipt(receipt)
-        receipts[migration] = frame
+        let record = try host.importMigrated(archive, expected: entry.machine.tcf, receipt: (migration, try frame.serializedBytes()))
         logger.info("migrated TCF imported and re-sealed here", metadata: ["migration": "\(migration)", "tcf/id": "\(record.id.short)"])
         return frame
     }

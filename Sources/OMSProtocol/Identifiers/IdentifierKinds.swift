@@ -18,11 +18,23 @@ extension NodeID: Comparable {
     public static func < (a: NodeID, b: NodeID) -> Bool { a.bytes.lexicographicallyPrecedes(b.bytes) }
 }
 
-/// A Trusted Compute Framework, named by its owner-chosen random 32 bytes.
+/// A Trusted Compute Framework, named by its owner key: BLAKE2b-256 of `"oms/v1/tcf-id" 0x00 ||
+/// owner public key` (protocol-spec §1), so that anything signed about the TCF (where it lives)
+/// shows it is the owner's from the bytes alone. TCFs made before that have random ids.
 public struct TCFID: Identifier {
     public static let kind = IdentifierKind.tcf
     public let bytes: [UInt8]
     public init(uncheckedBytes: [UInt8]) { bytes = uncheckedBytes }
+
+    static let ownerDomain = Array("oms/v1/tcf-id".utf8) + [0]
+
+    /// The id of the TCF whose owner key is `owner`.
+    public init(owner: Ed25519.PublicKey) {
+        bytes = BLAKE2b.hash(Self.ownerDomain + owner.rawRepresentation, outputLength: 32)
+    }
+
+    /// Whether this id is the one `owner` names.
+    public func isNamed(by owner: Ed25519.PublicKey) -> Bool { self == TCFID(owner: owner) }
 }
 
 /// A Trusted Compute Cell.
