@@ -47,5 +47,9 @@ let package = Package(
             name: "FuzzGossip",
             dependencies: [.product(name: "OMSFuzzTargets", package: "OpenMustardSeed")]
         ),
+        .executableTarget(
+            name: "FuzzMigration",
+            dependencies: [.product(name: "OMSFuzzTargets", package: "OpenMustardSeed")]
+        ),
     ]
 )

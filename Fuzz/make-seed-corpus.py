@@ -234,6 +234,49 @@ def gossip_seeds():
     return kept
 
 
+def migration_seeds():
+    """The migration vectors' location records (valid and not) and digest frame, and a frame of
+    each migration kind built from the vectors' fields (protobuf by hand, as the generator does)."""
+    vectors = load("migration.json")
+
+    def field(number, value):
+        key = bytes([(number << 3) | 2])
+        length, n = b"", len(value)
+        while True:
+            byte = n & 0x7F
+            n >>= 7
+            length += bytes([byte | (0x80 if n else 0)])
+            if not n:
+                break
+        return key + length + value
+
+    def varint_field(number, value):
+        out, n = bytes([number << 3]), value
+        while True:
+            byte = n & 0x7F
+            n >>= 7
+            out += bytes([byte | (0x80 if n else 0)])
+            if not n:
+                return out
+
+    migration, nonce, tcf = (bytes.fromhex(vectors[k]) for k in ("migration", "nonce", "tcf"))
+    offer = field(1, migration) + field(2, tcf) + field(3, nonce) + varint_field(4, 3 << 20) + varint_field(5, 7)
+    attestation = (field(1, migration) + varint_field(2, 1) + field(3, bytes.fromhex(vectors["attestation_key"]))
+                   + field(4, bytes.fromhex(vectors["transfer_key"])) + field(10, bytes.fromhex(vectors["attestation_signature"])))
+    begin = field(1, migration) + field(2, bytes.fromhex(vectors["ephemeral_point"])) + field(3, bytes.fromhex(vectors["archive_digest"])) \
+        + varint_field(4, 3 << 20) + varint_field(5, 3)
+    chunk = field(1, migration) + varint_field(2, 1) + field(3, bytes.fromhex(vectors["chunks"][2]["sealed"]))
+    receipt = (field(1, migration) + field(2, tcf) + field(3, bytes.fromhex(vectors["archive_digest"])) + field(4, b"\x01" * 32)
+               + field(5, b"\x02" * 32) + varint_field(6, 1) + varint_field(7, 1) + field(8, bytes.fromhex(vectors["receipt_signature"])))
+    seeds = [("location " + v["sequence"], bytes.fromhex(v["envelope"])) for v in vectors["locations"]]
+    seeds += [("bad location " + v["name"], bytes.fromhex(v["envelope"])) for v in vectors["invalid_locations"]]
+    seeds += [("digest frame", bytes.fromhex(vectors["digest_frame"]))]
+    seeds += [("offer", field(22, offer)), ("attestation", field(23, attestation)), ("begin", field(24, begin)),
+              ("chunk", field(25, chunk)), ("ack", field(26, field(1, migration) + varint_field(2, 2))),
+              ("commit", field(27, field(1, migration))), ("receipt", field(28, receipt))]
+    return seeds
+
+
 write("FuzzEnvelope", envelope_seeds())
 write("FuzzFrameStream", frame_stream_seeds())
 write("FuzzHandshakePayload", handshake_seeds())
@@ -243,3 +286,4 @@ write("FuzzExchange", exchange_seeds())
 write("FuzzIngest", ingest_seeds())
 write("FuzzCommunity", community_seeds())
 write("FuzzGossip", gossip_seeds())
+write("FuzzMigration", migration_seeds())

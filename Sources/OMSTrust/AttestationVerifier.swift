@@ -29,8 +29,12 @@ public enum AttestationVerifier {
         }
         guard try wanted.digest(of: expected) != digest else { return attestation }
         if let reported, (try? selection.digest(of: reported)) == digest {
-            let differing = wanted.indices.filter { reported[$0] != expected[$0] }
-            throw TrustError(.pcrMismatch, "PCR \(differing.map(String.init).joined(separator: ", ")) hold other values than the policy expects")
+            let differing = wanted.indices.filter { reported[$0] != expected[$0] }.map(String.init)
+            throw TrustError(
+                .pcrMismatch,
+                differing.count == 1
+                    ? "PCR \(differing[0]) holds another value than the policy expects"
+                    : "PCRs \(differing.joined(separator: ", ")) hold other values than the policy expects")
         }
         throw TrustError(.pcrMismatch, "the quoted PCRs hold other values than the policy expects")
     }

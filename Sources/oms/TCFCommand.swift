@@ -153,6 +153,7 @@ struct TCFCommand: AsyncParsableCommand {
                 expected[String(index)] = parts[1]
             }
             let client = try dataDir.client()
+            let started = ContinuousClock.now
             var progress: MigrationProgress = try await client.send(
                 .POST, apiPath("tcfs", tcf, "migrations"), json: MigrateRequest(to: destination, allowAttestationKeys: allowAK, pcrs: expected))
             var shown = ""
@@ -176,8 +177,9 @@ struct TCFCommand: AsyncParsableCommand {
                 print("migration not finished (\(progress.phase.rawValue)): \(failure); the node goes on with it (oms tcf migrate shows nothing more; see GET /v1/migrations)")
                 throw ExitCode(1)
             }
-            let seconds = progress.updatedAt.timeIntervalSince(progress.startedAt)
-            print("TCF moved to \(progress.destination) in \(String(format: "%.2f", seconds)) s; this node's copy is erased")
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            print("TCF moved to \(progress.destination) in \(String(format: "%.1f", seconds)) s; this node's copy is erased")
         }
     }
 

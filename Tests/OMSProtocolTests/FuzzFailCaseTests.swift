@@ -21,6 +21,7 @@ struct FuzzFailCaseTests {
         case ingest = "FuzzIngest"
         case community = "FuzzCommunity"
         case gossip = "FuzzGossip"
+        case migration = "FuzzMigration"
 
         var testDescription: String { rawValue }
 
@@ -35,6 +36,7 @@ struct FuzzFailCaseTests {
             case .ingest: try FuzzTargets.ingest(input)
             case .community: try FuzzTargets.community(input)
             case .gossip: try FuzzTargets.gossip(input)
+            case .migration: try FuzzTargets.migration(input)
             }
         }
     }
