@@ -160,7 +160,8 @@ struct NodeCommand: AsyncParsableCommand {
             let migrations = Migrations(
                 node: node, host: host, identity: identity, trust: protection.trust, tpm: device, acceptIncoming: acceptMigrations, logger: logger,
                 publish: { await node.publish($0) })
-            // A hand-over a stop interrupted finishes now; a TCF frozen before its receipt runs again.
+            // A hand-over a stop interrupted finishes now, a commit sent before it is asked again, and a
+            // TCF frozen before its commit went out runs again.
             await migrations.resume()
             let serveCommunities = communities.handler
             await node.serveRequests { frame, peer in
