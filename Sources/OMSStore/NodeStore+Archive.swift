@@ -124,12 +124,16 @@ extension NodeStore {
                         throw HostingError(.duplicate, "restoring \(table.name) clashes with what is on this node: \(error.message ?? "\(error)")")
                     }
                 }
+                // The state the TCF runs in here, set before its other rows: a migrated TCF left
+                // its source `moving`, and a moving TCF's rows take no writes.
+                if table.name == "tcf" {
+                    try db.execute(
+                        sql: "UPDATE tcf SET state = ? WHERE id = ? AND (? IS NOT NULL OR state = 'moving')",
+                        arguments: [(state ?? .stopped).rawValue, Data(rows.tcf.bytes), state?.rawValue])
+                }
             }
             let restored = try Row.fetchOne(db, sql: "SELECT id FROM tcf WHERE id = ?", arguments: [Data(rows.tcf.bytes)])
             guard restored != nil else { throw HostingError(.badArchive, "the archive holds no row for its TCF") }
-            if let state {
-                try db.execute(sql: "UPDATE tcf SET state = ? WHERE id = ?", arguments: [state.rawValue, Data(rows.tcf.bytes)])
-            }
             if let receipt {
                 try db.execute(
                     sql: "INSERT INTO migration_receipt (migration, tcf, frame) VALUES (?, ?, ?)",

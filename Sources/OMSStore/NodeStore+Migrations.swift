@@ -265,6 +265,20 @@ extension NodeStore {
             // The sequence number of the TCF's latest location record: it travels in the TCF's
             // own rows, so whichever node holds the TCF numbers its next move right.
             try db.alter(table: "tcf") { t in t.add(column: "location_sequence", .integer).notNull().defaults(to: 0) }
+            // A TCF frozen for a migration takes no writes: a write that took the TCF's key just
+            // before the freeze is refused here, inside its own transaction, rather than land
+            // after the archive was taken and be lost with the source's copy.
+            for table in frozenTables {
+                let tcf = table == "tcc" ? "NEW.tcf" : "(SELECT tcf FROM tcc WHERE id = NEW.tcc)"
+                for event in ["INSERT", "UPDATE"] {
+                    try db.execute(
+                        sql: """
+                            CREATE TRIGGER frozen_\(table)_\(event.lowercased()) BEFORE \(event) ON \(table)
+                            WHEN (SELECT state FROM tcf WHERE id = \(tcf)) = 'moving'
+                            BEGIN SELECT RAISE(ABORT, 'the TCF is moving to another node: it takes no writes until the migration ends'); END
+                            """)
+                }
+            }
             // The receipts this node gave for TCFs it took in, written with the import: a source
             // that lost the answer asks again and gets the same one, even after a restart.
             try db.create(table: "migration_receipt") { t in
@@ -282,6 +296,11 @@ extension NodeStore {
         }
         return migrator
     }
+
+    /// The tables whose rows belong to a TCC (or, for `tcc`, to a TCF), which a frozen TCF's
+    /// triggers guard: every archived table but `tcf` itself and `claim_revocation` (keyed by
+    /// issuer, and written only through a TCC's claims).
+    static let frozenTables = archivedTables.map(\.name).filter { !["tcf", "claim_revocation"].contains($0) }
 
     /// The latest announcement of each community, keyed by an integer id that its full-text
     /// index over name, purpose and tags shares as rowid (written in one transaction).

@@ -107,6 +107,26 @@ extension IntegrationTests {
             #expect(lost.withLock { $0 } == 3)
         }
 
+        @Test func aFrozenTCFTakesNoWriteEvenFromOneThatHeldItsKey() async throws {
+            defer { try? FileManager.default.removeItem(at: root) }
+            let a = try MigrationNode.create(in: root, name: "a", tpm: false)
+            let (tcf, tcc) = try a.tcfWithData(records: 10)
+            let (device, _) = try a.host.addDevice(to: tcc, name: try Name("phone"), streams: [.steps])
+            _ = try a.host.freezeForMigration(tcf.id)
+            // As a write that took the key just before the freeze would: straight to the store.
+            #expect(throws: (any Error).self) {
+                try a.store.insertDevice(
+                    DeviceRecord(tcc: tcc.id, name: try Name("late"), streams: [.steps], createdAt: Date()), tokenHash: SecureRandom.bytes(32))
+            }
+            #expect(throws: HostingError.self) {
+                try a.host.ingest(Array("{\"stream\":\"steps\",\"time\":1,\"count\":1}".utf8), format: .ndjson, batch: "late", from: device)
+            }
+            try a.host.unfreeze(tcf.id)
+            try a.store.insertDevice(
+                DeviceRecord(tcc: tcc.id, name: try Name("late"), streams: [.steps], createdAt: Date()), tokenHash: SecureRandom.bytes(32))
+            await a.close()
+        }
+
         @Test func aQuoteOverAnotherNonceIsRefused() async throws {
             defer { try? FileManager.default.removeItem(at: root) }
             // A hostile destination answers with a real quote and certification of its TPM, but
