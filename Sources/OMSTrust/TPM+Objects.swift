@@ -55,7 +55,7 @@ extension TPM {
         var data = try TPMMarshalling.data(qualifyingData)
         var scheme = TPMT_SIG_SCHEME()
         scheme.scheme = OMS_TPM2_ALG_NULL
-        return try withLoaded(object) { handle throws(TrustError) in
+        return try withLoaded(object) { handle, _ throws(TrustError) in
             try withPrimary(TPMTemplate.attestationKey, hierarchy: OMS_ESYS_TR_RH_ENDORSEMENT) { key, _ throws(TrustError) in
                 var certified: UnsafeMutablePointer<TPM2B_ATTEST>?
                 var signature: UnsafeMutablePointer<TPMT_SIGNATURE>?
@@ -75,9 +75,12 @@ extension TPM {
     /// (`x`, `y`), which is what the other side's own ECDH gives.
     public func sharedSecret(_ key: TPMObject, withPoint x: [UInt8], _ y: [UInt8]) throws(TrustError) -> SecureBytes {
         var point = try TPMMarshalling.point(x: x, y: y)
-        return try withLoaded(key) { handle throws(TrustError) in
+        return try withLoaded(key) { handle, parent throws(TrustError) in
+            // The shared secret comes back encrypted: it is the key to the TCF in transit.
+            let session = try encryptedSession(salt: parent, type: OMS_TPM2_SE_HMAC)
+            defer { Esys_FlushContext(context, session) }
             var shared: UnsafeMutablePointer<TPM2B_ECC_POINT>?
-            try check(Esys_ECDH_ZGen(context, handle, OMS_ESYS_TR_PASSWORD, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, &point, &shared), "ECDH_ZGen")
+            try check(Esys_ECDH_ZGen(context, handle, session, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, &point, &shared), "ECDH_ZGen")
             defer { Esys_Free(shared) }
             guard let shared else { throw TrustError(.tpm, "ECDH_ZGen answered no point") }
             let bytes = try TPMMarshalling.contents(shared.pointee, Tss2_MU_TPM2B_ECC_POINT_Marshal, "a shared point")
@@ -96,6 +99,9 @@ extension TPM {
         var outside = TPM2B_DATA()
         var creationPCRs = TPML_PCR_SELECTION()
         return try withPrimary(TPMTemplate.storageKey, hierarchy: OMS_ESYS_TR_RH_OWNER) { parent, _ throws(TrustError) in
+            // The sensitive data (a secret to seal) goes in encrypted.
+            let session = try encryptedSession(salt: parent, type: OMS_TPM2_SE_HMAC)
+            defer { Esys_FlushContext(context, session) }
             var outPrivate: UnsafeMutablePointer<TPM2B_PRIVATE>?
             var outPublic: UnsafeMutablePointer<TPM2B_PUBLIC>?
             var creationData: UnsafeMutablePointer<TPM2B_CREATION_DATA>?
@@ -103,7 +109,7 @@ extension TPM {
             var ticket: UnsafeMutablePointer<TPMT_TK_CREATION>?
             try check(
                 Esys_Create(
-                    context, parent, OMS_ESYS_TR_PASSWORD, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, &sensitive, &publicArea, &outside, &creationPCRs,
+                    context, parent, session, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, &sensitive, &publicArea, &outside, &creationPCRs,
                     &outPrivate, &outPublic, &creationData, &creationHash, &ticket),
                 "Create")
             defer {
@@ -120,8 +126,9 @@ extension TPM {
         }
     }
 
-    /// Runs `body` with `object` loaded under the storage key, and flushes both after.
-    func withLoaded<T>(_ object: TPMObject, _ body: (ESYS_TR) throws(TrustError) -> T) throws(TrustError) -> T {
+    /// Runs `body` with `object` loaded under the storage key (both handles given), and flushes
+    /// both after.
+    func withLoaded<T>(_ object: TPMObject, _ body: (ESYS_TR, ESYS_TR) throws(TrustError) -> T) throws(TrustError) -> T {
         var inPrivate = try TPMMarshalling.privateBlob(object.privateBlob)
         var inPublic = try TPMMarshalling.publicArea(object.publicArea.bytes)
         return try withPrimary(TPMTemplate.storageKey, hierarchy: OMS_ESYS_TR_RH_OWNER) { parent, _ throws(TrustError) in
@@ -131,8 +138,32 @@ extension TPM {
                 throw TrustError(.sealed, "this TPM will not load the object (made by another TPM, or changed): \(Self.describe(loaded))")
             }
             defer { Esys_FlushContext(context, handle) }
-            return try body(handle)
+            return try body(handle, parent)
         }
+    }
+
+    /// A session salted with the loaded storage key `salt` (its secret is sent encrypted to that
+    /// key, so nobody watching the link between node and TPM can derive the session key) that
+    /// encrypts the first parameter each way with AES-128-CFB: what is sealed, unsealed or agreed
+    /// never crosses the link in the clear. `type` is an HMAC session (authorizing objects with no
+    /// password) or a policy session.
+    func encryptedSession(salt: ESYS_TR, type: TPM2_SE) throws(TrustError) -> ESYS_TR {
+        var symmetric = TPMT_SYM_DEF()
+        symmetric.algorithm = OMS_TPM2_ALG_AES
+        symmetric.keyBits.aes = 128
+        symmetric.mode.aes = OMS_TPM2_ALG_CFB
+        var session: ESYS_TR = OMS_ESYS_TR_NONE
+        try check(
+            Esys_StartAuthSession(
+                context, salt, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, nil, type, &symmetric, OMS_TPM2_ALG_SHA256,
+                &session),
+            "StartAuthSession")
+        let code = Esys_TRSess_SetAttributes(context, session, OMS_TPMA_SESSION_PARAMETER_ENCRYPTION, 0xFF)
+        guard code == OMS_TSS2_RC_SUCCESS else {
+            Esys_FlushContext(context, session)
+            throw TrustError(.tpm, "TRSess_SetAttributes: \(Self.describe(code))")
+        }
+        return session
     }
 
     /// Runs `body` with the primary key of `template` under `hierarchy` loaded, and flushes it

@@ -18,14 +18,17 @@ extension TPM {
     }
 
     /// Opens what `seal` sealed. A sealed object bound to PCRs names them in `pcrs`, so the
-    /// policy session can be satisfied; the TPM itself checks their values.
+    /// policy session can be satisfied; the TPM itself checks their values. The secret comes
+    /// back encrypted under the session (salted with the storage key).
     public func unseal(_ object: TPMObject, pcrs: PCRSelection? = nil) throws(TrustError) -> SecureBytes {
-        try withLoaded(object) { item throws(TrustError) in
-            var session: ESYS_TR = OMS_ESYS_TR_PASSWORD
+        try withLoaded(object) { item, parent throws(TrustError) in
+            let session: ESYS_TR
             if let pcrs {
-                session = try policySession(pcrs)
+                session = try policySession(pcrs, salt: parent)
+            } else {
+                session = try encryptedSession(salt: parent, type: OMS_TPM2_SE_HMAC)
             }
-            defer { if session != OMS_ESYS_TR_PASSWORD { Esys_FlushContext(context, session) } }
+            defer { Esys_FlushContext(context, session) }
             var data: UnsafeMutablePointer<TPM2B_SENSITIVE_DATA>?
             let code = Esys_Unseal(context, item, session, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, &data)
             defer { Esys_Free(data) }
@@ -37,17 +40,11 @@ extension TPM {
         }
     }
 
-    /// A policy session that has run `TPM2_PolicyPCR` over `pcrs` at their current values.
-    private func policySession(_ pcrs: PCRSelection) throws(TrustError) -> ESYS_TR {
+    /// A policy session, salted and encrypting, that has run `TPM2_PolicyPCR` over `pcrs` at
+    /// their current values.
+    private func policySession(_ pcrs: PCRSelection, salt: ESYS_TR) throws(TrustError) -> ESYS_TR {
         var selection = try TPMMarshalling.selection(pcrs)
-        var symmetric = TPMT_SYM_DEF()
-        symmetric.algorithm = OMS_TPM2_ALG_NULL
-        var session: ESYS_TR = OMS_ESYS_TR_NONE
-        try check(
-            Esys_StartAuthSession(
-                context, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, nil, OMS_TPM2_SE_POLICY,
-                &symmetric, OMS_TPM2_ALG_SHA256, &session),
-            "StartAuthSession")
+        let session = try encryptedSession(salt: salt, type: OMS_TPM2_SE_POLICY)
         var current = TPM2B_DIGEST()
         let code = Esys_PolicyPCR(context, session, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, &current, &selection)
         guard code == OMS_TSS2_RC_SUCCESS else {
