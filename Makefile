@@ -56,7 +56,7 @@ clean:
 
 # Builds every fuzzer in Fuzz/ and runs each for FUZZ_TIME seconds (Fuzz/README.md). New inputs
 # go to Fuzz/.build-fuzz/corpus/, crashes to Fuzz/.build-fuzz/crash-*; Fuzz/Corpus/ stays as committed.
-FUZZERS = FuzzEnvelope FuzzFrameStream FuzzHandshakePayload FuzzIdentifiers FuzzIdentityObjects FuzzExchange FuzzIngest FuzzCommunity FuzzGossip
+FUZZERS = FuzzEnvelope FuzzFrameStream FuzzHandshakePayload FuzzIdentifiers FuzzIdentityObjects FuzzExchange FuzzIngest FuzzCommunity FuzzGossip FuzzMigration
 FUZZ_TIME ?= 60
 .PHONY: fuzz
 fuzz: deps
