@@ -103,6 +103,32 @@ public final class TPM: @unchecked Sendable {
             "PCR_Extend")
     }
 
+    /// Flushes the transient objects left loaded in the TPM, and returns how many. Every call
+    /// here flushes what it loads, but a node killed in the middle of one leaves its objects
+    /// behind when no resource manager sits in front of the TPM (swtpm in testnets): three are
+    /// enough to fill a TPM's object slots, and every later call would fail with 0x902. The node
+    /// calls this once at start, when it is the TPM's only user.
+    public func flushTransientObjects() throws(TrustError) -> Int {
+        var more: TPMI_YES_NO = 0
+        var data: UnsafeMutablePointer<TPMS_CAPABILITY_DATA>?
+        try check(
+            Esys_GetCapability(
+                context, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, OMS_TPM2_CAP_HANDLES, OMS_TPM2_TRANSIENT_FIRST, 64, &more, &data),
+            "GetCapability")
+        defer { Esys_Free(data) }
+        guard var list = data?.pointee.data.handles else { return 0 }
+        let count = min(Int(list.count), 64)
+        let handles = withUnsafeBytes(of: &list.handle) { raw in (0..<count).map { raw.load(fromByteOffset: $0 * 4, as: UInt32.self) } }
+        var flushed = 0
+        for handle in handles {
+            var object: ESYS_TR = OMS_ESYS_TR_NONE
+            guard Esys_TR_FromTPMPublic(context, handle, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, OMS_ESYS_TR_NONE, &object) == OMS_TSS2_RC_SUCCESS
+            else { continue }
+            if Esys_FlushContext(context, object) == OMS_TSS2_RC_SUCCESS { flushed += 1 }
+        }
+        return flushed
+    }
+
     // MARK: Inside
 
     func check(_ code: TSS2_RC, _ command: String) throws(TrustError) {

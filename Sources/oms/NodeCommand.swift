@@ -125,6 +125,10 @@ struct NodeCommand: AsyncParsableCommand {
             case .tpm(let sealed):
                 let opened = try TPM(tcti: tpm ?? sealed.tcti)
                 device = opened
+                // What a killed run of this node left loaded in a TPM without a resource manager.
+                if let flushed = try? opened.flushTransientObjects(), flushed > 0 {
+                    logger.notice("flushed objects a previous run left in the TPM", metadata: ["tpm/objects": "\(flushed)"])
+                }
                 unlock = .masterKey(
                     try opened.unseal(TPMObject(publicArea: try TPMPublicArea(bytes: sealed.publicArea), privateBlob: sealed.privateBlob)))
             case .keyFile:

@@ -96,6 +96,29 @@ import Testing
         } catch { #expect(error.code == .wrongNonce) }
     }
 
+    /// Objects a client left loaded (here tpm2-tools, which leaves each primary it makes, as a
+    /// killed node would leave its own) fill the TPM's slots until every call fails; flushing
+    /// them at start brings it back.
+    @Test func leftoverObjectsAreFlushedAndTheTPMWorksAgain() throws {
+        let swtpm = try SoftwareTPM()
+        defer { swtpm.stop() }
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for index in 0..<3 {
+            let run = try Self.tool("tpm2_createprimary", ["-C", "o", "-g", "sha256", "-G", "ecc", "-c", "leftover-\(index).ctx"], swtpm: swtpm, in: directory)
+            try #require(run.status == 0, "tpm2_createprimary: \(run.output)")
+        }
+        setenv("TSS2_LOG", "all+none", 1)
+        let tpm = try TPM(tcti: swtpm.tcti)
+        do {
+            _ = try tpm.attestationKey()
+            Issue.record("the TPM made a key with its object slots full")
+        } catch { #expect(error.code == .tpm && error.context.contains("0x902"), "\(error)") }
+        #expect(try tpm.flushTransientObjects() == 3)
+        #expect(try tpm.flushTransientObjects() == 0)
+        _ = try tpm.attestationKey()
+    }
+
     /// Our PCR policy digest is the one tpm2-tools computes for the same PCRs and values.
     @Test func ourPCRPolicyDigestIsTpm2CreatepolicysOne() throws {
         let swtpm = try SoftwareTPM()
