@@ -21,6 +21,16 @@ public enum LoopbackPorts {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Two free ports in a row: swtpm's, and its control channel's at the next one up (where
+    /// tss2's swtpm TCTI looks for it).
+    public static func freePair() throws -> Int {
+        for _ in 0..<50 {
+            let port = try free()
+            if port < 65535, !accepts(port + 1), canBind(port + 1) { return port }
+        }
+        throw Unavailable(description: "no two free loopback ports in a row")
+    }
+
     /// Whether something listens on `port`.
     public static func accepts(_ port: Int) -> Bool { withSocket(port) { connect($0, $1, $2) == 0 } }
 
@@ -37,7 +47,8 @@ public enum LoopbackPorts {
         }
     }
 
-    private static func loopback(port: Int) -> sockaddr_in {
+    /// `127.0.0.1:port` as the socket calls take it.
+    public static func loopback(port: Int) -> sockaddr_in {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")

@@ -30,7 +30,8 @@ public final class SoftwareTPM: @unchecked Sendable {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("oms-swtpm-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         // tss2's swtpm TCTI finds the control channel at the next port up.
-        (port, controlPort) = try Self.freePortPair()
+        port = try LoopbackPorts.freePair()
+        controlPort = port + 1
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/swtpm")
         process.arguments = [
@@ -67,13 +68,5 @@ public final class SoftwareTPM: @unchecked Sendable {
         let pid = process.processIdentifier
         running.withLock { _ = $0.remove(pid) }
         try? FileManager.default.removeItem(at: directory)
-    }
-
-    static func freePortPair() throws -> (Int, Int) {
-        for _ in 0..<50 {
-            let port = try LoopbackPorts.free()
-            if port < 65535, !LoopbackPorts.accepts(port + 1), LoopbackPorts.canBind(port + 1) { return (port, port + 1) }
-        }
-        throw StartError(description: "no two free loopback ports in a row")
     }
 }

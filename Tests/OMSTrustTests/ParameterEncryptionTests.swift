@@ -24,7 +24,7 @@ import Testing
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var yes: Int32 = 1
             setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-            var address = Self.address(listen)
+            var address = LoopbackPorts.loopback(port: listen)
             let bound = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
             }
@@ -38,7 +38,7 @@ import Testing
                     let client = accept(fd, nil, nil)
                     guard client >= 0 else { return }
                     let upstream = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                    var to = Self.address(target)
+                    var to = LoopbackPorts.loopback(port: target)
                     let connected = withUnsafePointer(to: &to) {
                         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(upstream, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
                     }
@@ -69,33 +69,13 @@ import Testing
             shutdown(server, Int32(SHUT_RDWR))
             close(server)
         }
-
-        static func address(_ port: Int) -> sockaddr_in {
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            address.sin_port = UInt16(port).bigEndian
-            return address
-        }
-    }
-
-    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard needle.count <= haystack.count else { return false }
-        return (0...(haystack.count - needle.count)).contains { haystack[$0] == needle[0] && Array(haystack[$0..<$0 + needle.count]) == needle }
     }
 
     @Test func sealedAndAgreedSecretsNeverCrossTheLinkInTheClear() throws {
         let swtpm = try SoftwareTPM()
         defer { swtpm.stop() }
         // The relay's command port and, next up, its control port, as the TCTI expects.
-        var port = 0
-        for _ in 0..<50 {
-            let candidate = try LoopbackPorts.free()
-            if candidate < 65535, LoopbackPorts.canBind(candidate + 1) {
-                port = candidate
-                break
-            }
-        }
+        let port = try LoopbackPorts.freePair()
         let commands = try Relay(listen: port, target: swtpm.port)
         let control = try Relay(listen: port + 1, target: swtpm.controlPort)
         defer {
@@ -116,8 +96,8 @@ import Testing
         let shared = try tpm.sharedSecret(transfer, withPoint: Array(point[1..<33]), Array(point[33...]))
 
         let traffic = commands.captured.withLock { $0 }
-        let (secretLeaked, sharedLeaked) = (Self.contains(traffic, secret.exposedBytes), Self.contains(traffic, shared.exposedBytes))
-        let publicSeen = Self.contains(traffic, transfer.publicArea.bytes)
+        let (secretLeaked, sharedLeaked) = (traffic.contains(subsequence: secret.exposedBytes), traffic.contains(subsequence: shared.exposedBytes))
+        let publicSeen = traffic.contains(subsequence: transfer.publicArea.bytes)
         #expect(traffic.count > 1000, "the relay saw the TPM's traffic")
         #expect(!secretLeaked, "the sealed secret crossed the link in the clear")
         #expect(!sharedLeaked, "the ECDH secret crossed the link in the clear")

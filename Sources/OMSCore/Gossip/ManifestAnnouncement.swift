@@ -58,7 +58,7 @@ public struct ManifestAnnouncement: Sendable, Hashable {
         return try check(envelope)
     }
 
-    private static func check(_ envelope: Envelope) throws(GossipError) -> ManifestAnnouncement {
+    static func check(_ envelope: Envelope) throws(GossipError) -> ManifestAnnouncement {
         var reader = ByteReader(envelope.payload)
         guard reader.readByte() == layout else { throw GossipError(.malformed, "an announcement of another layout") }
         guard let communityBytes = reader.readArray(32), let version = reader.readUInt64(), let createLength = reader.readUInt32(),
